@@ -1,0 +1,13 @@
+import ArgumentParser
+
+@main
+struct MCKDCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mckd",
+        abstract: "Meta-learned cross-modal knowledge distillation on OpenCL devices.",
+        subcommands: [
+            DevicesCommand.self,
+            SelfCheckCommand.self,
+        ]
+    )
+}

@@ -15,6 +15,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
     ],
     targets: [
         // System libraries (Debian: ocl-icd-opencl-dev opencl-headers libclblast-dev zlib1g-dev).
@@ -34,7 +35,10 @@ let package = Package(
 
         .target(
             name: "MCKDEngine",
-            dependencies: ["COpenCL", "CCLBlast"],
+            dependencies: [
+                "COpenCL", "CCLBlast",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ],
             path: "Sources/MCKDEngine",
             plugins: ["EmbedKernelsPlugin"]
         ),

@@ -1,0 +1,42 @@
+extension CPUBackend {
+    public func reduce(_ op: ReductionOp, _ x: Tensor, axis: Int, into out: Tensor) throws {
+        guard axis >= 0 && axis < x.shape.rank else {
+            throw EngineError.invalidArgument("reduce axis \(axis) for \(x.shape)")
+        }
+        guard out.shape == x.shape.reduced(along: axis) else {
+            throw EngineError.shapeMismatch("reducing \(x.shape) along axis \(axis) gives \(x.shape.reduced(along: axis)), output is \(out.shape)")
+        }
+        let (outer, extent, inner) = x.shape.split(at: axis)
+        let input = try buffer(x), result = try buffer(out)
+        let factor = op == .mean ? 1 / Double(extent) : 1
+        // The oracle accumulates in Double so its own rounding is negligible next to the kernels'.
+        parallelFor(outer * inner, minimumChunk: max(1, 16_384 / extent)) { range in
+            for slot in range {
+                let o = slot / inner, i = slot % inner
+                var sum = 0.0
+                for k in 0..<extent { sum += Double(input[(o * extent + k) * inner + i]) }
+                result[slot] = Scalar(sum * factor)
+            }
+        }
+    }
+
+    public func reduceAll(_ op: ReductionOp, _ x: Tensor, into out: Tensor) throws {
+        guard out.count == 1 else {
+            throw EngineError.shapeMismatch("reduceAll writes one element, output is \(out.shape)")
+        }
+        let input = try buffer(x)
+        var partials = [Double](repeating: 0, count: 64)
+        let chunk = (input.count + partials.count - 1) / partials.count
+        partials.withUnsafeMutableBufferPointer { partial in
+            parallelFor(partial.count, minimumChunk: 1) { range in
+                for p in range {
+                    var sum = 0.0
+                    for i in (p * chunk)..<min(input.count, (p + 1) * chunk) { sum += Double(input[i]) }
+                    partial[p] = sum
+                }
+            }
+        }
+        let total = partials.reduce(0, +)
+        try buffer(out)[0] = Scalar(op == .mean ? total / Double(input.count) : total)
+    }
+}

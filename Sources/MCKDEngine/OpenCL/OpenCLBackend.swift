@@ -1,0 +1,118 @@
+import COpenCL
+
+/// The OpenCL backend: hand-written kernels from Kernels/ and CLBlast for matrix
+/// products, on one device through one in-order queue. Tensors stay in device
+/// buffers; upload and download are the only host<->device copies.
+public final class OpenCLBackend: Backend {
+    public let device: OpenCLDevice
+    public let counters = BackendCounters()
+    let context: cl_context
+    let queue: cl_command_queue
+    let pool: DeviceBufferPool
+    let programs: ProgramCache
+
+    /// Opens a context and an in-order queue on `device`.
+    public init(device: OpenCLDevice) throws {
+        self.device = device
+        var status: cl_int = CL_SUCCESS
+        var deviceID: cl_device_id? = device.id
+        guard let context = clCreateContext(nil, 1, &deviceID, nil, nil, &status), status == CL_SUCCESS else {
+            throw EngineError.openCL(call: "clCreateContext", code: status, context: device.name)
+        }
+        self.context = context
+        guard let queue = clCreateCommandQueue(context, device.id, 0, &status), status == CL_SUCCESS else {
+            clReleaseContext(context)
+            throw EngineError.openCL(call: "clCreateCommandQueue", code: status, context: device.name)
+        }
+        self.queue = queue
+        pool = DeviceBufferPool(context: context, device: device, counters: counters)
+        programs = ProgramCache(context: context, device: device)
+    }
+
+    deinit {
+        clFinish(queue)
+        clReleaseCommandQueue(queue)
+        clReleaseContext(context)
+    }
+
+    public var name: String { "\(device.handle) \(device.name) (\(device.platformName))" }
+
+    /// Programs compiled so far (each (source, defines) pair once).
+    public var programBuilds: Int { programs.builds }
+
+    // MARK: Tensors and transfers
+
+    public func makeTensor(shape: Shape) throws -> Tensor {
+        guard shape.count <= Int(Int32.max) else {
+            throw EngineError.invalidArgument("tensor of shape \(shape) exceeds the kernels' 32-bit indexing")
+        }
+        return Tensor(shape: shape, backend: self, storage: try DeviceStorage(pool: pool, bytes: shape.count * 4))
+    }
+
+    public func upload(_ values: [Float], shape: Shape) throws -> Tensor {
+        guard values.count == shape.count else {
+            throw EngineError.shapeMismatch("\(values.count) values given for a tensor of shape \(shape) (\(shape.count) elements)")
+        }
+        let tensor = try makeTensor(shape: shape)
+        let bytes = values.count * 4
+        try values.withUnsafeBytes { raw in
+            try checkCL(clEnqueueWriteBuffer(queue, try storage(tensor).memory, cl_bool(CL_TRUE), 0, bytes, raw.baseAddress, 0, nil, nil),
+                        "clEnqueueWriteBuffer", "\(formatBytes(bytes)) into \(tensor)")
+        }
+        counters.bytesToDevice += bytes
+        return tensor
+    }
+
+    public func download(_ tensor: Tensor) throws -> [Float] {
+        var values = [Float](repeating: 0, count: tensor.count)
+        try download(tensor, into: &values)
+        return values
+    }
+
+    public func download(_ tensor: Tensor, into destination: inout [Float]) throws {
+        guard destination.count == tensor.count else {
+            throw EngineError.shapeMismatch("reading \(tensor) (\(tensor.count) elements) into an array of \(destination.count)")
+        }
+        let bytes = tensor.count * 4
+        let memory = try storage(tensor).memory
+        try destination.withUnsafeMutableBytes { raw in
+            try checkCL(clEnqueueReadBuffer(queue, memory, cl_bool(CL_TRUE), 0, bytes, raw.baseAddress, 0, nil, nil),
+                        "clEnqueueReadBuffer", "\(formatBytes(bytes)) from \(tensor)")
+        }
+        counters.bytesFromDevice += bytes
+    }
+
+    public func synchronize() throws {
+        try checkCL(clFinish(queue), "clFinish", device.name)
+    }
+
+    func storage(_ tensor: Tensor) throws -> DeviceStorage {
+        guard tensor.backend === self, let storage = tensor.storage as? DeviceStorage else {
+            throw EngineError.foreignTensor("\(tensor) was given to \(name)")
+        }
+        return storage
+    }
+
+    // MARK: Launching kernels
+
+    /// Enqueues `kernel` from Kernels/`file`.cl. The global size is rounded up to a
+    /// multiple of the local size; kernels guard against the extra work-items.
+    func launch(_ kernelName: String, file: String, defines: [String] = [], global: [Int], local: [Int],
+                _ arguments: [KernelArgument]) throws {
+        let kernel = try programs.kernel(kernelName, file: file, defines: defines)
+        try launch(kernel, name: kernelName, global: global, local: local, arguments)
+    }
+
+    func launch(_ kernel: cl_kernel, name: String, global: [Int], local: [Int], _ arguments: [KernelArgument]) throws {
+        precondition(global.count == local.count && (1...3).contains(global.count))
+        if global.contains(0) { return }
+        for (index, argument) in arguments.enumerated() {
+            try argument.set(on: kernel, index: index, backend: self)
+        }
+        var globalSize = zip(global, local).map { g, l in (g + l - 1) / l * l }
+        var localSize = local
+        try checkCL(clEnqueueNDRangeKernel(queue, kernel, cl_uint(global.count), nil, &globalSize, &localSize, 0, nil, nil),
+                    "clEnqueueNDRangeKernel", "kernel \(name), global \(global), local \(local)")
+        counters.kernelLaunches += 1
+    }
+}

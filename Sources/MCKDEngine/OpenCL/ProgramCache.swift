@@ -1,0 +1,76 @@
+import COpenCL
+
+/// Built programs and their kernels, keyed on (source, defines, device): each
+/// variant is compiled once per process (PoCL takes ~0.5 s per build).
+final class ProgramCache {
+    private struct Key: Hashable {
+        let source: String
+        let defines: [String]
+        let device: String
+    }
+
+    private let context: cl_context
+    private let device: OpenCLDevice
+    private var programs: [Key: cl_program] = [:]
+    private var kernels: [Key: [String: cl_kernel]] = [:]
+    private(set) var builds = 0
+
+    init(context: cl_context, device: OpenCLDevice) {
+        self.context = context
+        self.device = device
+    }
+
+    /// The kernel `name` from Kernels/`file`.cl built with `-D` defines (e.g. ["TILE=16"]).
+    func kernel(_ name: String, file: String, defines: [String] = []) throws -> cl_kernel {
+        guard let source = EmbeddedKernels.sources[file] else {
+            throw EngineError.invalidArgument("no kernel source Kernels/\(file).cl is embedded")
+        }
+        return try kernel(name, source: source, label: file, defines: defines)
+    }
+
+    /// The kernel `name` from the given source text (tests pass broken sources here).
+    func kernel(_ name: String, source: String, label: String, defines: [String] = []) throws -> cl_kernel {
+        let key = Key(source: source, defines: defines, device: "\(device.platformName)/\(device.name)")
+        if let kernel = kernels[key]?[name] { return kernel }
+        let program = try programs[key] ?? build(source, label: label, defines: defines)
+        programs[key] = program
+        var status: cl_int = CL_SUCCESS
+        let kernel = clCreateKernel(program, name, &status)
+        try checkCL(status, "clCreateKernel", "kernel '\(name)' in \(label).cl")
+        kernels[key, default: [:]][name] = kernel!
+        return kernel!
+    }
+
+    private func build(_ source: String, label: String, defines: [String]) throws -> cl_program {
+        var status: cl_int = CL_SUCCESS
+        let program: cl_program? = source.withCString { text in
+            var pointer: UnsafePointer<CChar>? = text
+            return clCreateProgramWithSource(context, 1, &pointer, nil, &status)
+        }
+        try checkCL(status, "clCreateProgramWithSource", "\(label).cl")
+        // No -cl-fast-relaxed-math: it would drop NaN/Inf handling.
+        let options = (["-cl-std=CL1.2"] + defines.map { "-D\($0)" }).joined(separator: " ")
+        var deviceID: cl_device_id? = device.id
+        let buildStatus = clBuildProgram(program, 1, &deviceID, options, nil, nil)
+        builds += 1
+        if buildStatus != CL_SUCCESS {
+            let log = (try? buildLog(program!)) ?? "(no build log)"
+            clReleaseProgram(program)
+            if buildStatus == CL_BUILD_PROGRAM_FAILURE {
+                throw EngineError.kernelBuild(program: label, defines: defines.joined(separator: " "), log: log)
+            }
+            try checkCL(buildStatus, "clBuildProgram", "\(label).cl with \(options)\n\(log)")
+        }
+        return program!
+    }
+
+    private func buildLog(_ program: cl_program) throws -> String {
+        try openCLString({ clGetProgramBuildInfo(program, self.device.id, cl_program_build_info(CL_PROGRAM_BUILD_LOG), $0, $1, $2) },
+                         call: "clGetProgramBuildInfo")
+    }
+
+    deinit {
+        for table in kernels.values { for kernel in table.values { clReleaseKernel(kernel) } }
+        for program in programs.values { clReleaseProgram(program) }
+    }
+}

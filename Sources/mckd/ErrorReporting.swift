@@ -1,0 +1,14 @@
+import ArgumentParser
+import Foundation
+import MCKDEngine
+
+/// Runs a command body, turning engine errors into one clear line on stderr and
+/// exit status 1 instead of a stack trace.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as EngineError {
+        FileHandle.standardError.write("mckd: error: \(error)\n".data(using: .utf8)!)
+        throw ExitCode.failure
+    }
+}

@@ -15,11 +15,11 @@ public final class CPUBackend<Scalar: ReferenceScalar>: Backend {
     }
 
     public func upload(_ values: [Float], shape: Shape) throws -> Tensor {
-        try upload(values.map { Scalar($0) }, shape: shape)
+        try uploadScalars(values.map { Scalar($0) }, shape: shape)
     }
 
     /// A tensor from values in this backend's own precision (Double for gradient checks).
-    public func upload(_ values: [Scalar], shape: Shape) throws -> Tensor {
+    public func uploadScalars(_ values: [Scalar], shape: Shape) throws -> Tensor {
         guard values.count == shape.count else {
             throw EngineError.shapeMismatch("\(values.count) values given for a tensor of shape \(shape) (\(shape.count) elements)")
         }

@@ -116,3 +116,12 @@ public final class OpenCLBackend: Backend {
         counters.kernelLaunches += 1
     }
 }
+
+extension OpenCLBackend {
+    /// Builds `kernel` from OpenCL C source text through the same cache and checks as
+    /// the embedded kernels; a compile error throws with the compiler's log. For kernel
+    /// experiments (Kernels/dev) and tests.
+    public func buildKernel(_ kernel: String, source: String, label: String, defines: [String] = []) throws {
+        _ = try programs.kernel(kernel, source: source, label: label, defines: defines)
+    }
+}

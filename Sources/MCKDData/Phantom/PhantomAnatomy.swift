@@ -51,21 +51,28 @@ enum PhantomAnatomy {
         let whiteMatterFraction = generator.uniform(0.62...0.72)
         let whiteMatterLobes = RadialLobes(amplitude: 0.15, generator: &generator)
         // Ventricles: a pair of ellipsoids left/right of the midline (W axis).
-        let ventricleOffset = generator.uniform(0.1...0.16)
-        let ventricleRadii = [generator.uniform(0.1...0.15), generator.uniform(0.18...0.26), generator.uniform(0.06...0.09)]
+        let ventricleOffset = generator.uniform(0.14...0.18)
+        let ventricleRadii = [generator.uniform(0.12...0.16), generator.uniform(0.2...0.28), generator.uniform(0.08...0.11)]
         let ventricleShift = [generator.uniform(-0.05...0.1), generator.uniform(-0.08...0.08)]
 
-        // Tumour in voxel units; m is half the smallest extent.
+        // Tumour in voxel units; m is half the smallest extent. The minimum sizes
+        // keep every region a few voxels thick, so the slight blur cannot erase one.
         let m = Double(shape.min()!) / 2
-        let necrosisRadius = max(1.5, m * generator.uniform(0.05...0.10))
-        let rimThickness = max(2.5, m * generator.uniform(0.04...0.07))
+        let necrosisRadius = max(2, m * generator.uniform(0.06...0.12))
+        let rimThickness = max(3, m * generator.uniform(0.06...0.09))
         let oedemaThickness = max(3, m * generator.uniform(0.10...0.20))
         let stretch = (0..<3).map { _ in generator.uniform(0.85...1.15) }
         let tumourLobes = RadialLobes(amplitude: 0.25, generator: &generator)
+        // Keep the tumour core (necrosis + rim, at most 1.25 x 1.15 its radius after
+        // lobes and stretch) one voxel inside the smallest possible brain radius.
+        let coreReach = (necrosisRadius + rimThickness) * 1.25 * 1.15
+        let smallestBrainRadius = 0.78 * 0.94 * Double(shape.min()! - 1) / 2
+        let largestHalfExtent = 0.9 * Double(shape.max()! - 1) / 2
+        let centreLimit = min(0.4, max(0, (smallestBrainRadius - coreReach - 1) / largestHalfExtent))
         var tumourCentre = [0.0, 0.0, 0.0]  // normalised brain coordinates
         repeat {
-            tumourCentre = (0..<3).map { _ in generator.uniform(-0.45...0.45) }
-        } while (0..<3).map({ tumourCentre[$0] * tumourCentre[$0] }).reduce(0, +) > 0.45 * 0.45
+            tumourCentre = (0..<3).map { _ in generator.uniform(-centreLimit...centreLimit) }
+        } while (0..<3).map({ tumourCentre[$0] * tumourCentre[$0] }).reduce(0, +) > centreLimit * centreLimit
         let tumourVoxelCentre = (0..<3).map { half[$0] + tumourCentre[$0] * brainRadii[$0] * half[$0] }
 
         var tissue = [UInt8](repeating: 0, count: depth * height * width)

@@ -3,9 +3,9 @@
 /// Each crop, drawn in this order from one SplitMix64 stream:
 /// 1. a case, uniformly;
 /// 2. with probability `foregroundProbability` the crop is centred on a random
-///    voxel of a random tumour class present in the case (labels 1, 2, 4), else
-///    placed uniformly at random (inside the volume when it fits); centres are
-///    clamped so the crop stays inside the volume when it can;
+///    voxel of a random tumour class present in the case (labels 1, 2, 4; for an
+///    even size the voxel sits just past the middle), else placed uniformly at
+///    random; either way the crop is shifted to lie inside the volume when it fits;
 /// 3. a scale s uniform in `scaleRange` (same for all three axes), then a flip
 ///    decision per axis (D, H, W), each with probability 1/2.
 ///
@@ -103,10 +103,11 @@ public struct BraTSCropSampler {
             let flat = Int(voxels[generator.below(voxels.count)])
             let position = [flat / (shape[1] * shape[2]), (flat / shape[2]) % shape[1], flat % shape[2]]
             return (0..<3).map { axis in
-                // Keep the crop inside the volume where it fits.
-                let half = Double(cropShape[axis] - 1) / 2
-                let low = half, high = Double(shape[axis] - 1) - half
-                return low <= high ? min(max(Double(position[axis]), low), high) : Double(shape[axis] - 1) / 2
+                // The crop's voxel grid contains the chosen voxel (so unscaled crops
+                // sample voxel centres) and stays inside the volume where it fits.
+                let slack = shape[axis] - cropShape[axis]
+                let corner = slack >= 0 ? Double(min(max(position[axis] - cropShape[axis] / 2, 0), slack)) : Double(slack) / 2
+                return corner + Double(cropShape[axis] - 1) / 2
             }
         }
         return (0..<3).map { axis in

@@ -146,3 +146,21 @@ final class NIfTIRoundTripTests: XCTestCase {
         XCTAssertEqual(back.header.voxOffset, 368)
     }
 }
+
+/// Headers edited by hand into an impossible state are refused on write, not crashed on.
+final class NIfTIHeaderValidationTests: XCTestCase {
+    func testWriterRefusesImpossibleHeaders() throws {
+        var image = try NIfTIImage(shape: [2, 2], voxels: [1, 2, 3, 4])
+        image.header.pixdim = [1, 1]
+        XCTAssertThrowsError(try image.encoded()) { XCTAssertEqual(($0 as? NIfTIError)?.kind, .sizeMismatch) }
+        image.header.pixdim = [1, 1, 1, 1, 1, 1, 1, 1]
+        image.header.shape = [4, 1, 0]
+        image.voxels = []
+        XCTAssertThrowsError(try image.encoded()) { XCTAssertEqual(($0 as? NIfTIError)?.kind, .impossibleDimensions) }
+        image.header.shape = [40000]
+        image.voxels = [Float](repeating: 0, count: 40000)
+        XCTAssertThrowsError(try image.encoded()) { XCTAssertEqual(($0 as? NIfTIError)?.kind, .impossibleDimensions) }
+        image.header.version = .nifti2
+        XCTAssertEqual(try NIfTIImage.decode(try image.encoded(), file: "wide").shape, [40000], "NIfTI-2 holds wide extents")
+    }
+}

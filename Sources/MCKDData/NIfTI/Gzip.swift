@@ -28,6 +28,10 @@ public enum Gzip {
             guard let base = raw.bindMemory(to: Bytef.self).baseAddress, raw.count > 0 else {
                 throw NIfTIError(.gzipCorrupted, file: file, "gzip stream is empty")
             }
+            // zlib counts input in 32-bit units.
+            guard raw.count <= Int(uInt.max) else {
+                throw NIfTIError(.gzipCorrupted, file: file, "compressed file is over 4 GiB, more than this reader handles")
+            }
             stream.next_in = UnsafeMutablePointer(mutating: base)
             stream.avail_in = uInt(raw.count)
             while true {
@@ -74,6 +78,9 @@ public enum Gzip {
         var output = Data()
         var chunk = [UInt8](repeating: 0, count: chunkSize)
         try input.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            guard raw.count <= Int(uInt.max) else {
+                throw NIfTIError(.writeFailed, file: file, "image is over 4 GiB, more than this writer compresses; write .nii")
+            }
             let base = raw.bindMemory(to: Bytef.self).baseAddress
             stream.next_in = base.map { UnsafeMutablePointer(mutating: $0) }
             stream.avail_in = uInt(raw.count)

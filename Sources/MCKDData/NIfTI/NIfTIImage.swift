@@ -86,6 +86,11 @@ public struct NIfTIImage: Sendable {
             throw NIfTIError(.sizeMismatch, file: file,
                              "header shape \(header.shape) holds \(header.voxelCount) voxels but the image has \(voxels.count) values")
         }
+        guard header.pixdim.count == 8, [header.srowX, header.srowY, header.srowZ].allSatisfy({ $0.count == 4 }) else {
+            throw NIfTIError(.sizeMismatch, file: file, "header needs 8 pixdim values and 4 values per sform row")
+        }
+        _ = try NIfTIHeaderCodec.validatedShape([header.shape.count] + header.shape + [Int](repeating: 1, count: max(0, 7 - header.shape.count)),
+                                                file: file)
         if header.version == .nifti1, let big = header.shape.first(where: { $0 > Int(Int16.max) }) {
             throw NIfTIError(.impossibleDimensions, file: file, "extent \(big) does not fit NIfTI-1 (max 32767); write NIfTI-2")
         }

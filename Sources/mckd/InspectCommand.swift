@@ -41,19 +41,12 @@ struct InspectCommand: ParsableCommand {
             lines.append("              " + row.map { String(format: "%10.4f", $0) }.joined(separator: " "))
         }
         if !h.descrip.isEmpty { lines.append("descrip       \(h.descrip)") }
-        var minimum = Float.infinity, maximum = -Float.infinity, sum = 0.0, nonFinite = 0
-        image.voxels.withUnsafeBufferPointer { values in
-            for value in values {
-                guard value.isFinite else { nonFinite += 1; continue }
-                minimum = min(minimum, value); maximum = max(maximum, value); sum += Double(value)
-            }
-        }
-        let finite = image.voxels.count - nonFinite
-        if finite > 0 {
+        let summary = NIfTIValueSummary(image.voxels)
+        if let minimum = summary.minimum, let maximum = summary.maximum, let mean = summary.mean {
             lines.append("min / max     \(number(Double(minimum))) / \(number(Double(maximum)))")
-            lines.append("mean          \(number(sum / Double(finite)))")
+            lines.append("mean          \(number(mean))")
         }
-        if nonFinite > 0 { lines.append("non-finite    \(nonFinite) voxels") }
+        if summary.nonFiniteCount > 0 { lines.append("non-finite    \(summary.nonFiniteCount) voxels") }
         return lines.joined(separator: "\n")
     }
 }

@@ -164,3 +164,15 @@ final class NIfTIHeaderValidationTests: XCTestCase {
         XCTAssertEqual(try NIfTIImage.decode(try image.encoded(), file: "wide").shape, [40000], "NIfTI-2 holds wide extents")
     }
 }
+
+/// The numbers `mckd inspect` prints.
+final class NIfTIValueSummaryTests: XCTestCase {
+    func testSummaryIgnoresNonFiniteValues() {
+        let summary = NIfTIValueSummary([3, -1, .nan, 4, .infinity, 2])
+        XCTAssertEqual(summary.minimum, -1)
+        XCTAssertEqual(summary.maximum, 4)
+        XCTAssertEqual(summary.mean ?? .nan, 2, accuracy: 1e-12)
+        XCTAssertEqual(summary.nonFiniteCount, 2)
+        XCTAssertNil(NIfTIValueSummary([.nan]).mean)
+    }
+}

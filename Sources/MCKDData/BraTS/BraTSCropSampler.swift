@@ -1,0 +1,188 @@
+/// Draws random training crops from labelled volumes, deterministically from a seed.
+///
+/// Each crop, drawn in this order from one SplitMix64 stream:
+/// 1. a case, uniformly;
+/// 2. with probability `foregroundProbability` the crop is centred on a random
+///    voxel of a random tumour class present in the case (labels 1, 2, 4; for an
+///    even size the voxel sits just past the middle), else placed uniformly at
+///    random; either way the crop is shifted to lie inside the volume when it fits;
+/// 3. a scale s uniform in `scaleRange` (same for all three axes), then a flip
+///    decision per axis (D, H, W), each with probability 1/2.
+///
+/// Resampling: output voxel o (per axis, 0..<n) reads the source at
+/// centre + (o - (n-1)/2) * s, mirrored when the axis is flipped. Intensities
+/// are interpolated trilinearly, labels taken from the nearest voxel; source
+/// positions outside the volume read 0 (background after preprocessing).
+/// s > 1 shows more anatomy (zoom out), s < 1 less.
+public struct BraTSCropSampler {
+    /// Crop size [d, h, w].
+    public let cropShape: [Int]
+    /// Probability of centring a crop on tumour.
+    public let foregroundProbability: Double
+    /// Range of the random scale.
+    public let scaleRange: ClosedRange<Double>
+    /// Whether axes are flipped at random.
+    public let randomFlips: Bool
+
+    private let volumes: [BraTSVolume]
+    /// Per volume, per tumour class present (1, 2, 4), the flat indices of its voxels.
+    private let foregroundIndices: [[[Int32]]]
+    private var generator: SplitMix64
+
+    /// Prepares a sampler over `volumes`, which must all carry labels.
+    /// The same volumes, settings and seed give the same sequence of batches.
+    public init(volumes: [BraTSVolume], cropShape: [Int], seed: UInt64, foregroundProbability: Double = 0.5,
+                scaleRange: ClosedRange<Double> = 0.9...1.1, randomFlips: Bool = true) throws {
+        guard !volumes.isEmpty else { throw BraTSDataError(caseID: nil, "no volumes to sample training crops from") }
+        guard cropShape.count == 3, cropShape.allSatisfy({ $0 > 0 }) else {
+            throw BraTSDataError(caseID: nil, "crop shape \(cropShape) must be three positive sizes d,h,w")
+        }
+        guard scaleRange.lowerBound > 0 else { throw BraTSDataError(caseID: nil, "crop scale range must be positive") }
+        var indices: [[[Int32]]] = []
+        for volume in volumes {
+            guard let labels = volume.labels else {
+                throw BraTSDataError(caseID: volume.caseID, "has no labels, so it cannot be used for training crops")
+            }
+            guard volume.voxelCount < Int(Int32.max) else {
+                throw BraTSDataError(caseID: volume.caseID, "volume too large for crop sampling")
+            }
+            var perClass: [[Int32]] = [[], [], []]
+            for (k, label) in labels.enumerated() {
+                switch label {
+                case 1: perClass[0].append(Int32(k))
+                case 2: perClass[1].append(Int32(k))
+                case 4: perClass[2].append(Int32(k))
+                default: break
+                }
+            }
+            indices.append(perClass.filter { !$0.isEmpty })
+        }
+        self.volumes = volumes
+        self.foregroundIndices = indices
+        self.cropShape = cropShape
+        self.foregroundProbability = foregroundProbability
+        self.scaleRange = scaleRange
+        self.randomFlips = randomFlips
+        self.generator = SplitMix64(seed: seed)
+    }
+
+    /// The next `size` crops.
+    public mutating func nextBatch(size: Int) -> BraTSBatch {
+        let cropVoxels = cropShape.reduce(1, *)
+        var images = [Float](repeating: 0, count: size * 4 * cropVoxels)
+        var targets = [Float](repeating: 0, count: size * 3 * cropVoxels)
+        var ids: [String] = []
+        for item in 0..<size {
+            let volumeIndex = generator.below(volumes.count)
+            let volume = volumes[volumeIndex]
+            let centre = drawCentre(volumeIndex: volumeIndex)
+            let scale = generator.uniform(scaleRange)
+            let flips = (0..<3).map { _ in randomFlips && generator.next() & 1 == 1 }
+            let axes = (0..<3).map { axis in
+                AxisSampling(outputSize: cropShape[axis], sourceSize: volume.shape[axis],
+                             centre: centre[axis], scale: scale, flipped: flips[axis])
+            }
+            images.withUnsafeMutableBufferPointer { imageBuffer in
+                targets.withUnsafeMutableBufferPointer { targetBuffer in
+                    resample(volume, axes: axes,
+                             images: UnsafeMutableBufferPointer(rebasing: imageBuffer[(item * 4 * cropVoxels)..<((item + 1) * 4 * cropVoxels)]),
+                             targets: UnsafeMutableBufferPointer(rebasing: targetBuffer[(item * 3 * cropVoxels)..<((item + 1) * 3 * cropVoxels)]))
+                }
+            }
+            ids.append(volume.caseID)
+        }
+        return BraTSBatch(caseIDs: ids, cropShape: cropShape, images: images, targets: targets)
+    }
+
+    /// Crop centre (continuous voxel coordinates, [d, h, w]).
+    private mutating func drawCentre(volumeIndex: Int) -> [Double] {
+        let shape = volumes[volumeIndex].shape
+        let classes = foregroundIndices[volumeIndex]
+        if !classes.isEmpty && generator.nextUnit() < foregroundProbability {
+            let voxels = classes[generator.below(classes.count)]
+            let flat = Int(voxels[generator.below(voxels.count)])
+            let position = [flat / (shape[1] * shape[2]), (flat / shape[2]) % shape[1], flat % shape[2]]
+            return (0..<3).map { axis in
+                // The crop's voxel grid contains the chosen voxel (so unscaled crops
+                // sample voxel centres) and stays inside the volume where it fits.
+                let slack = shape[axis] - cropShape[axis]
+                let corner = slack >= 0 ? Double(min(max(position[axis] - cropShape[axis] / 2, 0), slack)) : Double(slack) / 2
+                return corner + Double(cropShape[axis] - 1) / 2
+            }
+        }
+        return (0..<3).map { axis in
+            let slack = shape[axis] - cropShape[axis]
+            let corner = slack >= 0 ? Double(generator.below(slack + 1)) : Double(slack) / 2
+            return corner + Double(cropShape[axis] - 1) / 2
+        }
+    }
+
+    /// Per-axis source positions: two neighbours, the weight of the upper one,
+    /// and the nearest voxel; -1 marks "outside the volume".
+    private struct AxisSampling {
+        var lower: [Int] = [], upper: [Int] = [], weight: [Float] = [], nearest: [Int] = []
+
+        init(outputSize: Int, sourceSize: Int, centre: Double, scale: Double, flipped: Bool) {
+            for o in 0..<outputSize {
+                let offset = Double(flipped ? outputSize - 1 - o : o) - Double(outputSize - 1) / 2
+                let position = centre + offset * scale
+                let floorPosition = position.rounded(.down)
+                let base = Int(floorPosition)
+                let inside = { (index: Int) in index >= 0 && index < sourceSize ? index : -1 }
+                lower.append(inside(base))
+                upper.append(inside(base + 1))
+                weight.append(Float(position - floorPosition))
+                nearest.append(inside(Int(position.rounded())))
+            }
+        }
+    }
+
+    private func resample(_ volume: BraTSVolume, axes: [AxisSampling],
+                          images: UnsafeMutableBufferPointer<Float>, targets: UnsafeMutableBufferPointer<Float>) {
+        let (d, h, w) = (cropShape[0], cropShape[1], cropShape[2])
+        let (sh, sw) = (volume.shape[1], volume.shape[2])
+        let sourceCount = volume.voxelCount
+        let cropCount = d * h * w
+        volume.image.withUnsafeBufferPointer { source in
+            for z in 0..<d {
+                let z0 = axes[0].lower[z], z1 = axes[0].upper[z], fz = axes[0].weight[z]
+                for y in 0..<h {
+                    let y0 = axes[1].lower[y], y1 = axes[1].upper[y], fy = axes[1].weight[y]
+                    for x in 0..<w {
+                        let x0 = axes[2].lower[x], x1 = axes[2].upper[x], fx = axes[2].weight[x]
+                        let out = (z * h + y) * w + x
+                        for channel in 0..<4 {
+                            let base = channel * sourceCount
+                            @inline(__always) func at(_ zz: Int, _ yy: Int, _ xx: Int) -> Float {
+                                (zz < 0 || yy < 0 || xx < 0) ? 0 : source[base + (zz * sh + yy) * sw + xx]
+                            }
+                            let c00 = at(z0, y0, x0) * (1 - fx) + at(z0, y0, x1) * fx
+                            let c01 = at(z0, y1, x0) * (1 - fx) + at(z0, y1, x1) * fx
+                            let c10 = at(z1, y0, x0) * (1 - fx) + at(z1, y0, x1) * fx
+                            let c11 = at(z1, y1, x0) * (1 - fx) + at(z1, y1, x1) * fx
+                            let c0 = c00 * (1 - fy) + c01 * fy, c1 = c10 * (1 - fy) + c11 * fy
+                            images[channel * cropCount + out] = c0 * (1 - fz) + c1 * fz
+                        }
+                    }
+                }
+            }
+        }
+        guard let labels = volume.labels else { return }
+        labels.withUnsafeBufferPointer { source in
+            for z in 0..<d {
+                let zn = axes[0].nearest[z]
+                for y in 0..<h {
+                    let yn = axes[1].nearest[y]
+                    for x in 0..<w {
+                        let xn = axes[2].nearest[x]
+                        let label: UInt8 = (zn < 0 || yn < 0 || xn < 0) ? 0 : source[(zn * sh + yn) * sw + xn]
+                        let out = (z * h + y) * w + x
+                        targets[out] = label == 4 ? 1 : 0
+                        targets[cropCount + out] = label != 0 ? 1 : 0
+                        targets[2 * cropCount + out] = (label == 1 || label == 4) ? 1 : 0
+                    }
+                }
+            }
+        }
+    }
+}

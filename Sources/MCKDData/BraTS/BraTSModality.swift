@@ -1,0 +1,18 @@
+/// The four BraTS MRI contrasts, in the project's fixed channel order
+/// (method.md section 2: 0 FLAIR, 1 T1, 2 T1ce, 3 T2).
+public enum BraTSModality: Int, CaseIterable, Sendable {
+    case flair = 0, t1 = 1, t1ce = 2, t2 = 3
+
+    /// File-name suffix used by the BraTS releases (`<case>_<suffix>.nii.gz`).
+    public var fileSuffix: String {
+        switch self {
+        case .flair: return "flair"
+        case .t1: return "t1"
+        case .t1ce: return "t1ce"
+        case .t2: return "t2"
+        }
+    }
+
+    /// Suffix of the label file.
+    public static let segmentationSuffix = "seg"
+}

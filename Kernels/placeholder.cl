@@ -1,0 +1,1 @@
+// placeholder: the engine branch provides the real kernels

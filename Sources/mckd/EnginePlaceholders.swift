@@ -1,0 +1,5 @@
+import ArgumentParser
+
+// Placeholders for commands that live on the engine branch; dropped at merge.
+struct DevicesCommand: ParsableCommand {}
+struct SelfCheckCommand: ParsableCommand {}

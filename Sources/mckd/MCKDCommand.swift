@@ -8,6 +8,8 @@ struct MCKDCommand: ParsableCommand {
         subcommands: [
             DevicesCommand.self,
             SelfCheckCommand.self,
+            AVMNISTBuildCommand.self,
+            AVMNISTInfoCommand.self,
         ]
     )
 }

@@ -48,7 +48,8 @@ public struct FFT: Sendable {
         return (0...(size / 2)).map { real[$0] * real[$0] + imag[$0] * imag[$0] }
     }
 
-    private func transform(_ re: UnsafeMutableBufferPointer<Float>, _ im: UnsafeMutableBufferPointer<Float>) {
+    /// Transforms `size` values at `re` / `im` in place (for callers that already hold pointers).
+    func transform(_ re: UnsafeMutableBufferPointer<Float>, _ im: UnsafeMutableBufferPointer<Float>) {
         bitReversed.withUnsafeBufferPointer { rev in
             for i in 0..<size {
                 let j = rev[i]

@@ -96,27 +96,31 @@ public struct MFCCExtractor: Sendable {
         var imag = [Float](repeating: 0, count: p.fftSize)
         var power = [Float](repeating: 0, count: bins)
         let padding = p.fftSize / 2
-        for t in 0..<frames {
-            // Frame t covers padded positions [t*hop, t*hop + fftSize), i.e. signal
-            // indices shifted left by the centre padding.
-            let start = t * p.hopLength - padding
-            samples.withUnsafeBufferPointer { x in
-                window.withUnsafeBufferPointer { w in
-                    for n in 0..<p.fftSize {
-                        let i = start + n
-                        real[n] = (i >= 0 && i < x.count) ? x[i] * w[n] : 0
-                        imag[n] = 0
-                    }
+        samples.withUnsafeBufferPointer { x in
+        window.withUnsafeBufferPointer { w in
+        real.withUnsafeMutableBufferPointer { re in
+        imag.withUnsafeMutableBufferPointer { im in
+        power.withUnsafeMutableBufferPointer { pw in
+        logMel.withUnsafeMutableBufferPointer { out in
+            for t in 0..<frames {
+                // Frame t covers padded positions [t*hop, t*hop + fftSize), i.e. signal
+                // indices shifted left by the centre padding.
+                let start = t * p.hopLength - padding
+                for n in 0..<p.fftSize {
+                    let i = start + n
+                    re[n] = (i >= 0 && i < x.count) ? x[i] * w[n] : 0
+                    im[n] = 0
                 }
+                fft.transform(re, im)
+                for k in 0..<bins { pw[k] = re[k] * re[k] + im[k] * im[k] }
+                let row = UnsafeMutableBufferPointer(rebasing: out[(t * p.melBands)..<((t + 1) * p.melBands)])
+                filterbank.apply(UnsafeBufferPointer(pw), into: row)
             }
-            fft.forward(real: &real, imag: &imag)
-            for k in 0..<bins { power[k] = real[k] * real[k] + imag[k] * imag[k] }
-            power.withUnsafeBufferPointer { spectrum in
-                logMel.withUnsafeMutableBufferPointer { out in
-                    let row = UnsafeMutableBufferPointer(rebasing: out[(t * p.melBands)..<((t + 1) * p.melBands)])
-                    filterbank.apply(spectrum, into: row)
-                }
-            }
+        }
+        }
+        }
+        }
+        }
         }
         // Decibels with a floor, then clip to top_db below the clip's maximum.
         var maximum = -Float.infinity

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Human-readable description of a built dataset: counts per digit and split,
 /// modality masks, and which audio is real and which synthetic.
 public enum AVMNISTSummary {
@@ -9,13 +11,13 @@ public enum AVMNISTSummary {
         lines.append("cache: \(cache.images.count) MNIST images, \(syntheticClips.count) synthetic clips, \(realClips.count) real recordings (8 kHz)")
         lines.append("seed \(dataset.configuration.seed), audio rate \(dataset.configuration.audioRate), visual rate \(dataset.configuration.visualRate)")
         lines.append("")
-        lines.append("split  total  " + (0...9).map { "   \($0)" }.joined() + "   real-audio  synthetic-audio  image-present  audio-present")
+        lines.append("split  total" + (0...9).map { "   \($0)" }.joined() + "   real-audio  synthetic-audio  image-present  audio-present")
         for split in [dataset.train, dataset.test] {
             let perDigit = (0...9).map { digit in split.samples.filter { $0.label == digit }.count }
             let real = split.samples.filter { $0.audioOrigin == .real }.count
             let images = split.samples.filter(\.imagePresent).count
             let audio = split.samples.filter(\.audioPresent).count
-            lines.append(pad(split.kind.rawValue, 5) + pad("\(split.count)", 7) + perDigit.map { pad("\($0)", 4) }.joined()
+            lines.append(split.kind.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0) + pad("\(split.count)", 7) + perDigit.map { pad("\($0)", 4) }.joined()
                          + pad("\(real)", 13) + pad("\(split.count - real)", 17) + pad("\(images)", 15) + pad("\(audio)", 15))
         }
         lines.append("")

@@ -81,8 +81,9 @@ final class MFCCTests: XCTestCase {
                 worst = max(worst, abs(Double(swift[k * 20 + t]) - reference[k][t]))
             }
         }
-        // Coefficients span hundreds of units; float32 versus float64 differs in the second decimal at most.
-        XCTAssertLessThan(worst, 0.05, "largest difference to the numpy reference: \(worst)")
+        // Coefficients span hundreds of units; float32 versus float64 differs by about 1e-4 here, while
+        // a one-sample change of the window length already moves them by 0.1.
+        XCTAssertLessThan(worst, 0.01, "largest difference to the numpy reference: \(worst)")
         XCTAssertGreaterThan(reference.joined().map(abs).max() ?? 0, 10, "reference looks degenerate")
     }
 }

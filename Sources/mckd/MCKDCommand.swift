@@ -10,6 +10,8 @@ struct MCKDCommand: ParsableCommand {
             SelfCheckCommand.self,
             InspectCommand.self,
             SynthCommand.self,
+            AVMNISTBuildCommand.self,
+            AVMNISTInfoCommand.self,
         ]
     )
 }

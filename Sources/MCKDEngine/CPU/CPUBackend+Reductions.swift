@@ -31,7 +31,7 @@ extension CPUBackend {
             parallelFor(partial.count, minimumChunk: 1) { range in
                 for p in range {
                     var sum = 0.0
-                    for i in (p * chunk)..<min(input.count, (p + 1) * chunk) { sum += Double(input[i]) }
+                    for i in min(input.count, p * chunk)..<min(input.count, (p + 1) * chunk) { sum += Double(input[i]) }
                     partial[p] = sum
                 }
             }

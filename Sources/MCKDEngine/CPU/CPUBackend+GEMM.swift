@@ -1,4 +1,5 @@
 extension CPUBackend {
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func gemm(_ g: GEMMDescriptor, a: Tensor, b: Tensor, c: Tensor) throws {
         try g.validate(countA: a.count, countB: b.count, countC: c.count)
         let A = try buffer(a), B = try buffer(b), C = try buffer(c)
@@ -15,13 +16,14 @@ extension CPUBackend {
                         // beta == 0 means C is not read (BLAS semantics), so stale NaNs vanish.
                         C[row + j] = beta == 0 ? 0 : beta * C[row + j]
                     }
+                    let rowC = C.baseAddress! + row
                     for p in 0..<g.k {
                         let aip = alpha * (g.transposeA ? A[baseA + p * g.lda + i] : A[baseA + i * g.lda + p])
                         if g.transposeB {
-                            for j in 0..<g.n { C[row + j] += aip * B[baseB + j * g.ldb + p] }
+                            for j in 0..<g.n { rowC[j] += aip * B[baseB + j * g.ldb + p] }
                         } else {
-                            let rowB = baseB + p * g.ldb
-                            for j in 0..<g.n { C[row + j] += aip * B[rowB + j] }
+                            let rowB = UnsafePointer(B.baseAddress! + baseB + p * g.ldb)
+                            for j in 0..<g.n { rowC[j] += aip * rowB[j] }
                         }
                     }
                 }

@@ -1,4 +1,5 @@
 extension CPUBackend {
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func reduce(_ op: ReductionOp, _ x: Tensor, axis: Int, into out: Tensor) throws {
         guard axis >= 0 && axis < x.shape.rank else {
             throw EngineError.invalidArgument("reduce axis \(axis) for \(x.shape)")
@@ -20,6 +21,7 @@ extension CPUBackend {
         }
     }
 
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func reduceAll(_ op: ReductionOp, _ x: Tensor, into out: Tensor) throws {
         guard out.count == 1 else {
             throw EngineError.shapeMismatch("reduceAll writes one element, output is \(out.shape)")

@@ -31,7 +31,12 @@ public enum MNISTCSVReader {
         } catch {
             throw AVMNISTError.badInput(path: path, reason: "cannot read MNIST CSV (\(error.localizedDescription))")
         }
-        let text = GzipBytesInflater.isGzip(raw) ? try GzipBytesInflater.inflate(raw, path: path) : raw
+        let text: Data
+        do {
+            text = Gzip.looksCompressed(raw) ? try Gzip.decompress(raw, file: path) : raw
+        } catch let error as NIfTIError {
+            throw AVMNISTError.badInput(path: path, reason: error.detail)
+        }
         let pixelCount = MNISTImages.side * MNISTImages.side
         var labels = [UInt8]()
         var pixels = [UInt8]()

@@ -1,12 +1,7 @@
 extension CPUBackend {
     @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func reduce(_ op: ReductionOp, _ x: Tensor, axis: Int, into out: Tensor) throws {
-        guard axis >= 0 && axis < x.shape.rank else {
-            throw EngineError.invalidArgument("reduce axis \(axis) for \(x.shape)")
-        }
-        guard out.shape == x.shape.reduced(along: axis) else {
-            throw EngineError.shapeMismatch("reducing \(x.shape) along axis \(axis) gives \(x.shape.reduced(along: axis)), output is \(out.shape)")
-        }
+        try validateReduction(of: x, along: axis, into: out)
         let (outer, extent, inner) = x.shape.split(at: axis)
         let input = try buffer(x), result = try buffer(out)
         let factor = op == .mean ? 1 / Double(extent) : 1
@@ -23,9 +18,7 @@ extension CPUBackend {
 
     @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func reduceAll(_ op: ReductionOp, _ x: Tensor, into out: Tensor) throws {
-        guard out.count == 1 else {
-            throw EngineError.shapeMismatch("reduceAll writes one element, output is \(out.shape)")
-        }
+        try validateReduceAll(into: out)
         let input = try buffer(x)
         var partials = [Double](repeating: 0, count: 64)
         let chunk = (input.count + partials.count - 1) / partials.count

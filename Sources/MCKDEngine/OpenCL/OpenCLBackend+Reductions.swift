@@ -3,20 +3,13 @@ extension OpenCLBackend {
     static let reductionChunk = 1024
 
     public func reduce(_ op: ReductionOp, _ x: Tensor, axis: Int, into out: Tensor) throws {
-        guard axis >= 0 && axis < x.shape.rank else {
-            throw EngineError.invalidArgument("reduce axis \(axis) for \(x.shape)")
-        }
-        guard out.shape == x.shape.reduced(along: axis) else {
-            throw EngineError.shapeMismatch("reducing \(x.shape) along axis \(axis) gives \(x.shape.reduced(along: axis)), output is \(out.shape)")
-        }
+        try validateReduction(of: x, along: axis, into: out)
         let (outer, extent, inner) = x.shape.split(at: axis)
         try reduce(op, x, outer: outer, extent: extent, inner: inner, into: out)
     }
 
     public func reduceAll(_ op: ReductionOp, _ x: Tensor, into out: Tensor) throws {
-        guard out.count == 1 else {
-            throw EngineError.shapeMismatch("reduceAll writes one element, output is \(out.shape)")
-        }
+        try validateReduceAll(into: out)
         try reduce(op, x, outer: 1, extent: x.count, inner: 1, into: out)
     }
 

@@ -2,7 +2,9 @@ import CZlib
 import Foundation
 
 /// gzip compression and decompression through zlib, streamed in fixed-size
-/// chunks so neither side has to know the other's size in advance.
+/// chunks so neither side has to know the other's size in advance. Shared by the
+/// NIfTI reader/writer and the MNIST CSV reader; failures are reported as
+/// `NIfTIError` kinds `.gzipCorrupted` / `.writeFailed` naming the file.
 public enum Gzip {
     /// gzip wrapper (16) on top of the largest deflate window (15).
     private static let gzipWindowBits: Int32 = 15 + 16

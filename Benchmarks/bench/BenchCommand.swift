@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import MCKDEngine
+
+/// `swift run -c release bench`: device limits, kernels and (later) training steps,
+/// as a terminal table and as JSON.
+@main
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure mckd's kernels on a device, against the device's own limits.")
+
+    @Option(help: "Device: cpu or gpuN (see `mckd devices`).")
+    var device = "gpu0"
+
+    @Option(help: "Also write the figures as JSON to this file.")
+    var json: String?
+
+    @Flag(help: "Tiny sizes and few repeats: checks every section runs (CI), figures are not meaningful.")
+    var quick = false
+
+    @Option(help: "Run only this section: device, kernels.")
+    var only: String?
+
+    func run() throws {
+        let backend: any Backend
+        do {
+            backend = try makeBackend(device: device)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        print("bench on \(backend.name)\(quick ? " (quick: sizes too small to mean anything)" : "")")
+        var report = BenchReport(device: backend.name, quick: quick)
+        let sections: [(String, (any Backend, Bool, inout BenchReport) throws -> Void)] = [
+            ("device", DeviceSection.run),
+            ("kernels", KernelSection.run),
+        ]
+        if let only, !sections.contains(where: { $0.0 == only }) {
+            throw ValidationError("unknown section '\(only)': choose one of \(sections.map(\.0).joined(separator: ", "))")
+        }
+        for (name, section) in sections where only == nil || only == name {
+            try section(backend, quick, &report)
+        }
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(report).write(to: URL(fileURLWithPath: json), options: .atomic)
+            print("figures written to \(json)")
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import MCKDEngine
+
+/// The device's own limits: FMA throughput and copy bandwidth, the yardsticks of
+/// every later row.
+enum DeviceSection {
+    static func run(_ backend: any Backend, quick: Bool, report: inout BenchReport) throws {
+        print("device")
+        guard let device = backend as? OpenCLBackend else {
+            print("  (the CPU reference has no probe kernels; rows show no fraction of a limit)")
+            return
+        }
+        let limits = try device.measureLimits(quick: quick)
+        report.limits = limits
+        print(String(format: "  %@: FMA peak %.1f GFLOP/s, copy bandwidth %.1f GB/s",
+                     device.device.name, limits.fmaGFLOPS, limits.copyGBps))
+    }
+}

@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .library(name: "MCKDEngine", targets: ["MCKDEngine"]),
         .library(name: "MCKDData", targets: ["MCKDData"]),
+        .library(name: "MCKDTraining", targets: ["MCKDTraining"]),
         .executable(name: "mckd", targets: ["mckd"]),
         .executable(name: "bench", targets: ["bench"]),
     ],
@@ -47,10 +48,15 @@ let package = Package(
             dependencies: ["CZlib"],
             path: "Sources/MCKDData"
         ),
+        .target(
+            name: "MCKDTraining",
+            dependencies: ["MCKDEngine", "MCKDData", "CZlib"],
+            path: "Sources/MCKDTraining"
+        ),
         .executableTarget(
             name: "mckd",
             dependencies: [
-                "MCKDEngine", "MCKDData",
+                "MCKDEngine", "MCKDData", "MCKDTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/mckd"
@@ -65,6 +71,7 @@ let package = Package(
         ),
         .testTarget(name: "MCKDEngineTests", dependencies: ["MCKDEngine"], path: "Tests/MCKDEngineTests"),
         .testTarget(name: "MCKDDataTests", dependencies: ["MCKDData"], path: "Tests/MCKDDataTests"),
+        .testTarget(name: "MCKDTrainingTests", dependencies: ["MCKDTraining"], path: "Tests/MCKDTrainingTests"),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,181 @@
+import CZlib
+import Foundation
+
+/// A training checkpoint: named float tensors (parameters, optimiser states,
+/// theta_w) plus string metadata (configuration, step, generator positions).
+///
+/// File layout, little-endian:
+///   "MCKDCKPT" | format version (UInt32) | header length (UInt64) | header JSON |
+///   tensor data (float32, in header order) | CRC-32 of everything before it (UInt32)
+/// Written to a temporary file, flushed and renamed, so a crash mid-write leaves
+/// the previous checkpoint intact.
+public struct Checkpoint: Equatable {
+    public struct Entry: Codable, Equatable {
+        public var name: String
+        public var shape: [Int]
+        public var values: [Float]
+
+        public init(name: String, shape: [Int], values: [Float]) {
+            self.name = name
+            self.shape = shape
+            self.values = values
+        }
+
+        private enum CodingKeys: String, CodingKey { case name, shape }
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decode(String.self, forKey: .name)
+            shape = try container.decode([Int].self, forKey: .shape)
+            values = []
+        }
+    }
+
+    public static let formatVersion: UInt32 = 1
+    static let magic = Array("MCKDCKPT".utf8)
+
+    public var step: Int
+    public var metadata: [String: String]
+    public var tensors: [Entry]
+
+    public init(step: Int, metadata: [String: String] = [:], tensors: [Entry] = []) {
+        self.step = step
+        self.metadata = metadata
+        self.tensors = tensors
+    }
+
+    /// The tensor called `name`, or a clear error naming what the checkpoint holds.
+    public func tensor(_ name: String, file: String = "checkpoint") throws -> Entry {
+        guard let entry = tensors.first(where: { $0.name == name }) else {
+            throw CheckpointError.incompatible(file: file, reason: "no tensor '\(name)' (it holds \(tensors.count) tensors)")
+        }
+        return entry
+    }
+
+    private struct Header: Codable {
+        var step: Int
+        var metadata: [String: String]
+        var tensors: [Entry]
+    }
+
+    // MARK: Writing
+
+    /// Writes atomically: a temporary file beside `url`, fsync, then rename.
+    public func write(to url: URL) throws {
+        for entry in tensors where entry.values.count != entry.shape.reduce(1, *) {
+            throw CheckpointError.incompatible(file: url.path, reason: "tensor '\(entry.name)' has \(entry.values.count) values for shape \(entry.shape)")
+        }
+        var bytes = Self.magic
+        appendLittleEndian(Self.formatVersion, to: &bytes)
+        let header = try JSONEncoder().encode(Header(step: step, metadata: metadata, tensors: tensors))
+        appendLittleEndian(UInt64(header.count), to: &bytes)
+        bytes += header
+        for entry in tensors {
+            for value in entry.values { appendLittleEndian(value.bitPattern, to: &bytes) }
+        }
+        appendLittleEndian(Self.crc32(bytes), to: &bytes)
+
+        let directory = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).partial")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
+            throw CheckpointError.io(file: temporary.path, reason: "cannot create the temporary file")
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: temporary)
+            try handle.write(contentsOf: Data(bytes))
+            try handle.synchronize()
+            try handle.close()
+            guard rename(temporary.path, url.path) == 0 else {
+                throw CheckpointError.io(file: url.path, reason: "rename failed: \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            if error is CheckpointError { throw error }
+            throw CheckpointError.io(file: url.path, reason: "\(error)")
+        }
+    }
+
+    // MARK: Reading
+
+    /// Reads and verifies a checkpoint; a truncated, corrupted or foreign file is a
+    /// clear error naming the file and what is wrong.
+    public static func read(from url: URL) throws -> Checkpoint {
+        let file = url.path
+        let data: [UInt8]
+        do {
+            data = Array(try Data(contentsOf: url))
+        } catch {
+            throw CheckpointError.io(file: file, reason: "cannot read (\(error.localizedDescription))")
+        }
+        guard data.count >= magic.count + 4 + 8 + 4, Array(data[0..<magic.count]) == magic else {
+            throw CheckpointError.corrupt(file: file, reason: "not an mckd checkpoint (bad magic or too short)")
+        }
+        let version: UInt32 = readLittleEndian(data, at: magic.count)
+        guard version == formatVersion else {
+            throw CheckpointError.incompatible(file: file, reason: "format version \(version); this mckd reads version \(formatVersion)")
+        }
+        let stored: UInt32 = readLittleEndian(data, at: data.count - 4)
+        guard stored == crc32(data[0..<(data.count - 4)]) else {
+            throw CheckpointError.corrupt(file: file, reason: "checksum mismatch (truncated or damaged file)")
+        }
+        let headerLength = Int(readLittleEndian(data, at: magic.count + 4) as UInt64)
+        let headerStart = magic.count + 12
+        guard headerLength <= data.count - headerStart - 4 else {
+            throw CheckpointError.corrupt(file: file, reason: "header length \(headerLength) exceeds the file")
+        }
+        let header: Header
+        do {
+            header = try JSONDecoder().decode(Header.self, from: Data(data[headerStart..<(headerStart + headerLength)]))
+        } catch {
+            throw CheckpointError.corrupt(file: file, reason: "unreadable header (\(error))")
+        }
+        var offset = headerStart + headerLength
+        var tensors: [Entry] = []
+        for var entry in header.tensors {
+            let count = entry.shape.reduce(1, *)
+            guard entry.shape.allSatisfy({ $0 >= 1 }), count <= (data.count - 4 - offset) / 4 else {
+                throw CheckpointError.corrupt(file: file, reason: "tensor '\(entry.name)' of shape \(entry.shape) runs past the end of the file")
+            }
+            entry.values = (0..<count).map { Float(bitPattern: readLittleEndian(data, at: offset + 4 * $0)) }
+            offset += 4 * count
+            tensors.append(entry)
+        }
+        guard offset == data.count - 4 else {
+            throw CheckpointError.corrupt(file: file, reason: "\(data.count - 4 - offset) unexplained bytes after the tensors")
+        }
+        return Checkpoint(step: header.step, metadata: header.metadata, tensors: tensors)
+    }
+
+    static func crc32<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
+        Array(bytes).withUnsafeBufferPointer { buffer in
+            UInt32(CZlib.crc32(0, buffer.baseAddress, uInt(buffer.count)))
+        }
+    }
+}
+
+/// Why a checkpoint could not be written or used.
+public enum CheckpointError: Error, CustomStringConvertible, Equatable {
+    case io(file: String, reason: String)
+    case corrupt(file: String, reason: String)
+    case incompatible(file: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .io(file, reason): return "checkpoint \(file): \(reason)"
+        case let .corrupt(file, reason): return "checkpoint \(file) is corrupt: \(reason)"
+        case let .incompatible(file, reason): return "checkpoint \(file) does not fit this run: \(reason)"
+        }
+    }
+}
+
+private func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
+    withUnsafeBytes(of: value.littleEndian) { bytes += $0 }
+}
+
+private func readLittleEndian<T: FixedWidthInteger>(_ bytes: [UInt8], at offset: Int) -> T {
+    var value: T = 0
+    for index in (0..<MemoryLayout<T>.size).reversed() {
+        value = value << 8 | T(bytes[offset + index])
+    }
+    return value
+}

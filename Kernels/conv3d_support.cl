@@ -1,0 +1,78 @@
+// Geometry-independent helpers of the convolution family (built once, no defines):
+// weight packing for conv3d.cl, the bias gradient, weight standardisation.
+
+#define LANES 16
+
+// packed[((b * IN + i) * TAPS + t) * 16 + c] = weight of (block b, lane c, channel i, tap t),
+// zero for lanes past the last channel.
+//   swap == 0 (forward): lane channel = output channel o = b*16+c, i = input channel:
+//                        w[o, i, t].
+//   swap == 1 (gather):  lane channel = input channel  = b*16+c, i = output channel:
+//                        w[i, b*16+c, t].
+// `rows` and `columns` are the weight's first two extents [rows, columns, taps].
+__kernel void pack_weights(__global const float* w, __global float* packed,
+                           const int rows, const int columns, const int taps, const int swap) {
+    const int lanesTotal = swap ? columns : rows;
+    const int inner = swap ? rows : columns;
+    const int blocks = (lanesTotal + LANES - 1) / LANES;
+    const int gid = get_global_id(0);
+    if (gid >= blocks * inner * taps * LANES) return;
+    const int c = gid % LANES;
+    const int t = (gid / LANES) % taps;
+    const int i = (gid / (LANES * taps)) % inner;
+    const int b = gid / (LANES * taps * inner);
+    const int lane = b * LANES + c;
+    float value = 0.0f;
+    if (lane < lanesTotal) value = swap ? w[((size_t)i * columns + lane) * taps + t] : w[((size_t)lane * columns + i) * taps + t];
+    packed[gid] = value;
+}
+
+// out[c] = sum over n, then space, of t[n, c, :] (the bias gradient). One work-item per channel.
+__kernel void channel_sum(__global const float* t, __global float* out, const int N, const int C, const int spatial) {
+    const int c = get_global_id(0);
+    if (c >= C) return;
+    float sum = 0.0f;
+    for (int n = 0; n < N; ++n) {
+        __global const float* p = t + (size_t)(n * C + c) * spatial;
+        for (int s = 0; s < spatial; ++s) sum += p[s];
+    }
+    out[c] = sum;
+}
+
+// Weight standardisation, one work-item per output channel o over its K weights
+// w[o * K .. o * K + K): mean, then the biased variance by a second pass over
+// (w - mean)^2 (stable), both summed in order.
+inline float2 standardization(__global const float* w, const int K, const float eps) {
+    float sum = 0.0f;
+    for (int j = 0; j < K; ++j) sum += w[j];
+    const float mean = sum / (float)K;
+    float squares = 0.0f;
+    for (int j = 0; j < K; ++j) squares = fma(w[j] - mean, w[j] - mean, squares);
+    return (float2)(mean, 1.0f / sqrt(squares / (float)K + eps));
+}
+
+// y = (w - mean) / sqrt(var + eps) per output channel.
+__kernel void standardize_weights(__global const float* w, __global float* y, const int C, const int K, const float eps) {
+    const int o = get_global_id(0);
+    if (o >= C) return;
+    __global const float* wo = w + (size_t)o * K;
+    const float2 ms = standardization(wo, K, eps);
+    for (int j = 0; j < K; ++j) y[(size_t)o * K + j] = (wo[j] - ms.x) * ms.y;
+}
+
+// dw = (g - mean(g) - y * mean(g * y)) / sqrt(var + eps) per output channel.
+__kernel void standardize_weights_backward(__global const float* w, __global const float* g, __global float* dw,
+                                           const int C, const int K, const float eps) {
+    const int o = get_global_id(0);
+    if (o >= C) return;
+    __global const float* wo = w + (size_t)o * K;
+    __global const float* go = g + (size_t)o * K;
+    const float2 ms = standardization(wo, K, eps);
+    float sumG = 0.0f, sumGY = 0.0f;
+    for (int j = 0; j < K; ++j) {
+        sumG += go[j];
+        sumGY = fma(go[j], (wo[j] - ms.x) * ms.y, sumGY);
+    }
+    const float meanG = sumG / (float)K, meanGY = sumGY / (float)K;
+    for (int j = 0; j < K; ++j) dw[(size_t)o * K + j] = (go[j] - meanG - (wo[j] - ms.x) * ms.y * meanGY) * ms.y;
+}

@@ -1,15 +1,16 @@
 // 3D convolution kernels for CPU-class OpenCL devices (PoCL): explicit wide vectors.
 //
-// A work-item owns a 16-wide segment of one output row along W (a float16) for 16
-// channels at once: 16 float16 accumulators. Each tap loads one input segment and one
-// float16 of weights pre-arranged as packed[block][channel][tap][16] (pack_weights),
-// then does 16 vector fma()s, each broadcasting one weight (packing: conv3d_support.cl). Local size 1x1x1: PoCL runs
+// A work-item owns a 16-wide segment of one output row along W (a float16) for CB
+// channels at once (usually 16): CB float16 accumulators. Each tap loads one input segment and one
+// CB weights pre-arranged as packed[block][channel][tap][CB] (pack_weights),
+// then does CB vector fma()s, each broadcasting one weight (packing: conv3d_support.cl). Local size 1x1x1: PoCL runs
 // one work-item per loop iteration and these vectors are what keeps its SIMD lanes full.
 //
 // Geometry comes in as -D defines (compile-time loops and strides):
 //   KD KH KW   kernel size      SD SH SW   stride
 //   PD PH PW   padding          DD DH DW   dilation
 //   HAS_BIAS   1 if a bias is added (forward, transposed gather)
+//   CB         channels per work-item: 16, 4 or 1 (forward, gather)
 // Extents and channel counts are run-time arguments, so one build serves all sizes.
 
 #define TAPS (KD * KH * KW)
@@ -48,8 +49,13 @@ inline void store_segment(__global float* row, const int start, const int step, 
     }
 }
 
-// acc[c] += v * w.sc for the 16 channels c.
-#define FMA16(acc, v, w) \
+// CB channels per work-item (a -D define: 16, 4 or 1): acc[c] += v * w.sc for each
+// channel c of the block, w the block's CB weights of one tap. Small channel counts
+// (1 input channel, 3 output logits) take a narrower block instead of wasting lanes.
+#if CB == 16
+#define WEIGHTS float16
+#define LOAD_WEIGHTS vload16
+#define FMA_BLOCK(acc, v, w) \
     acc[0] = fma(v, (float16)(w.s0), acc[0]);   acc[1] = fma(v, (float16)(w.s1), acc[1]); \
     acc[2] = fma(v, (float16)(w.s2), acc[2]);   acc[3] = fma(v, (float16)(w.s3), acc[3]); \
     acc[4] = fma(v, (float16)(w.s4), acc[4]);   acc[5] = fma(v, (float16)(w.s5), acc[5]); \
@@ -58,6 +64,19 @@ inline void store_segment(__global float* row, const int start, const int step, 
     acc[10] = fma(v, (float16)(w.sa), acc[10]); acc[11] = fma(v, (float16)(w.sb), acc[11]); \
     acc[12] = fma(v, (float16)(w.sc), acc[12]); acc[13] = fma(v, (float16)(w.sd), acc[13]); \
     acc[14] = fma(v, (float16)(w.se), acc[14]); acc[15] = fma(v, (float16)(w.sf), acc[15]);
+#elif CB == 4
+#define WEIGHTS float4
+#define LOAD_WEIGHTS vload4
+#define FMA_BLOCK(acc, v, w) \
+    acc[0] = fma(v, (float16)(w.s0), acc[0]); acc[1] = fma(v, (float16)(w.s1), acc[1]); \
+    acc[2] = fma(v, (float16)(w.s2), acc[2]); acc[3] = fma(v, (float16)(w.s3), acc[3]);
+#elif CB == 1
+#define WEIGHTS float
+#define LOAD_WEIGHTS(i, p) ((p)[i])
+#define FMA_BLOCK(acc, v, w) acc[0] = fma(v, (float16)(w), acc[0]);
+#else
+#error "CB must be 16, 4 or 1"
+#endif
 
 // Forward: y[n, co, o] = bias[co] + sum over ci, taps of x[n, ci, o * S - P + k * D] * w[co, ci, k].
 // global [ceil(outW / 16), outH, N * outD * coBlocks], local [1, 1, 1].
@@ -65,7 +84,7 @@ __kernel void conv3d_forward(__global const float* x, __global const float* pack
                              __global float* y, const int N, const int CI, const int CO,
                              const int inD, const int inH, const int inW,
                              const int outD, const int outH, const int outW) {
-    const int coBlocks = (CO + LANES - 1) / LANES;
+    const int coBlocks = (CO + CB - 1) / CB;
     const int ow0 = get_global_id(0) * LANES;
     const int oh = get_global_id(1);
     const int z = get_global_id(2);
@@ -74,13 +93,14 @@ __kernel void conv3d_forward(__global const float* x, __global const float* pack
     const int od = (z / coBlocks) % outD;
     const int n = z / (coBlocks * outD);
 
-    float16 acc[LANES];
-    for (int c = 0; c < LANES; ++c) acc[c] = (float16)(0.0f);
+    float16 acc[CB];
+    #pragma unroll
+    for (int c = 0; c < CB; ++c) acc[c] = (float16)(0.0f);
     const int inPlane = inH * inW;
     const int iw0 = ow0 * SW - PW;
     for (int ci = 0; ci < CI; ++ci) {
         __global const float* xc = x + (size_t)(n * CI + ci) * inD * inPlane;
-        __global const float* wc = packed + (size_t)(cob * CI + ci) * TAPS * LANES;
+        __global const float* wc = packed + (size_t)(cob * CI + ci) * TAPS * CB;
         for (int kd = 0; kd < KD; ++kd) {
             const int id = od * SD - PD + kd * DD;
             if (id < 0 || id >= inD) continue;
@@ -88,18 +108,19 @@ __kernel void conv3d_forward(__global const float* x, __global const float* pack
                 const int ih = oh * SH - PH + kh * DH;
                 if (ih < 0 || ih >= inH) continue;
                 __global const float* row = xc + id * inPlane + ih * inW;
-                __global const float* wt = wc + (kd * KH + kh) * KW * LANES;
+                __global const float* wt = wc + (kd * KH + kh) * KW * CB;
                 for (int kw = 0; kw < KW; ++kw) {
                     const float16 v = load_segment(row, iw0 + kw * DW, SW, inW);
-                    const float16 w = vload16(kw, wt);
-                    FMA16(acc, v, w)
+                    const WEIGHTS w = LOAD_WEIGHTS(kw, wt);
+                    FMA_BLOCK(acc, v, w)
                 }
             }
         }
     }
     const int outSpatial = outD * outH * outW;
-    for (int c = 0; c < LANES; ++c) {
-        const int co = cob * LANES + c;
+    #pragma unroll
+    for (int c = 0; c < CB; ++c) {
+        const int co = cob * CB + c;
         if (co >= CO) break;
 #if HAS_BIAS
         const float16 result = acc[c] + (float16)(bias[co]);
@@ -121,7 +142,7 @@ __kernel void conv3d_gather(__global const float* dy, __global const float* pack
                             __global float* dx, const int N, const int CI, const int CO,
                             const int inD, const int inH, const int inW,
                             const int outD, const int outH, const int outW) {
-    const int ciBlocks = (CI + LANES - 1) / LANES;
+    const int ciBlocks = (CI + CB - 1) / CB;
     const int blocksPerPhase = ((inW + SW - 1) / SW + LANES - 1) / LANES;
     const int phase = get_global_id(0) / blocksPerPhase;
     const int i0 = phase + (get_global_id(0) % blocksPerPhase) * LANES * SW;
@@ -132,12 +153,13 @@ __kernel void conv3d_gather(__global const float* dy, __global const float* pack
     const int id = (z / ciBlocks) % inD;
     const int n = z / (ciBlocks * inD);
 
-    float16 acc[LANES];
-    for (int c = 0; c < LANES; ++c) acc[c] = (float16)(0.0f);
+    float16 acc[CB];
+    #pragma unroll
+    for (int c = 0; c < CB; ++c) acc[c] = (float16)(0.0f);
     const int outPlane = outH * outW;
     for (int co = 0; co < CO; ++co) {
         __global const float* dyc = dy + (size_t)(n * CO + co) * outD * outPlane;
-        __global const float* wc = packed + (size_t)(cib * CO + co) * TAPS * LANES;
+        __global const float* wc = packed + (size_t)(cib * CO + co) * TAPS * CB;
         for (int kd = 0; kd < KD; ++kd) {
             const int qd = id + PD - kd * DD;       // = od * SD when tap kd reaches id
             if (qd < 0 || qd % SD != 0 || qd / SD >= outD) continue;
@@ -145,20 +167,21 @@ __kernel void conv3d_gather(__global const float* dy, __global const float* pack
                 const int qh = ih + PH - kh * DH;
                 if (qh < 0 || qh % SH != 0 || qh / SH >= outH) continue;
                 __global const float* row = dyc + (qd / SD) * outPlane + (qh / SH) * outW;
-                __global const float* wt = wc + (kd * KH + kh) * KW * LANES;
+                __global const float* wt = wc + (kd * KH + kh) * KW * CB;
                 for (int kw = 0; kw < KW; ++kw) {
                     const int qw = i0 + PW - kw * DW;
                     if (((qw % SW) + SW) % SW != 0) continue;
                     const float16 v = load_segment(row, qw / SW, 1, outW);   // exact division: qw is a multiple of SW
-                    const float16 w = vload16(kw, wt);
-                    FMA16(acc, v, w)
+                    const WEIGHTS w = LOAD_WEIGHTS(kw, wt);
+                    FMA_BLOCK(acc, v, w)
                 }
             }
         }
     }
     const int inSpatial = inD * inH * inW;
-    for (int c = 0; c < LANES; ++c) {
-        const int ci = cib * LANES + c;
+    #pragma unroll
+    for (int c = 0; c < CB; ++c) {
+        const int ci = cib * CB + c;
         if (ci >= CI) break;
 #if HAS_BIAS
         const float16 result = acc[c] + (float16)(bias[ci]);

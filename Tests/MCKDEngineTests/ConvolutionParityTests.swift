@@ -155,11 +155,11 @@ final class ConvolutionParityTests: XCTestCase {
                 try backend.standardizeWeightsBackward(w, gradStandardized: try backend.upload(g, shape: shape), into: dw, eps: 1e-5)
                 return try backend.download(y) + backend.download(dw)
             }
-            // Standardised values are O(1): float sums over K = 135 weights lose ~K ulp of
-            // the mean, relative to the spread; the offset case keeps 1e3 / 1e-2 = 1e5 of
-            // its bits in the mean, so compare it at 1e-5 * 1e5 * K-ish: 2e-2 absolute.
-            let tolerance: Float = label == "typical" ? 135 * 2.4e-7 * 8 : 2e-2
-            assertClose(device, reference, relative: 0, absolute: tolerance, "standardisation \(label)")
+            // Each output comes from sums over K = 135 weights, each float sum within K
+            // roundings of its terms' size; the gradient is scaled by 1 / std (100x
+            // in the offset case), so the bound scales with the largest reference value.
+            let largest = reference.map(abs).max()!
+            assertClose(device, reference, relative: 0, absolute: 135 * 2.4e-7 * 4 * max(1, largest), "standardisation \(label)")
             XCTAssertTrue(device.allSatisfy(\.isFinite), "\(label)")
         }
     }

@@ -7,21 +7,32 @@
 /// Weights are first re-packed into 16-channel blocks (`pack_weights`) so the kernels'
 /// per-tap weight reads are one contiguous float16.
 ///
-/// 1x1x1 convolutions take the same direct kernels: measured on PoCL 3.1 (2 cores,
-/// release), a 64->64 1x1x1 conv at N=1, 32^3 ran at about 95 GFLOP/s through
-/// `conv3d_forward` against 8 GFLOP/s as one CLBlast SGEMM [Co, Ci] x [Ci, D*H*W].
+/// 1x1x1 convolutions take the same direct kernels: measured on PoCL 3.1 (this 2-core
+/// AVX2 machine, release, shared with other builds), a 64->64 1x1x1 conv at N=1, 32^3
+/// ran at 13.5 GFLOP/s through `conv3d_forward` against 2.6 GFLOP/s as one CLBlast
+/// SGEMM [Co, Ci] x [Ci, D*H*W] (untuned CLBlast), so there is no GEMM path.
 extension OpenCLBackend {
+    /// Outputs along W per work-item (the kernels' float16 segment).
+    private static let segment = 16
     /// Work-items of the explicit-vector kernels: one per group (PoCL's fastest for them).
     private static let convolutionLocalSize = [1, 1, 1]
-    /// Output channels (forward) or input channels (gather) one work-item computes.
-    private static let channelBlock = 16
+    /// Output channels of the filter-gradient kernel's work-items.
+    private static let filterChannelBlock = 16
 
-    private func geometryDefines(_ c: Conv3DDescriptor, bias: Bool) -> [String] {
+    /// Channels one forward / gather work-item computes (the kernels' CB): 16 normally;
+    /// a narrower block where 16-wide blocks would be mostly padding (1 input channel,
+    /// 3 logits, 17 channels), since every lane costs a vector fma either way.
+    static func channelBlock(forChannels channels: Int) -> Int {
+        if channels == 1 { return 1 }
+        return channels % 16 == 0 || channels >= 48 ? 16 : 4
+    }
+
+    private func geometryDefines(_ c: Conv3DDescriptor, bias: Bool, channelBlock: Int = 16) -> [String] {
         ["KD=\(c.kernel.d)", "KH=\(c.kernel.h)", "KW=\(c.kernel.w)",
          "SD=\(c.stride.d)", "SH=\(c.stride.h)", "SW=\(c.stride.w)",
          "PD=\(c.padding.d)", "PH=\(c.padding.h)", "PW=\(c.padding.w)",
          "DD=\(c.dilation.d)", "DH=\(c.dilation.h)", "DW=\(c.dilation.w)",
-         "HAS_BIAS=\(bias ? 1 : 0)"]
+         "HAS_BIAS=\(bias ? 1 : 0)", "CB=\(channelBlock)"]
     }
 
     /// Run-time arguments shared by the conv3d kernels: N, CI, CO, input and output extents.
@@ -30,25 +41,26 @@ extension OpenCLBackend {
          .int(input[2]), .int(input[3]), .int(input[4]), .int(output[2]), .int(output[3]), .int(output[4])]
     }
 
-    private static func blocks(_ count: Int) -> Int { (count + channelBlock - 1) / channelBlock }
+    private static func blocks(_ count: Int, of block: Int) -> Int { (count + block - 1) / block }
 
-    /// The weight [rows, columns, taps] re-packed into 16-lane blocks (see pack_weights):
-    /// lanes over rows (forward) or over columns (gather, `swapped`).
-    private func packWeights(_ weight: Tensor, swapped: Bool) throws -> Tensor {
+    /// The weight [rows, columns, taps] re-packed into `block`-lane blocks (see
+    /// pack_weights): lanes over rows (forward) or over columns (gather, `swapped`).
+    private func packWeights(_ weight: Tensor, swapped: Bool, block: Int) throws -> Tensor {
         let rows = weight.shape[0], columns = weight.shape[1], taps = weight.count / (rows * columns)
         let lanes = swapped ? columns : rows, inner = swapped ? rows : columns
-        let packed = try makeTensor(shape: Shape(Self.blocks(lanes) * Self.channelBlock * inner * taps))
+        let packed = try makeTensor(shape: Shape(Self.blocks(lanes, of: block) * block * inner * taps))
         try launch("pack_weights", file: "conv3d_support", global: [packed.count], local: [Self.elementwiseLocalSize],
-                   [.tensor(weight), .tensor(packed), .int(rows), .int(columns), .int(taps), .int(swapped ? 1 : 0)])
+                   [.tensor(weight), .tensor(packed), .int(rows), .int(columns), .int(taps), .int(swapped ? 1 : 0), .int(block)])
         return packed
     }
 
     /// y = conv(x, w) + bias; shapes already checked against `c`.
     private func directForward(_ c: Conv3DDescriptor, input: Tensor, weight: Tensor, bias: Tensor?, into output: Tensor) throws {
-        let packed = try packWeights(weight, swapped: false)
+        let block = Self.channelBlock(forChannels: c.outputChannels)
+        let packed = try packWeights(weight, swapped: false, block: block)
         let out = output.shape
-        try launch("conv3d_forward", file: "conv3d", defines: geometryDefines(c, bias: bias != nil),
-                   global: [Self.blocks(out[4]), out[3], out[0] * out[2] * Self.blocks(c.outputChannels)],
+        try launch("conv3d_forward", file: "conv3d", defines: geometryDefines(c, bias: bias != nil, channelBlock: block),
+                   global: [Self.blocks(out[4], of: Self.segment), out[3], out[0] * out[2] * Self.blocks(c.outputChannels, of: block)],
                    local: Self.convolutionLocalSize,
                    [.tensor(input), .tensor(packed), .tensor(bias ?? packed), .tensor(output)]
                     + extentArguments(c, input: input.shape, output: out))
@@ -56,11 +68,12 @@ extension OpenCLBackend {
 
     /// dx = conv backward-data(dy, w) + bias (per input channel of `c`); shapes already checked.
     private func gather(_ c: Conv3DDescriptor, gradOutput: Tensor, weight: Tensor, bias: Tensor?, into gradInput: Tensor) throws {
-        let packed = try packWeights(weight, swapped: true)
+        let block = Self.channelBlock(forChannels: c.inputChannels)
+        let packed = try packWeights(weight, swapped: true, block: block)
         let x = gradInput.shape
-        let blocksPerPhase = Self.blocks((x[4] + c.stride.w - 1) / c.stride.w)
-        try launch("conv3d_gather", file: "conv3d", defines: geometryDefines(c, bias: bias != nil),
-                   global: [c.stride.w * blocksPerPhase, x[3], x[0] * x[2] * Self.blocks(c.inputChannels)],
+        let blocksPerPhase = Self.blocks((x[4] + c.stride.w - 1) / c.stride.w, of: Self.segment)
+        try launch("conv3d_gather", file: "conv3d", defines: geometryDefines(c, bias: bias != nil, channelBlock: block),
+                   global: [c.stride.w * blocksPerPhase, x[3], x[0] * x[2] * Self.blocks(c.inputChannels, of: block)],
                    local: Self.convolutionLocalSize,
                    [.tensor(gradOutput), .tensor(packed), .tensor(bias ?? packed), .tensor(gradInput)]
                     + extentArguments(c, input: x, output: gradOutput.shape))
@@ -69,7 +82,7 @@ extension OpenCLBackend {
     /// dw = conv filter gradient; shapes already checked.
     private func filterGradient(_ c: Conv3DDescriptor, input: Tensor, gradOutput: Tensor, into gradWeight: Tensor) throws {
         try launch("conv3d_filter", file: "conv3d", defines: geometryDefines(c, bias: false),
-                   global: [c.taps, c.inputChannels, Self.blocks(c.outputChannels)],
+                   global: [c.taps, c.inputChannels, Self.blocks(c.outputChannels, of: Self.filterChannelBlock)],
                    local: Self.convolutionLocalSize,
                    [.tensor(input), .tensor(gradOutput), .tensor(gradWeight)]
                     + extentArguments(c, input: input.shape, output: gradOutput.shape))

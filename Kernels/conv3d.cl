@@ -9,9 +9,9 @@
 // Geometry comes in as -D defines (compile-time loops and strides):
 //   KD KH KW   kernel size      SD SH SW   stride
 //   PD PH PW   padding          DD DH DW   dilation
-//   HAS_BIAS   1 if a bias is added (forward, transposed gather)
 //   CB         channels per work-item: 16, 4 or 1 (forward, gather)
-// Extents and channel counts are run-time arguments, so one build serves all sizes.
+// Extents, channel counts and whether a bias is added are run-time arguments, so one
+// build serves all sizes (each build costs seconds on PoCL).
 
 #define TAPS (KD * KH * KW)
 #define LANES 16
@@ -83,7 +83,7 @@ inline void store_segment(__global float* row, const int start, const int step, 
 __kernel void conv3d_forward(__global const float* x, __global const float* packed, __global const float* bias,
                              __global float* y, const int N, const int CI, const int CO,
                              const int inD, const int inH, const int inW,
-                             const int outD, const int outH, const int outW) {
+                             const int outD, const int outH, const int outW, const int hasBias) {
     const int coBlocks = (CO + CB - 1) / CB;
     const int ow0 = get_global_id(0) * LANES;
     const int oh = get_global_id(1);
@@ -122,11 +122,7 @@ __kernel void conv3d_forward(__global const float* x, __global const float* pack
     for (int c = 0; c < CB; ++c) {
         const int co = cob * CB + c;
         if (co >= CO) break;
-#if HAS_BIAS
-        const float16 result = acc[c] + (float16)(bias[co]);
-#else
-        const float16 result = acc[c];
-#endif
+        const float16 result = hasBias ? acc[c] + (float16)(bias[co]) : acc[c];
         store_segment(y + (size_t)(n * CO + co) * outSpatial + od * outH * outW + oh * outW, ow0, 1, outW, result);
     }
 }
@@ -141,7 +137,7 @@ __kernel void conv3d_forward(__global const float* x, __global const float* pack
 __kernel void conv3d_gather(__global const float* dy, __global const float* packed, __global const float* bias,
                             __global float* dx, const int N, const int CI, const int CO,
                             const int inD, const int inH, const int inW,
-                            const int outD, const int outH, const int outW) {
+                            const int outD, const int outH, const int outW, const int hasBias) {
     const int ciBlocks = (CI + CB - 1) / CB;
     const int blocksPerPhase = ((inW + SW - 1) / SW + LANES - 1) / LANES;
     const int phase = get_global_id(0) / blocksPerPhase;
@@ -183,11 +179,7 @@ __kernel void conv3d_gather(__global const float* dy, __global const float* pack
     for (int c = 0; c < CB; ++c) {
         const int ci = cib * CB + c;
         if (ci >= CI) break;
-#if HAS_BIAS
-        const float16 result = acc[c] + (float16)(bias[ci]);
-#else
-        const float16 result = acc[c];
-#endif
+        const float16 result = hasBias ? acc[c] + (float16)(bias[ci]) : acc[c];
         store_segment(dx + (size_t)(n * CI + ci) * inSpatial + id * inH * inW + ih * inW, i0, SW, inW, result);
     }
 }

@@ -28,7 +28,7 @@ extension OpenCLBackend {
         return channels % 16 == 0 || channels >= 48 ? 16 : 4
     }
 
-    private func geometryDefines(_ c: Conv3DDescriptor, channelBlock: Int = 16) -> [String] {
+    private func geometryDefines(_ c: Conv3DDescriptor, channelBlock: Int) -> [String] {
         ["KD=\(c.kernel.d)", "KH=\(c.kernel.h)", "KW=\(c.kernel.w)",
          "SD=\(c.stride.d)", "SH=\(c.stride.h)", "SW=\(c.stride.w)",
          "PD=\(c.padding.d)", "PH=\(c.padding.h)", "PW=\(c.padding.w)",
@@ -82,7 +82,10 @@ extension OpenCLBackend {
 
     /// dw = conv filter gradient; shapes already checked.
     private func filterGradient(_ c: Conv3DDescriptor, input: Tensor, gradOutput: Tensor, into gradWeight: Tensor) throws {
-        try launch("conv3d_filter", file: "conv3d", defines: geometryDefines(c),
+        // conv3d_filter ignores CB; passing the forward's block reuses the forward's
+        // program instead of building another (seconds per build on PoCL).
+        let block = Self.channelBlock(forChannels: c.outputChannels)
+        try launch("conv3d_filter", file: "conv3d", defines: geometryDefines(c, channelBlock: block),
                    global: [c.taps, c.inputChannels, Self.blocks(c.outputChannels, of: Self.filterChannelBlock)],
                    local: Self.convolutionLocalSize,
                    [.tensor(input), .tensor(gradOutput), .tensor(gradWeight)]

@@ -1,0 +1,239 @@
+// 3D convolution kernels for CPU-class OpenCL devices (PoCL): explicit wide vectors.
+//
+// A work-item owns a 16-wide segment of one output row along W (a float16) for CB
+// channels at once (usually 16): CB float16 accumulators. Each tap loads one input segment and one
+// CB weights pre-arranged as packed[block][channel][tap][CB] (pack_weights),
+// then does CB vector fma()s, each broadcasting one weight (packing: conv3d_support.cl). Local size 1x1x1: PoCL runs
+// one work-item per loop iteration and these vectors are what keeps its SIMD lanes full.
+//
+// Geometry comes in as -D defines (compile-time loops and strides):
+//   KD KH KW   kernel size      SD SH SW   stride
+//   PD PH PW   padding          DD DH DW   dilation
+//   CB         channels per work-item: 16, 4 or 1 (forward, gather)
+// Extents, channel counts and whether a bias is added are run-time arguments, so one
+// build serves all sizes (each build costs seconds on PoCL).
+
+#define TAPS (KD * KH * KW)
+#define LANES 16
+
+// 16 values of `row` at start + j * step (j = 0..15); positions outside [0, extent)
+// read zero (padding). Whole in-range segments use contiguous vector loads.
+inline float16 load_segment(__global const float* row, const int start, const int step, const int extent) {
+    if (start >= 0) {
+        if (step == 1 && start + LANES <= extent) return vload16(0, row + start);
+        if (step == 2 && start + 2 * LANES <= extent) {
+            const float16 a = vload16(0, row + start);
+            const float16 b = vload16(0, row + start + LANES);
+            return (float16)(a.even, b.even);
+        }
+    }
+    float lanes[LANES];
+    for (int j = 0; j < LANES; ++j) {
+        const int i = start + j * step;
+        lanes[j] = (i >= 0 && i < extent) ? row[i] : 0.0f;
+    }
+    return vload16(0, lanes);
+}
+
+// Writes lanes j with start + j * step < extent.
+inline void store_segment(__global float* row, const int start, const int step, const int extent, const float16 v) {
+    if (step == 1 && start + LANES <= extent) {
+        vstore16(v, 0, row + start);
+        return;
+    }
+    float lanes[LANES];
+    vstore16(v, 0, lanes);
+    for (int j = 0; j < LANES; ++j) {
+        const int i = start + j * step;
+        if (i < extent) row[i] = lanes[j];
+    }
+}
+
+// CB channels per work-item (a -D define: 16, 4 or 1): acc[c] += v * w.sc for each
+// channel c of the block, w the block's CB weights of one tap. Small channel counts
+// (1 input channel, 3 output logits) take a narrower block instead of wasting lanes.
+#if CB == 16
+#define WEIGHTS float16
+#define LOAD_WEIGHTS vload16
+#define FMA_BLOCK(acc, v, w) \
+    acc[0] = fma(v, (float16)(w.s0), acc[0]);   acc[1] = fma(v, (float16)(w.s1), acc[1]); \
+    acc[2] = fma(v, (float16)(w.s2), acc[2]);   acc[3] = fma(v, (float16)(w.s3), acc[3]); \
+    acc[4] = fma(v, (float16)(w.s4), acc[4]);   acc[5] = fma(v, (float16)(w.s5), acc[5]); \
+    acc[6] = fma(v, (float16)(w.s6), acc[6]);   acc[7] = fma(v, (float16)(w.s7), acc[7]); \
+    acc[8] = fma(v, (float16)(w.s8), acc[8]);   acc[9] = fma(v, (float16)(w.s9), acc[9]); \
+    acc[10] = fma(v, (float16)(w.sa), acc[10]); acc[11] = fma(v, (float16)(w.sb), acc[11]); \
+    acc[12] = fma(v, (float16)(w.sc), acc[12]); acc[13] = fma(v, (float16)(w.sd), acc[13]); \
+    acc[14] = fma(v, (float16)(w.se), acc[14]); acc[15] = fma(v, (float16)(w.sf), acc[15]);
+#elif CB == 4
+#define WEIGHTS float4
+#define LOAD_WEIGHTS vload4
+#define FMA_BLOCK(acc, v, w) \
+    acc[0] = fma(v, (float16)(w.s0), acc[0]); acc[1] = fma(v, (float16)(w.s1), acc[1]); \
+    acc[2] = fma(v, (float16)(w.s2), acc[2]); acc[3] = fma(v, (float16)(w.s3), acc[3]);
+#elif CB == 1
+#define WEIGHTS float
+#define LOAD_WEIGHTS(i, p) ((p)[i])
+#define FMA_BLOCK(acc, v, w) acc[0] = fma(v, (float16)(w), acc[0]);
+#else
+#error "CB must be 16, 4 or 1"
+#endif
+
+// Forward: y[n, co, o] = bias[co] + sum over ci, taps of x[n, ci, o * S - P + k * D] * w[co, ci, k].
+// global [ceil(outW / 16), outH, N * outD * coBlocks], local [1, 1, 1].
+__kernel void conv3d_forward(__global const float* x, __global const float* packed, __global const float* bias,
+                             __global float* y, const int N, const int CI, const int CO,
+                             const int inD, const int inH, const int inW,
+                             const int outD, const int outH, const int outW, const int hasBias) {
+    const int coBlocks = (CO + CB - 1) / CB;
+    const int ow0 = get_global_id(0) * LANES;
+    const int oh = get_global_id(1);
+    const int z = get_global_id(2);
+    if (ow0 >= outW || oh >= outH || z >= N * outD * coBlocks) return;
+    const int cob = z % coBlocks;
+    const int od = (z / coBlocks) % outD;
+    const int n = z / (coBlocks * outD);
+
+    float16 acc[CB];
+    #pragma unroll
+    for (int c = 0; c < CB; ++c) acc[c] = (float16)(0.0f);
+    const int inPlane = inH * inW;
+    const int iw0 = ow0 * SW - PW;
+    for (int ci = 0; ci < CI; ++ci) {
+        __global const float* xc = x + (size_t)(n * CI + ci) * inD * inPlane;
+        __global const float* wc = packed + (size_t)(cob * CI + ci) * TAPS * CB;
+        for (int kd = 0; kd < KD; ++kd) {
+            const int id = od * SD - PD + kd * DD;
+            if (id < 0 || id >= inD) continue;
+            for (int kh = 0; kh < KH; ++kh) {
+                const int ih = oh * SH - PH + kh * DH;
+                if (ih < 0 || ih >= inH) continue;
+                __global const float* row = xc + id * inPlane + ih * inW;
+                __global const float* wt = wc + (kd * KH + kh) * KW * CB;
+                for (int kw = 0; kw < KW; ++kw) {
+                    const float16 v = load_segment(row, iw0 + kw * DW, SW, inW);
+                    const WEIGHTS w = LOAD_WEIGHTS(kw, wt);
+                    FMA_BLOCK(acc, v, w)
+                }
+            }
+        }
+    }
+    const int outSpatial = outD * outH * outW;
+    #pragma unroll
+    for (int c = 0; c < CB; ++c) {
+        const int co = cob * CB + c;
+        if (co >= CO) break;
+        const float16 result = hasBias ? acc[c] + (float16)(bias[co]) : acc[c];
+        store_segment(y + (size_t)(n * CO + co) * outSpatial + od * outH * outW + oh * outW, ow0, 1, outW, result);
+    }
+}
+
+// Gather (conv backward-data; transposed-conv forward): for the convolution
+// x [N, CI, in...] -> y [N, CO, out...] with weights w[co, ci, k],
+//   dx[n, ci, i] = bias[ci] + sum over co, taps k with i = o * S - P + k * D of dy[n, co, o] * w[co, ci, k].
+// Along W a work-item owns 16 positions i = i0 + j * SW of one phase (i0 mod SW):
+// for each kw either no lane has a matching o or all do, at consecutive o, so dy is
+// read with contiguous vector loads. global [SW * ceil(ceil(inW / SW) / 16), inH,
+// N * inD * ciBlocks], local [1, 1, 1]; `packed` holds the weights with swap == 1.
+__kernel void conv3d_gather(__global const float* dy, __global const float* packed, __global const float* bias,
+                            __global float* dx, const int N, const int CI, const int CO,
+                            const int inD, const int inH, const int inW,
+                            const int outD, const int outH, const int outW, const int hasBias) {
+    const int ciBlocks = (CI + CB - 1) / CB;
+    const int blocksPerPhase = ((inW + SW - 1) / SW + LANES - 1) / LANES;
+    const int phase = get_global_id(0) / blocksPerPhase;
+    const int i0 = phase + (get_global_id(0) % blocksPerPhase) * LANES * SW;
+    const int ih = get_global_id(1);
+    const int z = get_global_id(2);
+    if (phase >= SW || i0 >= inW || ih >= inH || z >= N * inD * ciBlocks) return;
+    const int cib = z % ciBlocks;
+    const int id = (z / ciBlocks) % inD;
+    const int n = z / (ciBlocks * inD);
+
+    float16 acc[CB];
+    #pragma unroll
+    for (int c = 0; c < CB; ++c) acc[c] = (float16)(0.0f);
+    const int outPlane = outH * outW;
+    for (int co = 0; co < CO; ++co) {
+        __global const float* dyc = dy + (size_t)(n * CO + co) * outD * outPlane;
+        __global const float* wc = packed + (size_t)(cib * CO + co) * TAPS * CB;
+        for (int kd = 0; kd < KD; ++kd) {
+            const int qd = id + PD - kd * DD;       // = od * SD when tap kd reaches id
+            if (qd < 0 || qd % SD != 0 || qd / SD >= outD) continue;
+            for (int kh = 0; kh < KH; ++kh) {
+                const int qh = ih + PH - kh * DH;
+                if (qh < 0 || qh % SH != 0 || qh / SH >= outH) continue;
+                __global const float* row = dyc + (qd / SD) * outPlane + (qh / SH) * outW;
+                __global const float* wt = wc + (kd * KH + kh) * KW * CB;
+                for (int kw = 0; kw < KW; ++kw) {
+                    const int qw = i0 + PW - kw * DW;
+                    if (((qw % SW) + SW) % SW != 0) continue;
+                    const float16 v = load_segment(row, qw / SW, 1, outW);   // exact division: qw is a multiple of SW
+                    const WEIGHTS w = LOAD_WEIGHTS(kw, wt);
+                    FMA_BLOCK(acc, v, w)
+                }
+            }
+        }
+    }
+    const int inSpatial = inD * inH * inW;
+    #pragma unroll
+    for (int c = 0; c < CB; ++c) {
+        const int ci = cib * CB + c;
+        if (ci >= CI) break;
+        const float16 result = hasBias ? acc[c] + (float16)(bias[ci]) : acc[c];
+        store_segment(dx + (size_t)(n * CI + ci) * inSpatial + id * inH * inW + ih * inW, i0, SW, inW, result);
+    }
+}
+
+// Filter gradient: dw[co, ci, k] = sum over n, output positions o (in that order) of
+// dy[n, co, o] * x[n, ci, o * S - P + k * D]. A work-item owns one (ci, tap) for 16
+// output channels, each accumulated over W in 16 lanes and summed across lanes at the
+// end in a fixed order: deterministic, no atomics. global [TAPS, CI, coBlocks], local [1, 1, 1].
+__kernel void conv3d_filter(__global const float* x, __global const float* dy, __global float* dw,
+                            const int N, const int CI, const int CO,
+                            const int inD, const int inH, const int inW,
+                            const int outD, const int outH, const int outW) {
+    const int tap = get_global_id(0);
+    const int ci = get_global_id(1);
+    const int cob = get_global_id(2);
+    if (tap >= TAPS || ci >= CI || cob * LANES >= CO) return;
+    const int kw = tap % KW;
+    const int kh = (tap / KW) % KH;
+    const int kd = tap / (KW * KH);
+    const int channels = min(LANES, CO - cob * LANES);
+    const int16 laneIndex = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+
+    float16 acc[LANES];
+    for (int c = 0; c < LANES; ++c) acc[c] = (float16)(0.0f);
+    const int inPlane = inH * inW, outPlane = outH * outW;
+    for (int n = 0; n < N; ++n) {
+        __global const float* xc = x + (size_t)(n * CI + ci) * inD * inPlane;
+        __global const float* dyc = dy + (size_t)(n * CO + cob * LANES) * outD * outPlane;
+        const size_t channelStride = (size_t)outD * outPlane;
+        for (int od = 0; od < outD; ++od) {
+            const int id = od * SD - PD + kd * DD;
+            if (id < 0 || id >= inD) continue;
+            for (int oh = 0; oh < outH; ++oh) {
+                const int ih = oh * SH - PH + kh * DH;
+                if (ih < 0 || ih >= inH) continue;
+                __global const float* xrow = xc + id * inPlane + ih * inW;
+                __global const float* dyrow = dyc + od * outPlane + oh * outW;
+                for (int ow0 = 0; ow0 < outW; ow0 += LANES) {
+                    float16 v = load_segment(xrow, ow0 * SW - PW + kw * DW, SW, inW);
+                    // Lanes past the row's end must not carry input values: 0 * Inf would be NaN.
+                    if (ow0 + LANES > outW) v = select((float16)(0.0f), v, laneIndex < (int16)(outW - ow0));
+                    #pragma unroll
+                    for (int c = 0; c < LANES; ++c) {
+                        if (c < channels) acc[c] = fma(load_segment(dyrow + c * channelStride, ow0, 1, outW), v, acc[c]);
+                    }
+                }
+            }
+        }
+    }
+    for (int c = 0; c < channels; ++c) {
+        const float16 a = acc[c];
+        const float8 s8 = a.lo + a.hi;
+        const float4 s4 = s8.lo + s8.hi;
+        const float2 s2 = s4.lo + s4.hi;
+        dw[((size_t)(cob * LANES + c) * CI + ci) * TAPS + tap] = s2.x + s2.y;
+    }
+}

@@ -1,0 +1,181 @@
+import MCKDEngine
+import XCTest
+
+/// The OpenCL convolution kernels against the CPU reference.
+///
+/// Tolerance: every output is a sum of `terms` products of values in [-1, 1); float32
+/// accumulation in a different order (16-lane partials, fma) differs from the
+/// Double-accumulated reference by at most about terms * 2^-23 in the worst case, so
+/// each element must be within terms * 2.4e-7 (twice that) + 1e-6 absolute. A wrong
+/// tap or a lost contribution is off by ~0.1-1, far outside this.
+final class ConvolutionParityTests: XCTestCase {
+    /// (descriptor, input shape): every variant the paper model uses, odd sizes, batch
+    /// 2-3, channel counts around the 16-channel block, W below, at and past 16 and 32.
+    static let convolutions: [(Conv3DDescriptor, Shape)] = [
+        (Conv3DDescriptor(inputChannels: 1, outputChannels: 17, kernel: 7, stride: .init(1, 2, 2), padding: 3), [2, 1, 5, 9, 11]),  // stem
+        (Conv3DDescriptor(inputChannels: 3, outputChannels: 17, kernel: 3, padding: 1), [2, 3, 5, 7, 9]),
+        (Conv3DDescriptor(inputChannels: 17, outputChannels: 3, kernel: 3, stride: 2, padding: 1), [3, 17, 5, 7, 9]),
+        (Conv3DDescriptor(inputChannels: 17, outputChannels: 16, kernel: 1), [2, 17, 5, 7, 9]),
+        (Conv3DDescriptor(inputChannels: 16, outputChannels: 33, kernel: 1, stride: 2), [2, 16, 5, 6, 37]),
+        (Conv3DDescriptor(inputChannels: 5, outputChannels: 7, kernel: 3, padding: 2, dilation: 2), [2, 5, 5, 7, 17]),
+        (Conv3DDescriptor(inputChannels: 4, outputChannels: 5, kernel: 3, padding: 4, dilation: 4), [1, 4, 5, 6, 9]),
+        (Conv3DDescriptor(inputChannels: 3, outputChannels: 4, kernel: 3, padding: 8, dilation: 8), [2, 3, 5, 10, 10]),
+        (Conv3DDescriptor(inputChannels: 3, outputChannels: 16, kernel: 3, padding: 1), [1, 3, 3, 4, 33]),
+        (Conv3DDescriptor(inputChannels: 2, outputChannels: 3, kernel: 5, padding: 2), [2, 2, 5, 6, 16]),
+        (Conv3DDescriptor(inputChannels: 2, outputChannels: 3, kernel: 2), [2, 2, 3, 5, 20]),
+        (Conv3DDescriptor(inputChannels: 3, outputChannels: 2, kernel: 3, stride: 3), [1, 3, 7, 8, 50]),
+        (Conv3DDescriptor(inputChannels: 2, outputChannels: 3, kernel: .init(1, 3, 5), stride: .init(2, 1, 2),
+                          padding: .init(0, 1, 3), dilation: .init(1, 2, 1)), [2, 2, 5, 6, 40]),
+        // 2D (depth 1): the AV-MNIST encoders' 5x5 and 2x2 convs.
+        (Conv3DDescriptor(inputChannels: 1, outputChannels: 5, kernel: .init(1, 5, 5)), [3, 1, 1, 28, 28]),
+        (Conv3DDescriptor(inputChannels: 32, outputChannels: 48, kernel: .init(1, 2, 2)), [2, 32, 1, 19, 19]),
+    ]
+
+    /// Transposed convolutions; kernel 2 stride 2 is the decoder's upsampling.
+    static let transposed: [(Conv3DDescriptor, Shape)] = [
+        (Conv3DDescriptor(inputChannels: 17, outputChannels: 16, kernel: 2, stride: 2), [2, 17, 3, 4, 5]),
+        (Conv3DDescriptor(inputChannels: 32, outputChannels: 3, kernel: 2, stride: 2), [1, 32, 2, 5, 19]),
+        (Conv3DDescriptor(inputChannels: 3, outputChannels: 5, kernel: 3, stride: 2, padding: 1, outputPadding: 1), [2, 3, 3, 4, 9]),
+        (Conv3DDescriptor(inputChannels: 4, outputChannels: 3, kernel: .init(1, 2, 2), stride: .init(1, 2, 2)), [3, 4, 2, 3, 11]),
+        (Conv3DDescriptor(inputChannels: 3, outputChannels: 2, kernel: 3, padding: 1, dilation: 2), [1, 3, 4, 5, 18]),
+    ]
+
+    /// Within `terms` float32 roundings of the reference (see the class comment).
+    func assertWithin(_ actual: [Float], _ expected: [Float], terms: Int, _ label: String,
+                      file: StaticString = #filePath, line: UInt = #line) {
+        assertClose(actual, expected, relative: 0, absolute: Float(terms) * 2.4e-7 + 1e-6, label, file: file, line: line)
+    }
+
+    /// Forward (with bias), backward-data, backward-filter and the bias gradient of one
+    /// (possibly transposed) convolution, on `backend`.
+    func run(_ c: Conv3DDescriptor, input: Shape, transposed: Bool, on backend: any Backend,
+             inputValues: [Float]? = nil, gradValues: [Float]? = nil) throws -> [[Float]] {
+        let output = transposed ? try c.transposedOutputShape(forInput: input) : try c.outputShape(forInput: input)
+        let wShape = transposed ? c.transposedWeightShape : c.weightShape
+        let x = try backend.upload(inputValues ?? testValues(input.count, seed: 21), shape: input)
+        let w = try backend.upload(testValues(wShape.count, seed: 22), shape: wShape)
+        let b = try backend.upload(testValues(c.outputChannels, seed: 23), shape: Shape(c.outputChannels))
+        let dy = try backend.upload(gradValues ?? testValues(output.count, seed: 24), shape: output)
+        let y = try backend.makeTensor(shape: output), dx = try backend.makeTensor(shape: input)
+        let dw = try backend.makeTensor(shape: wShape), db = try backend.makeTensor(shape: Shape(c.outputChannels))
+        // Stale NaNs in the outputs must be overwritten, never accumulated into.
+        for t in [y, dx, dw, db] { try backend.fill(t, with: .nan) }
+        if transposed {
+            try backend.convTranspose3dForward(c, input: x, weight: w, bias: b, into: y)
+            try backend.convTranspose3dBackwardData(c, gradOutput: dy, weight: w, into: dx)
+            try backend.convTranspose3dBackwardFilter(c, input: x, gradOutput: dy, into: dw, gradBias: db)
+        } else {
+            try backend.conv3dForward(c, input: x, weight: w, bias: b, into: y)
+            try backend.conv3dBackwardData(c, gradOutput: dy, weight: w, into: dx)
+            try backend.conv3dBackwardFilter(c, input: x, gradOutput: dy, into: dw, gradBias: db)
+        }
+        return try [y, dx, dw, db].map { try backend.download($0) }
+    }
+
+    func checkParity(_ c: Conv3DDescriptor, input: Shape, transposed: Bool, file: StaticString = #filePath, line: UInt = #line) throws {
+        let (reference, device) = try onBothBackends { backend in
+            try run(c, input: input, transposed: transposed, on: backend).flatMap { $0 }
+        }
+        let output = transposed ? try c.transposedOutputShape(forInput: input) : try c.outputShape(forInput: input)
+        let counts = [output.count, input.count, c.weightShape.count, c.outputChannels]
+        // Terms per element: the channel-by-tap sums of forward and backward-data, the
+        // batch-by-space sums of the filter and bias gradients.
+        let small = transposed ? c.outputChannels : c.inputChannels, large = transposed ? c.inputChannels : c.outputChannels
+        let terms = [small * c.taps + 1, large * c.taps, output.count / c.outputChannels, output.count / c.outputChannels]
+        let names = ["forward", "backward-data", "backward-filter", "bias gradient"]
+        var start = 0
+        for (index, count) in counts.enumerated() {
+            let range = start..<start + count
+            assertWithin(Array(device[range]), Array(reference[range]), terms: terms[index],
+                         "\(transposed ? "transposed " : "")\(c) on \(input): \(names[index])", file: file, line: line)
+            start += count
+        }
+    }
+
+    func testConvolutionParity() throws {
+        for (c, input) in Self.convolutions { try checkParity(c, input: input, transposed: false) }
+    }
+
+    func testTransposedConvolutionParity() throws {
+        for (c, input) in Self.transposed { try checkParity(c, input: input, transposed: true) }
+    }
+
+    /// A realistic block: 32 channels at 16^3 (two full 16-lane segments per row).
+    func testLargerShapeParity() throws {
+        try checkParity(Conv3DDescriptor(inputChannels: 32, outputChannels: 32, kernel: 3, padding: 1), input: [1, 32, 8, 12, 32],
+                        transposed: false)
+    }
+
+    /// NaN and Inf in the input, and a NaN in the output gradient, reach the same outputs
+    /// on both backends; an Inf at the end of a row (read by lanes past the output's
+    /// end) must not leak into the filter gradient of taps that never see it.
+    func testNaNAndInfinityPropagate() throws {
+        let c = Conv3DDescriptor(inputChannels: 2, outputChannels: 3, kernel: 3)
+        let input: Shape = [1, 2, 3, 4, 20]
+        var x = testValues(input.count, seed: 31)
+        x[5] = .nan
+        x[19] = .infinity                      // last column of the first row
+        x[input.count - 1] = -.infinity
+        var dy = testValues(try c.outputShape(forInput: input).count, seed: 32)
+        dy[7] = .nan
+        let (reference, device) = try onBothBackends { backend in
+            try run(c, input: input, transposed: false, on: backend, inputValues: x, gradValues: dy).flatMap { $0 }
+        }
+        XCTAssertTrue(reference.contains { $0.isNaN }, "the reference must see the NaN")
+        XCTAssertTrue(reference.contains { $0.isFinite }, "taps away from the NaN stay finite")
+        assertWithin(device, reference, terms: 2 * 27 * 36, "NaN/Inf propagation")
+    }
+
+    /// Same inputs twice -> the same bits (no atomics, fixed summation order).
+    func testBackwardIsDeterministic() throws {
+        let gpu = try TestDevices.gpu()
+        for (c, input) in [Self.convolutions[2], Self.convolutions[5]] {
+            let first = try run(c, input: input, transposed: false, on: gpu)
+            let second = try run(c, input: input, transposed: false, on: gpu)
+            XCTAssertEqual(first.map { $0.map(\.bitPattern) }, second.map { $0.map(\.bitPattern) }, "\(c)")
+        }
+        let (c, input) = Self.transposed[0]
+        let first = try run(c, input: input, transposed: true, on: gpu)
+        let second = try run(c, input: input, transposed: true, on: gpu)
+        XCTAssertEqual(first.map { $0.map(\.bitPattern) }, second.map { $0.map(\.bitPattern) }, "transposed \(c)")
+    }
+
+    func testWeightStandardizationParity() throws {
+        // Typical weights, and weights far from zero (1e3 + small spread), where a
+        // one-pass variance would cancel catastrophically; a constant channel has var 0.
+        let shape: Shape = [17, 5, 3, 3, 3]
+        var offset = testValues(shape.count, seed: 41).map { 1000 + 0.01 * $0 }
+        for j in 0..<135 { offset[j] = 0.25 }
+        for (label, values) in [("typical", testValues(shape.count, seed: 41)), ("offset", offset)] {
+            let g = testValues(shape.count, seed: 42)
+            let (reference, device) = try onBothBackends { backend in
+                let w = try backend.upload(values, shape: shape), y = try backend.makeTensor(shape: shape)
+                let dw = try backend.makeTensor(shape: shape)
+                try backend.standardizeWeights(w, into: y, eps: 1e-5)
+                try backend.standardizeWeightsBackward(w, gradStandardized: try backend.upload(g, shape: shape), into: dw, eps: 1e-5)
+                return try backend.download(y) + backend.download(dw)
+            }
+            // Each output comes from sums over K = 135 weights, each float sum within K
+            // roundings of its terms' size; the gradient is scaled by 1 / std (100x
+            // in the offset case), so the bound scales with the largest reference value.
+            let largest = reference.map(abs).max()!
+            assertClose(device, reference, relative: 0, absolute: 135 * 2.4e-7 * 4 * max(1, largest), "standardisation \(label)")
+            XCTAssertTrue(device.allSatisfy(\.isFinite), "\(label)")
+        }
+    }
+
+    func testShapeErrorsNameTheOp() throws {
+        let gpu = try TestDevices.gpu()
+        let c = Conv3DDescriptor(inputChannels: 2, outputChannels: 3, kernel: 2, stride: 2)
+        let x = try gpu.makeTensor(shape: [1, 2, 4, 4, 4])
+        XCTAssertThrowsError(try gpu.convTranspose3dForward(c, input: x, weight: try gpu.makeTensor(shape: c.transposedWeightShape),
+                                                            bias: nil, into: try gpu.makeTensor(shape: [1, 3, 8, 8, 7]))) {
+            XCTAssertTrue("\($0)".contains("convTranspose3dForward") && "\($0)".contains("1x3x8x8x8"), "\($0)")
+        }
+        XCTAssertThrowsError(try gpu.conv3dBackwardFilter(c, input: x, gradOutput: try gpu.makeTensor(shape: [1, 3, 2, 2, 2]),
+                                                          into: try gpu.makeTensor(shape: c.weightShape),
+                                                          gradBias: try gpu.makeTensor(shape: [2]))) {
+            XCTAssertTrue("\($0)".contains("bias must be [3]"), "\($0)")
+        }
+    }
+}

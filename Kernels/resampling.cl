@@ -1,0 +1,87 @@
+// Upsampling of NCDHW volumes by integer scales fixed at build time (-D SD, SH, SW).
+// Trilinear uses align_corners = true: along an axis, output o reads source coordinate
+// o * ratio with ratio = (in - 1) / (out - 1), computed on the host. Forward: one
+// work-item per output. Backward gathers: one work-item per input voxel sums, in
+// ascending order, the weighted gradients of the outputs that read it. No atomics.
+
+// Lower tap, upper tap and the upper tap's weight for output position o.
+inline int lower_tap(const int o, const float ratio, const int inputs) { return min((int)((float)o * ratio), inputs - 1); }
+
+inline float tap_weight(const int o, const int index, const float ratio, const int inputs) {
+    const float source = (float)o * ratio;
+    const int lower = min((int)source, inputs - 1), upper = min(lower + 1, inputs - 1);
+    const float t = source - (float)lower;
+    return (lower == index ? 1.0f - t : 0.0f) + (upper == index ? t : 0.0f);
+}
+
+__kernel void upsample_nearest_forward(__global const float* x, __global float* y, const int volumes,
+                                       const int D, const int H, const int W, const float rd, const float rh, const float rw) {
+    const int OD = D * SD, OH = H * SH, OW = W * SW;
+    const int flat = get_global_id(0);
+    if (flat >= volumes * OD * OH * OW) return;
+    const int ow = flat % OW, oh = (flat / OW) % OH, od = (flat / (OW * OH)) % OD, volume = flat / (OW * OH * OD);
+    y[flat] = x[(size_t)volume * D * H * W + ((od / SD) * H + oh / SH) * W + ow / SW];
+}
+
+__kernel void upsample_nearest_backward(__global const float* g, __global float* gi, const int volumes,
+                                        const int D, const int H, const int W, const float rd, const float rh, const float rw) {
+    const int OD = D * SD, OH = H * SH, OW = W * SW;
+    const int flat = get_global_id(0);
+    if (flat >= volumes * D * H * W) return;
+    const int w = flat % W, h = (flat / W) % H, d = (flat / (W * H)) % D, volume = flat / (W * H * D);
+    __global const float* base = g + (size_t)volume * OD * OH * OW;
+    float sum = 0.0f;
+    for (int od = d * SD; od < (d + 1) * SD; ++od)
+        for (int oh = h * SH; oh < (h + 1) * SH; ++oh)
+            for (int ow = w * SW; ow < (w + 1) * SW; ++ow) sum += base[(od * OH + oh) * OW + ow];
+    gi[flat] = sum;
+}
+
+__kernel void upsample_trilinear_forward(__global const float* x, __global float* y, const int volumes,
+                                         const int D, const int H, const int W, const float rd, const float rh, const float rw) {
+    const int OD = D * SD, OH = H * SH, OW = W * SW;
+    const int flat = get_global_id(0);
+    if (flat >= volumes * OD * OH * OW) return;
+    const int ow = flat % OW, oh = (flat / OW) % OH, od = (flat / (OW * OH)) % OD, volume = flat / (OW * OH * OD);
+    __global const float* base = x + (size_t)volume * D * H * W;
+    const int d0 = lower_tap(od, rd, D), h0 = lower_tap(oh, rh, H), w0 = lower_tap(ow, rw, W);
+    const int d1 = min(d0 + 1, D - 1), h1 = min(h0 + 1, H - 1), w1 = min(w0 + 1, W - 1);
+    const float ld = (float)od * rd - (float)d0, lh = (float)oh * rh - (float)h0, lw = (float)ow * rw - (float)w0;
+    // Interpolate along W, then H, then D (the CPU reference's order).
+#define ALONG_W(d, h) (base[((d) * H + (h)) * W + w0] * (1.0f - lw) + base[((d) * H + (h)) * W + w1] * lw)
+#define ALONG_H(d) (ALONG_W(d, h0) * (1.0f - lh) + ALONG_W(d, h1) * lh)
+    y[flat] = ALONG_H(d0) * (1.0f - ld) + ALONG_H(d1) * ld;
+#undef ALONG_H
+#undef ALONG_W
+}
+
+// Outputs whose taps can reach input i lie where o * ratio is in (i - 1, i + 1); the
+// range is widened by one on each side and tap_weight decides exactly.
+inline int first_output(const int i, const float ratio) { return ratio > 0.0f ? max(0, (int)((float)(i - 1) / ratio) - 1) : 0; }
+inline int last_output(const int i, const float ratio, const int outputs) {
+    return ratio > 0.0f ? min(outputs - 1, (int)((float)(i + 1) / ratio) + 1) : outputs - 1;
+}
+
+__kernel void upsample_trilinear_backward(__global const float* g, __global float* gi, const int volumes,
+                                          const int D, const int H, const int W, const float rd, const float rh, const float rw) {
+    const int OD = D * SD, OH = H * SH, OW = W * SW;
+    const int flat = get_global_id(0);
+    if (flat >= volumes * D * H * W) return;
+    const int w = flat % W, h = (flat / W) % H, d = (flat / (W * H)) % D, volume = flat / (W * H * D);
+    __global const float* base = g + (size_t)volume * OD * OH * OW;
+    float sum = 0.0f;
+    for (int od = first_output(d, rd); od <= last_output(d, rd, OD); ++od) {
+        const float wd = tap_weight(od, d, rd, D);
+        if (wd == 0.0f) continue;
+        for (int oh = first_output(h, rh); oh <= last_output(h, rh, OH); ++oh) {
+            const float wh = tap_weight(oh, h, rh, H);
+            if (wh == 0.0f) continue;
+            for (int ow = first_output(w, rw); ow <= last_output(w, rw, OW); ++ow) {
+                const float ww = tap_weight(ow, w, rw, W);
+                if (ww == 0.0f) continue;
+                sum += wd * wh * ww * base[(od * OH + oh) * OW + ow];
+            }
+        }
+    }
+    gi[flat] = sum;
+}

@@ -1,0 +1,69 @@
+extension OpenCLBackend {
+    /// Voxels one work-item sums in order in the first pass of the statistics.
+    static let normalizationChunk = 2048
+
+    private func defines(_ layout: NormalizationDescriptor.Layout, deviation: Bool = false) -> [String] {
+        ["CHANNELS=\(layout.channels)", "GROUP_SIZE=\(layout.groupSize)", "ACROSS_BATCH=\(layout.acrossBatch ? 1 : 0)"]
+            + (deviation ? ["DEVIATION"] : [])
+    }
+
+    public func normalizationForward(_ descriptor: NormalizationDescriptor, x: Tensor, gamma: Tensor, beta: Tensor,
+                                     runningMean: Tensor?, runningVariance: Tensor?,
+                                     into y: Tensor, savedMean: Tensor, savedInvStd: Tensor) throws {
+        let op = "normalization \(descriptor.kind) forward"
+        let running = try descriptor.runningStatistics(runningMean, runningVariance, op: op)
+        let layout = try descriptor.validate(op: op, x: x, gamma: gamma, mean: savedMean, invStd: savedInvStd,
+                                             others: [(beta, "beta")] + (running.map { [($0.mean, "running mean"), ($0.variance, "running variance")] } ?? []))
+        try requireSameShape(x, y, op: op)
+        let local = [64], statistics = [layout.statistics]
+        if descriptor.usesBatchStatistics {
+            let chunks = (layout.spatial + Self.normalizationChunk - 1) / Self.normalizationChunk
+            let partial = try makeTensor(shape: Shape(layout.rows * chunks))
+            let partialArguments: [KernelArgument] = [.tensor(x), .tensor(savedMean), .tensor(partial), .int(layout.rows),
+                                                      .int(layout.spatial), .int(Self.normalizationChunk), .int(chunks)]
+            try launch("norm_row_partial", file: "normalization", defines: defines(layout), global: [layout.rows * chunks],
+                       local: local, partialArguments)
+            try launch("norm_mean", file: "normalization", defines: defines(layout), global: statistics, local: local,
+                       [.tensor(partial), .tensor(savedMean), .int(layout.statistics), .int(layout.blocks), .int(chunks), .int(layout.count)])
+            try launch("norm_row_partial", file: "normalization", defines: defines(layout, deviation: true),
+                       global: [layout.rows * chunks], local: local, partialArguments)
+            // Without running statistics the kernel never touches them; any buffer fills the slots.
+            try launch("norm_inverse_std", file: "normalization", defines: defines(layout), global: statistics, local: local,
+                       [.tensor(partial), .tensor(savedMean), .tensor(savedInvStd),
+                        .tensor(running?.mean ?? savedMean), .tensor(running?.variance ?? savedInvStd),
+                        .int(layout.statistics), .int(layout.blocks), .int(chunks), .int(layout.count),
+                        .float(descriptor.epsilon), .float(descriptor.momentum), .int(running == nil ? 0 : 1)])
+        } else {
+            try launch("norm_running_statistics", file: "normalization", defines: defines(layout), global: statistics, local: local,
+                       [.tensor(running!.mean), .tensor(running!.variance), .tensor(savedMean), .tensor(savedInvStd),
+                        .int(layout.statistics), .float(descriptor.epsilon)])
+        }
+        try launch("norm_apply", file: "normalization", defines: defines(layout), global: [x.count], local: [Self.elementwiseLocalSize],
+                   [.tensor(x), .tensor(y), .tensor(savedMean), .tensor(savedInvStd), .tensor(gamma), .tensor(beta),
+                    .int(x.count), .int(layout.spatial)])
+    }
+
+    public func normalizationBackward(_ descriptor: NormalizationDescriptor, x: Tensor, gradOutput: Tensor, gamma: Tensor,
+                                      savedMean: Tensor, savedInvStd: Tensor,
+                                      gradInput: Tensor, gradGamma: Tensor, gradBeta: Tensor) throws {
+        let op = "normalization \(descriptor.kind) backward"
+        let layout = try descriptor.validate(op: op, x: x, gamma: gamma, mean: savedMean, invStd: savedInvStd,
+                                             others: [(gradGamma, "gradGamma"), (gradBeta, "gradBeta")])
+        try requireSameShape(x, gradOutput, gradInput, op: op)
+        let local = [64], defines = defines(layout)
+        let chunks = (layout.spatial + Self.normalizationChunk - 1) / Self.normalizationChunk
+        let partial = try makeTensor(shape: Shape(layout.rows * chunks * 2))
+        let coefficients = try makeTensor(shape: Shape(layout.statistics * 2))
+        try launch("norm_backward_partial", file: "normalization", defines: defines, global: [layout.rows * chunks], local: local,
+                   [.tensor(x), .tensor(gradOutput), .tensor(savedMean), .tensor(savedInvStd), .tensor(partial),
+                    .int(layout.rows), .int(layout.spatial), .int(Self.normalizationChunk), .int(chunks)])
+        try launch("norm_backward_parameters", file: "normalization", defines: defines, global: [layout.channels], local: local,
+                   [.tensor(partial), .tensor(gradGamma), .tensor(gradBeta), .int(layout.rows / layout.channels), .int(chunks)])
+        try launch("norm_backward_statistics", file: "normalization", defines: defines, global: [layout.statistics], local: local,
+                   [.tensor(partial), .tensor(gamma), .tensor(coefficients), .int(layout.statistics), .int(layout.blocks),
+                    .int(chunks), .int(layout.count)])
+        try launch("norm_backward_input", file: "normalization", defines: defines, global: [x.count], local: [Self.elementwiseLocalSize],
+                   [.tensor(x), .tensor(gradOutput), .tensor(savedMean), .tensor(savedInvStd), .tensor(gamma), .tensor(coefficients),
+                    .tensor(gradInput), .int(x.count), .int(layout.spatial), .int(descriptor.usesBatchStatistics ? 1 : 0)])
+    }
+}

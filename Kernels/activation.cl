@@ -50,10 +50,15 @@ __kernel void softmax_forward(__global const float* x, __global float* y, const 
         const float v = x[base + (size_t)c * inner];
         if (v > maximum || isnan(v)) maximum = v;
     }
+    // The exponentials are parked in y so exp runs once per element.
     float sum = 0.0f;
-    for (int c = 0; c < channels; ++c) sum += exp(x[base + (size_t)c * inner] - maximum);
+    for (int c = 0; c < channels; ++c) {
+        const float e = exp(x[base + (size_t)c * inner] - maximum);
+        y[base + (size_t)c * inner] = e;
+        sum += e;
+    }
     const float inverse = 1.0f / sum;
-    for (int c = 0; c < channels; ++c) y[base + (size_t)c * inner] = exp(x[base + (size_t)c * inner] - maximum) * inverse;
+    for (int c = 0; c < channels; ++c) y[base + (size_t)c * inner] *= inverse;
 }
 
 __kernel void softmax_backward(__global const float* y, __global const float* g, __global float* gi,

@@ -2,6 +2,8 @@
 // -D KD,KH,KW (kernel), SD,SH,SW (stride), PD,PH,PW (padding), so the loops unroll.
 // Forward: one work-item per output. Backward gathers: one work-item per input voxel
 // visits, in ascending order, the windows that contain it. No atomics.
+// Launched 3D as (w, h, volume * depth + d): the work-items PoCL vectorises differ only
+// in w, so the one integer division per item (by the depth) is uniform across a vector.
 
 #ifdef KD
 // Output windows along one axis that contain input position i (an empty range if none).
@@ -12,9 +14,10 @@ inline int last_window(const int i, const int s, const int p, const int outputs)
 // Ties keep the first maximum in window order; the first NaN wins and stays.
 __kernel void max_pool_forward(__global const float* x, __global float* y, __global float* argmax, const int volumes,
                                const int D, const int H, const int W, const int OD, const int OH, const int OW) {
-    const int flat = get_global_id(0);
-    if (flat >= volumes * OD * OH * OW) return;
-    const int ow = flat % OW, oh = (flat / OW) % OH, od = (flat / (OW * OH)) % OD, volume = flat / (OW * OH * OD);
+    const int ow = get_global_id(0), oh = get_global_id(1), plane = get_global_id(2);
+    if (ow >= OW || oh >= OH || plane >= volumes * OD) return;
+    const int od = plane % OD, volume = plane / OD;
+    const size_t flat = ((size_t)plane * OH + oh) * OW + ow;
     __global const float* base = x + (size_t)volume * D * H * W;
     float best = NAN;
     int best_index = -1;
@@ -39,9 +42,10 @@ __kernel void max_pool_forward(__global const float* x, __global float* y, __glo
 
 __kernel void max_pool_backward(__global const float* g, __global const float* argmax, __global float* gi, const int volumes,
                                 const int D, const int H, const int W, const int OD, const int OH, const int OW) {
-    const int flat = get_global_id(0);
-    if (flat >= volumes * D * H * W) return;
-    const int w = flat % W, h = (flat / W) % H, d = (flat / (W * H)) % D, volume = flat / (W * H * D);
+    const int w = get_global_id(0), h = get_global_id(1), plane = get_global_id(2);
+    if (w >= W || h >= H || plane >= volumes * D) return;
+    const int d = plane % D, volume = plane / D;
+    const size_t flat = ((size_t)plane * H + h) * W + w;
     const float own = (float)((d * H + h) * W + w);
     const size_t base = (size_t)volume * OD * OH * OW;
     float sum = 0.0f;
@@ -57,9 +61,10 @@ __kernel void max_pool_backward(__global const float* g, __global const float* a
 // Padding counts as zeros: the divisor is always the kernel volume (count_include_pad).
 __kernel void average_pool_forward(__global const float* x, __global float* y, const int volumes,
                                    const int D, const int H, const int W, const int OD, const int OH, const int OW) {
-    const int flat = get_global_id(0);
-    if (flat >= volumes * OD * OH * OW) return;
-    const int ow = flat % OW, oh = (flat / OW) % OH, od = (flat / (OW * OH)) % OD, volume = flat / (OW * OH * OD);
+    const int ow = get_global_id(0), oh = get_global_id(1), plane = get_global_id(2);
+    if (ow >= OW || oh >= OH || plane >= volumes * OD) return;
+    const int od = plane % OD, volume = plane / OD;
+    const size_t flat = ((size_t)plane * OH + oh) * OW + ow;
     __global const float* base = x + (size_t)volume * D * H * W;
     float sum = 0.0f;
     for (int kd = 0; kd < KD; ++kd) {
@@ -80,9 +85,10 @@ __kernel void average_pool_forward(__global const float* x, __global float* y, c
 
 __kernel void average_pool_backward(__global const float* g, __global float* gi, const int volumes,
                                     const int D, const int H, const int W, const int OD, const int OH, const int OW) {
-    const int flat = get_global_id(0);
-    if (flat >= volumes * D * H * W) return;
-    const int w = flat % W, h = (flat / W) % H, d = (flat / (W * H)) % D, volume = flat / (W * H * D);
+    const int w = get_global_id(0), h = get_global_id(1), plane = get_global_id(2);
+    if (w >= W || h >= H || plane >= volumes * D) return;
+    const int d = plane % D, volume = plane / D;
+    const size_t flat = ((size_t)plane * H + h) * W + w;
     const size_t base = (size_t)volume * OD * OH * OW;
     float sum = 0.0f;
     for (int od = first_window(d, KD, SD, PD); od <= last_window(d, SD, PD, OD); ++od)

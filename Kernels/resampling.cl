@@ -3,6 +3,7 @@
 // o * ratio with ratio = (in - 1) / (out - 1), computed on the host. Forward: one
 // work-item per output. Backward gathers: one work-item per input voxel sums, in
 // ascending order, the weighted gradients of the outputs that read it. No atomics.
+// Launched 3D as (w, h, volume * depth + d), so a vector of work-items differs only in w.
 
 // Lower tap, upper tap and the upper tap's weight for output position o.
 inline int lower_tap(const int o, const float ratio, const int inputs) { return min((int)((float)o * ratio), inputs - 1); }
@@ -17,18 +18,20 @@ inline float tap_weight(const int o, const int index, const float ratio, const i
 __kernel void upsample_nearest_forward(__global const float* x, __global float* y, const int volumes,
                                        const int D, const int H, const int W, const float rd, const float rh, const float rw) {
     const int OD = D * SD, OH = H * SH, OW = W * SW;
-    const int flat = get_global_id(0);
-    if (flat >= volumes * OD * OH * OW) return;
-    const int ow = flat % OW, oh = (flat / OW) % OH, od = (flat / (OW * OH)) % OD, volume = flat / (OW * OH * OD);
+    const int ow = get_global_id(0), oh = get_global_id(1), plane = get_global_id(2);
+    if (ow >= OW || oh >= OH || plane >= volumes * OD) return;
+    const int od = plane % OD, volume = plane / OD;
+    const size_t flat = ((size_t)plane * OH + oh) * OW + ow;
     y[flat] = x[(size_t)volume * D * H * W + ((od / SD) * H + oh / SH) * W + ow / SW];
 }
 
 __kernel void upsample_nearest_backward(__global const float* g, __global float* gi, const int volumes,
                                         const int D, const int H, const int W, const float rd, const float rh, const float rw) {
     const int OD = D * SD, OH = H * SH, OW = W * SW;
-    const int flat = get_global_id(0);
-    if (flat >= volumes * D * H * W) return;
-    const int w = flat % W, h = (flat / W) % H, d = (flat / (W * H)) % D, volume = flat / (W * H * D);
+    const int w = get_global_id(0), h = get_global_id(1), plane = get_global_id(2);
+    if (w >= W || h >= H || plane >= volumes * D) return;
+    const int d = plane % D, volume = plane / D;
+    const size_t flat = ((size_t)plane * H + h) * W + w;
     __global const float* base = g + (size_t)volume * OD * OH * OW;
     float sum = 0.0f;
     for (int od = d * SD; od < (d + 1) * SD; ++od)
@@ -40,9 +43,10 @@ __kernel void upsample_nearest_backward(__global const float* g, __global float*
 __kernel void upsample_trilinear_forward(__global const float* x, __global float* y, const int volumes,
                                          const int D, const int H, const int W, const float rd, const float rh, const float rw) {
     const int OD = D * SD, OH = H * SH, OW = W * SW;
-    const int flat = get_global_id(0);
-    if (flat >= volumes * OD * OH * OW) return;
-    const int ow = flat % OW, oh = (flat / OW) % OH, od = (flat / (OW * OH)) % OD, volume = flat / (OW * OH * OD);
+    const int ow = get_global_id(0), oh = get_global_id(1), plane = get_global_id(2);
+    if (ow >= OW || oh >= OH || plane >= volumes * OD) return;
+    const int od = plane % OD, volume = plane / OD;
+    const size_t flat = ((size_t)plane * OH + oh) * OW + ow;
     __global const float* base = x + (size_t)volume * D * H * W;
     const int d0 = lower_tap(od, rd, D), h0 = lower_tap(oh, rh, H), w0 = lower_tap(ow, rw, W);
     const int d1 = min(d0 + 1, D - 1), h1 = min(h0 + 1, H - 1), w1 = min(w0 + 1, W - 1);
@@ -65,9 +69,10 @@ inline int last_output(const int i, const float ratio, const int outputs) {
 __kernel void upsample_trilinear_backward(__global const float* g, __global float* gi, const int volumes,
                                           const int D, const int H, const int W, const float rd, const float rh, const float rw) {
     const int OD = D * SD, OH = H * SH, OW = W * SW;
-    const int flat = get_global_id(0);
-    if (flat >= volumes * D * H * W) return;
-    const int w = flat % W, h = (flat / W) % H, d = (flat / (W * H)) % D, volume = flat / (W * H * D);
+    const int w = get_global_id(0), h = get_global_id(1), plane = get_global_id(2);
+    if (w >= W || h >= H || plane >= volumes * D) return;
+    const int d = plane % D, volume = plane / D;
+    const size_t flat = ((size_t)plane * H + h) * W + w;
     __global const float* base = g + (size_t)volume * OD * OH * OW;
     float sum = 0.0f;
     for (int od = first_output(d, rd); od <= last_output(d, rd, OD); ++od) {

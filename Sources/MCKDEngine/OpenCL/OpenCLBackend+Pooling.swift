@@ -2,6 +2,12 @@ extension OpenCLBackend {
     /// Elements one work-item sums in order in the first pass of a row reduction.
     static let rowReductionChunk = 4096
 
+    /// Work-group of the 3D (w, h, volume * depth + d) launches: one 16-wide vector along w.
+    static let volumeLocalSize = [16, 1, 1]
+
+    /// The 3D launch size covering an NCDHW extent.
+    static func volumeGlobalSize(_ e: PoolGeometry.Extent) -> [Int] { [e.w, e.h, e.volumes * e.d] }
+
     private func poolDefines(_ p: PoolingDescriptor) -> [String] {
         zip(["KD", "KH", "KW", "SD", "SH", "SW", "PD", "PH", "PW"], p.kernel.array + p.stride.array + p.padding.array)
             .map { "\($0)=\($1)" }
@@ -14,27 +20,27 @@ extension OpenCLBackend {
     public func maxPoolForward(_ p: PoolingDescriptor, x: Tensor, into y: Tensor, argmax: Tensor) throws {
         let geometry = try PoolGeometry(p, input: x, output: y, op: "maxPool")
         try requireShape(argmax, y.shape, op: "maxPool", name: "argmax")
-        try launch("max_pool_forward", file: "pooling", defines: poolDefines(p), global: [y.count], local: [Self.elementwiseLocalSize],
+        try launch("max_pool_forward", file: "pooling", defines: poolDefines(p), global: Self.volumeGlobalSize(geometry.output), local: Self.volumeLocalSize,
                    [.tensor(x), .tensor(y), .tensor(argmax)] + poolSizes(geometry))
     }
 
     public func maxPoolBackward(_ p: PoolingDescriptor, gradOutput: Tensor, argmax: Tensor, into gradInput: Tensor) throws {
         let geometry = try PoolGeometry(p, input: gradInput, output: gradOutput, op: "maxPool backward")
         try requireShape(argmax, gradOutput.shape, op: "maxPool backward", name: "argmax")
-        try launch("max_pool_backward", file: "pooling", defines: poolDefines(p), global: [gradInput.count], local: [Self.elementwiseLocalSize],
+        try launch("max_pool_backward", file: "pooling", defines: poolDefines(p), global: Self.volumeGlobalSize(geometry.input), local: Self.volumeLocalSize,
                    [.tensor(gradOutput), .tensor(argmax), .tensor(gradInput)] + poolSizes(geometry))
     }
 
     public func averagePoolForward(_ p: PoolingDescriptor, x: Tensor, into y: Tensor) throws {
         let geometry = try PoolGeometry(p, input: x, output: y, op: "averagePool")
-        try launch("average_pool_forward", file: "pooling", defines: poolDefines(p), global: [y.count], local: [Self.elementwiseLocalSize],
+        try launch("average_pool_forward", file: "pooling", defines: poolDefines(p), global: Self.volumeGlobalSize(geometry.output), local: Self.volumeLocalSize,
                    [.tensor(x), .tensor(y)] + poolSizes(geometry))
     }
 
     public func averagePoolBackward(_ p: PoolingDescriptor, gradOutput: Tensor, into gradInput: Tensor) throws {
         let geometry = try PoolGeometry(p, input: gradInput, output: gradOutput, op: "averagePool backward")
-        try launch("average_pool_backward", file: "pooling", defines: poolDefines(p), global: [gradInput.count],
-                   local: [Self.elementwiseLocalSize], [.tensor(gradOutput), .tensor(gradInput)] + poolSizes(geometry))
+        try launch("average_pool_backward", file: "pooling", defines: poolDefines(p), global: Self.volumeGlobalSize(geometry.input),
+                   local: Self.volumeLocalSize, [.tensor(gradOutput), .tensor(gradInput)] + poolSizes(geometry))
     }
 
     public func globalAveragePoolForward(x: Tensor, into y: Tensor) throws {

@@ -48,10 +48,13 @@ __kernel void max_pool_backward(__global const float* g, __global const float* a
     const size_t flat = ((size_t)plane * H + h) * W + w;
     const float own = (float)((d * H + h) * W + w);
     const size_t base = (size_t)volume * OD * OH * OW;
+    const int od0 = first_window(d, KD, SD, PD), od1 = last_window(d, SD, PD, OD);
+    const int oh0 = first_window(h, KH, SH, PH), oh1 = last_window(h, SH, PH, OH);
+    const int ow0 = first_window(w, KW, SW, PW), ow1 = last_window(w, SW, PW, OW);
     float sum = 0.0f;
-    for (int od = first_window(d, KD, SD, PD); od <= last_window(d, SD, PD, OD); ++od)
-        for (int oh = first_window(h, KH, SH, PH); oh <= last_window(h, SH, PH, OH); ++oh)
-            for (int ow = first_window(w, KW, SW, PW); ow <= last_window(w, SW, PW, OW); ++ow) {
+    for (int od = od0; od <= od1; ++od)
+        for (int oh = oh0; oh <= oh1; ++oh)
+            for (int ow = ow0; ow <= ow1; ++ow) {
                 const size_t o = base + (od * OH + oh) * OW + ow;
                 if (argmax[o] == own) sum += g[o];
             }
@@ -90,10 +93,13 @@ __kernel void average_pool_backward(__global const float* g, __global float* gi,
     const int d = plane % D, volume = plane / D;
     const size_t flat = ((size_t)plane * H + h) * W + w;
     const size_t base = (size_t)volume * OD * OH * OW;
+    const int od0 = first_window(d, KD, SD, PD), od1 = last_window(d, SD, PD, OD);
+    const int oh0 = first_window(h, KH, SH, PH), oh1 = last_window(h, SH, PH, OH);
+    const int ow0 = first_window(w, KW, SW, PW), ow1 = last_window(w, SW, PW, OW);
     float sum = 0.0f;
-    for (int od = first_window(d, KD, SD, PD); od <= last_window(d, SD, PD, OD); ++od)
-        for (int oh = first_window(h, KH, SH, PH); oh <= last_window(h, SH, PH, OH); ++oh)
-            for (int ow = first_window(w, KW, SW, PW); ow <= last_window(w, SW, PW, OW); ++ow)
+    for (int od = od0; od <= od1; ++od)
+        for (int oh = oh0; oh <= oh1; ++oh)
+            for (int ow = ow0; ow <= ow1; ++ow)
                 sum += g[base + (od * OH + oh) * OW + ow];
     gi[flat] = sum / (float)(KD * KH * KW);
 }

@@ -74,14 +74,17 @@ __kernel void upsample_trilinear_backward(__global const float* g, __global floa
     const int d = plane % D, volume = plane / D;
     const size_t flat = ((size_t)plane * H + h) * W + w;
     __global const float* base = g + (size_t)volume * OD * OH * OW;
+    const int od0 = first_output(d, rd), od1 = last_output(d, rd, OD);
+    const int oh0 = first_output(h, rh), oh1 = last_output(h, rh, OH);
+    const int ow0 = first_output(w, rw), ow1 = last_output(w, rw, OW);
     float sum = 0.0f;
-    for (int od = first_output(d, rd); od <= last_output(d, rd, OD); ++od) {
+    for (int od = od0; od <= od1; ++od) {
         const float wd = tap_weight(od, d, rd, D);
         if (wd == 0.0f) continue;
-        for (int oh = first_output(h, rh); oh <= last_output(h, rh, OH); ++oh) {
+        for (int oh = oh0; oh <= oh1; ++oh) {
             const float wh = tap_weight(oh, h, rh, H);
             if (wh == 0.0f) continue;
-            for (int ow = first_output(w, rw); ow <= last_output(w, rw, OW); ++ow) {
+            for (int ow = ow0; ow <= ow1; ++ow) {
                 const float ww = tap_weight(ow, w, rw, W);
                 if (ww == 0.0f) continue;
                 sum += wd * wh * ww * base[(od * OH + oh) * OW + ow];

@@ -33,7 +33,7 @@ public struct NormalizationDescriptor: Equatable, Sendable {
 
     /// Number of statistics (entries of the saved mean and inverse std) for `input` NCDHW.
     public func statisticCount(for input: Shape) throws -> Int {
-        try layout(VolumeDimsShape(input)).statistics
+        try layout(VolumeDims(input, op: "normalisation")).statistics
     }
 
     /// How the [N*C, S] rows of an NCDHW tensor map onto statistics. The rows of
@@ -84,11 +84,4 @@ public struct NormalizationDescriptor: Equatable, Sendable {
         guard epsilon > 0 else { throw EngineError.invalidArgument("\(op): epsilon must be > 0, got \(epsilon)") }
         return layout
     }
-}
-
-/// VolumeDims from a bare shape (for statisticCount).
-private func VolumeDimsShape(_ shape: Shape) throws -> VolumeDims {
-    guard shape.rank == 5 else { throw EngineError.shapeMismatch("normalisation: input must be NCDHW (rank 5), got \(shape)") }
-    let d = shape.dims
-    return VolumeDims(n: d[0], c: d[1], d: d[2], h: d[3], w: d[4])
 }

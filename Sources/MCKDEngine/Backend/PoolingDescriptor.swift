@@ -1,6 +1,6 @@
 /// A 3D pooling window: kernel, stride and zero padding per axis (floor mode, as
 /// PyTorch's default). Padded positions never win a max and count as zeros in an average.
-public struct PoolingDescriptor: Equatable, Hashable, Sendable {
+public struct PoolingDescriptor: Equatable, Hashable, Sendable, CustomStringConvertible {
     public var kernel: VolumeTriple
     public var stride: VolumeTriple
     public var padding: VolumeTriple

@@ -20,10 +20,14 @@ struct VolumeDims: Equatable {
     let n: Int, c: Int, d: Int, h: Int, w: Int
 
     init(_ tensor: Tensor, op: String, name: String = "input") throws {
-        guard tensor.shape.rank == 5 else {
-            throw EngineError.shapeMismatch("\(op): \(name) must be NCDHW (rank 5), got \(tensor.shape)")
+        try self.init(tensor.shape, op: op, name: name)
+    }
+
+    init(_ shape: Shape, op: String, name: String = "input") throws {
+        guard shape.rank == 5 else {
+            throw EngineError.shapeMismatch("\(op): \(name) must be NCDHW (rank 5), got \(shape)")
         }
-        let dims = tensor.shape.dims
+        let dims = shape.dims
         (n, c, d, h, w) = (dims[0], dims[1], dims[2], dims[3], dims[4])
     }
 

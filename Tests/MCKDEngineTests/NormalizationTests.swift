@@ -144,6 +144,32 @@ final class NormalizationTests: XCTestCase {
         }
     }
 
+    /// A repeated forward and backward moves nothing through the host and, once the pool
+    /// holds the partial-sum buffers, allocates nothing: 5 + 4 launches per step.
+    func testRepeatedStepStaysOnDeviceWithoutAllocating() throws {
+        let gpu = try TestDevices.gpu()
+        let shape: Shape = [2, 8, 3, 5, 7], descriptor = NormalizationDescriptor(.group(groups: 4))
+        let x = try gpu.upload(testValues(shape.count, seed: 1), shape: shape), r = try gpu.upload(testValues(shape.count, seed: 2), shape: shape)
+        let gamma = try gpu.full([8], value: 1), beta = try gpu.full([8], value: 0)
+        let y = try gpu.makeTensor(shape: shape), gradInput = try gpu.makeTensor(shape: shape)
+        let mean = try gpu.makeTensor(shape: [8]), invStd = try gpu.makeTensor(shape: [8])
+        let gradGamma = try gpu.makeTensor(shape: [8]), gradBeta = try gpu.makeTensor(shape: [8])
+        func step() throws {
+            try gpu.normalizationForward(descriptor, x: x, gamma: gamma, beta: beta, runningMean: nil, runningVariance: nil,
+                                         into: y, savedMean: mean, savedInvStd: invStd)
+            try gpu.normalizationBackward(descriptor, x: x, gradOutput: r, gamma: gamma, savedMean: mean, savedInvStd: invStd,
+                                          gradInput: gradInput, gradGamma: gradGamma, gradBeta: gradBeta)
+        }
+        try step()
+        try gpu.synchronize()
+        gpu.counters.reset()
+        try step()
+        XCTAssertEqual(gpu.counters.bytesToDevice, 0)
+        XCTAssertEqual(gpu.counters.bytesFromDevice, 0)
+        XCTAssertEqual(gpu.counters.allocations, 0)
+        XCTAssertEqual(gpu.counters.kernelLaunches, 9)
+    }
+
     func testShapeErrorsNameTheOp() throws {
         for backend in [CPUBackend<Float>() as any Backend, try TestDevices.gpu()] {
             let x = try backend.makeTensor(shape: [2, 4, 1, 2, 2])

@@ -2,9 +2,16 @@ extension OpenCLBackend {
     /// Voxels one work-item sums in order in the first pass of the statistics.
     static let normalizationChunk = 2048
 
+    /// Work-group of the 2D (voxel, row) elementwise kernels.
+    static let normalizationLocalSize = [64, 1]
+
     private func defines(_ layout: NormalizationDescriptor.Layout, deviation: Bool = false) -> [String] {
-        ["CHANNELS=\(layout.channels)", "GROUP_SIZE=\(layout.groupSize)", "ACROSS_BATCH=\(layout.acrossBatch ? 1 : 0)"]
-            + (deviation ? ["DEVIATION"] : [])
+        ["ACROSS_BATCH=\(layout.acrossBatch ? 1 : 0)"] + (deviation ? ["DEVIATION"] : [])
+    }
+
+    /// The trailing (channels, group size) arguments every layout-aware kernel takes.
+    private func grouping(_ layout: NormalizationDescriptor.Layout) -> [KernelArgument] {
+        [.int(layout.channels), .int(layout.groupSize)]
     }
 
     public func normalizationForward(_ descriptor: NormalizationDescriptor, x: Tensor, gamma: Tensor, beta: Tensor,
@@ -21,10 +28,12 @@ extension OpenCLBackend {
             let partial = try makeTensor(shape: Shape(layout.rows * chunks))
             let partialArguments: [KernelArgument] = [.tensor(x), .tensor(savedMean), .tensor(partial), .int(layout.rows),
                                                       .int(layout.spatial), .int(Self.normalizationChunk), .int(chunks)]
+                + grouping(layout)
             try launch("norm_row_partial", file: "normalization", defines: defines(layout), global: [layout.rows * chunks],
                        local: local, partialArguments)
             try launch("norm_mean", file: "normalization", defines: defines(layout), global: statistics, local: local,
-                       [.tensor(partial), .tensor(savedMean), .int(layout.statistics), .int(layout.blocks), .int(chunks), .int(layout.count)])
+                       [.tensor(partial), .tensor(savedMean), .int(layout.statistics), .int(layout.blocks), .int(chunks), .int(layout.count)]
+                       + grouping(layout))
             try launch("norm_row_partial", file: "normalization", defines: defines(layout, deviation: true),
                        global: [layout.rows * chunks], local: local, partialArguments)
             // Without running statistics the kernel never touches them; any buffer fills the slots.
@@ -32,15 +41,16 @@ extension OpenCLBackend {
                        [.tensor(partial), .tensor(savedMean), .tensor(savedInvStd),
                         .tensor(running?.mean ?? savedMean), .tensor(running?.variance ?? savedInvStd),
                         .int(layout.statistics), .int(layout.blocks), .int(chunks), .int(layout.count),
-                        .float(descriptor.epsilon), .float(descriptor.momentum), .int(running == nil ? 0 : 1)])
+                        .float(descriptor.epsilon), .float(descriptor.momentum), .int(running == nil ? 0 : 1)] + grouping(layout))
         } else {
             try launch("norm_running_statistics", file: "normalization", defines: defines(layout), global: statistics, local: local,
                        [.tensor(running!.mean), .tensor(running!.variance), .tensor(savedMean), .tensor(savedInvStd),
                         .int(layout.statistics), .float(descriptor.epsilon)])
         }
-        try launch("norm_apply", file: "normalization", defines: defines(layout), global: [x.count], local: [Self.elementwiseLocalSize],
+        try launch("norm_apply", file: "normalization", defines: defines(layout), global: [layout.spatial, layout.rows],
+                   local: Self.normalizationLocalSize,
                    [.tensor(x), .tensor(y), .tensor(savedMean), .tensor(savedInvStd), .tensor(gamma), .tensor(beta),
-                    .int(x.count), .int(layout.spatial)])
+                    .int(layout.rows), .int(layout.spatial)] + grouping(layout))
     }
 
     public func normalizationBackward(_ descriptor: NormalizationDescriptor, x: Tensor, gradOutput: Tensor, gamma: Tensor,
@@ -56,14 +66,17 @@ extension OpenCLBackend {
         let coefficients = try makeTensor(shape: Shape(layout.statistics * 2))
         try launch("norm_backward_partial", file: "normalization", defines: defines, global: [layout.rows * chunks], local: local,
                    [.tensor(x), .tensor(gradOutput), .tensor(savedMean), .tensor(savedInvStd), .tensor(partial),
-                    .int(layout.rows), .int(layout.spatial), .int(Self.normalizationChunk), .int(chunks)])
+                    .int(layout.rows), .int(layout.spatial), .int(Self.normalizationChunk), .int(chunks)] + grouping(layout))
         try launch("norm_backward_parameters", file: "normalization", defines: defines, global: [layout.channels], local: local,
-                   [.tensor(partial), .tensor(gradGamma), .tensor(gradBeta), .int(layout.rows / layout.channels), .int(chunks)])
+                   [.tensor(partial), .tensor(gradGamma), .tensor(gradBeta), .int(layout.rows / layout.channels), .int(chunks),
+                    .int(layout.channels)])
         try launch("norm_backward_statistics", file: "normalization", defines: defines, global: [layout.statistics], local: local,
                    [.tensor(partial), .tensor(gamma), .tensor(coefficients), .int(layout.statistics), .int(layout.blocks),
-                    .int(chunks), .int(layout.count)])
-        try launch("norm_backward_input", file: "normalization", defines: defines, global: [x.count], local: [Self.elementwiseLocalSize],
+                    .int(chunks), .int(layout.count)] + grouping(layout))
+        try launch("norm_backward_input", file: "normalization", defines: defines, global: [layout.spatial, layout.rows],
+                   local: Self.normalizationLocalSize,
                    [.tensor(x), .tensor(gradOutput), .tensor(savedMean), .tensor(savedInvStd), .tensor(gamma), .tensor(coefficients),
-                    .tensor(gradInput), .int(x.count), .int(layout.spatial), .int(descriptor.usesBatchStatistics ? 1 : 0)])
+                    .tensor(gradInput), .int(layout.rows), .int(layout.spatial), .int(descriptor.usesBatchStatistics ? 1 : 0)]
+                   + grouping(layout))
     }
 }

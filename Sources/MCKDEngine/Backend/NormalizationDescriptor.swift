@@ -74,10 +74,10 @@ public struct NormalizationDescriptor: Equatable, Sendable {
     func validate(op: String, x: Tensor, gamma: Tensor, mean: Tensor, invStd: Tensor, others: [(Tensor, String)]) throws -> Layout {
         let dims = try VolumeDims(x, op: op)
         let layout = try layout(dims)
-        try requireShape(gamma, Shape(dims.c), op: op, name: "gamma")
-        try requireShape(mean, Shape(layout.statistics), op: op, name: "saved mean")
-        try requireShape(invStd, Shape(layout.statistics), op: op, name: "saved inverse std")
-        for (tensor, name) in others { try requireShape(tensor, Shape(dims.c), op: op, name: name) }
+        try requireTensorShape(gamma, Shape(dims.c), op: op, name: "gamma")
+        try requireTensorShape(mean, Shape(layout.statistics), op: op, name: "saved mean")
+        try requireTensorShape(invStd, Shape(layout.statistics), op: op, name: "saved inverse std")
+        for (tensor, name) in others { try requireTensorShape(tensor, Shape(dims.c), op: op, name: name) }
         if kind == .batch && training && layout.count < 2 {
             throw EngineError.invalidArgument("\(op): batch norm training needs more than one value per channel, got \(x.shape)")
         }

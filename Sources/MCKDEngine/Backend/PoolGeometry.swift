@@ -19,7 +19,7 @@ struct PoolGeometry {
     init(_ descriptor: PoolingDescriptor, input x: Tensor, output y: Tensor, op: String) throws {
         let dims = try VolumeDims(x, op: op)
         let expected = try descriptor.outputShape(for: x.shape)
-        try requireShape(y, expected, op: "\(op) \(descriptor.description) of \(x.shape)", name: "output")
+        try requireTensorShape(y, expected, op: "\(op) \(descriptor.description) of \(x.shape)", name: "output")
         guard dims.spatial <= 1 << 24 else {
             throw EngineError.invalidArgument("\(op): a volume of \(dims.spatial) voxels exceeds the 2^24 that float argmax indices hold exactly")
         }

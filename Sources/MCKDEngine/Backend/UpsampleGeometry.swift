@@ -6,7 +6,7 @@ struct UpsampleGeometry {
 
     init(scale: VolumeTriple, input x: Tensor, output y: Tensor, op: String) throws {
         let dims = try VolumeDims(x, op: op)
-        try requireShape(y, try scale.upsampled(x.shape), op: "\(op) by \(scale)", name: "output")
+        try requireTensorShape(y, try scale.upsampled(x.shape), op: "\(op) by \(scale)", name: "output")
         volumes = dims.n * dims.c
         input = VolumeTriple(dims.d, dims.h, dims.w)
         output = VolumeTriple(dims.d * scale.d, dims.h * scale.h, dims.w * scale.w)

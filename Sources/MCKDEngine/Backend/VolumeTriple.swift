@@ -41,7 +41,7 @@ struct VolumeDims: Equatable {
 }
 
 /// Throws unless `tensor` has exactly `expected` as its shape.
-func requireShape(_ tensor: Tensor, _ expected: Shape, op: String, name: String) throws {
+func requireTensorShape(_ tensor: Tensor, _ expected: Shape, op: String, name: String) throws {
     guard tensor.shape == expected else {
         throw EngineError.shapeMismatch("\(op): \(name) must be \(expected), got \(tensor.shape)")
     }

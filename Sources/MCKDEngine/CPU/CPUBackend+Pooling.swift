@@ -2,7 +2,7 @@ extension CPUBackend {
     @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func maxPoolForward(_ p: PoolingDescriptor, x: Tensor, into y: Tensor, argmax: Tensor) throws {
         let geometry = try PoolGeometry(p, input: x, output: y, op: "maxPool")
-        try requireShape(argmax, y.shape, op: "maxPool", name: "argmax")
+        try requireTensorShape(argmax, y.shape, op: "maxPool", name: "argmax")
         let input = try buffer(x), out = try buffer(y), winners = try buffer(argmax)
         let (i, o) = (geometry.input, geometry.output)
         parallelFor(out.count, minimumChunk: 4096) { range in
@@ -34,7 +34,7 @@ extension CPUBackend {
     @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func maxPoolBackward(_ p: PoolingDescriptor, gradOutput: Tensor, argmax: Tensor, into gradInput: Tensor) throws {
         let geometry = try PoolGeometry(p, input: gradInput, output: gradOutput, op: "maxPool backward")
-        try requireShape(argmax, gradOutput.shape, op: "maxPool backward", name: "argmax")
+        try requireTensorShape(argmax, gradOutput.shape, op: "maxPool backward", name: "argmax")
         let g = try buffer(gradOutput), winners = try buffer(argmax), out = try buffer(gradInput)
         let (i, o) = (geometry.input, geometry.output)
         parallelFor(out.count, minimumChunk: 4096) { range in
@@ -98,7 +98,7 @@ extension CPUBackend {
     @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func globalAveragePoolForward(x: Tensor, into y: Tensor) throws {
         let dims = try VolumeDims(x, op: "globalAveragePool")
-        try requireShape(y, Shape(dims.n, dims.c, 1, 1, 1), op: "globalAveragePool", name: "output")
+        try requireTensorShape(y, Shape(dims.n, dims.c, 1, 1, 1), op: "globalAveragePool", name: "output")
         let input = try buffer(x), out = try buffer(y), spatial = dims.spatial
         parallelFor(out.count, minimumChunk: max(1, 16_384 / spatial)) { range in
             for row in range {
@@ -112,7 +112,7 @@ extension CPUBackend {
     @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func globalAveragePoolBackward(gradOutput: Tensor, into gradInput: Tensor) throws {
         let dims = try VolumeDims(gradInput, op: "globalAveragePool backward")
-        try requireShape(gradOutput, Shape(dims.n, dims.c, 1, 1, 1), op: "globalAveragePool backward", name: "gradOutput")
+        try requireTensorShape(gradOutput, Shape(dims.n, dims.c, 1, 1, 1), op: "globalAveragePool backward", name: "gradOutput")
         let g = try buffer(gradOutput), out = try buffer(gradInput), spatial = dims.spatial
         parallelFor(out.count) { range in
             for flat in range { out[flat] = g[flat / spatial] / Scalar(spatial) }

@@ -19,14 +19,14 @@ extension OpenCLBackend {
 
     public func maxPoolForward(_ p: PoolingDescriptor, x: Tensor, into y: Tensor, argmax: Tensor) throws {
         let geometry = try PoolGeometry(p, input: x, output: y, op: "maxPool")
-        try requireShape(argmax, y.shape, op: "maxPool", name: "argmax")
+        try requireTensorShape(argmax, y.shape, op: "maxPool", name: "argmax")
         try launch("max_pool_forward", file: "pooling", defines: poolDefines(p), global: Self.volumeGlobalSize(geometry.output), local: Self.volumeLocalSize,
                    [.tensor(x), .tensor(y), .tensor(argmax)] + poolSizes(geometry))
     }
 
     public func maxPoolBackward(_ p: PoolingDescriptor, gradOutput: Tensor, argmax: Tensor, into gradInput: Tensor) throws {
         let geometry = try PoolGeometry(p, input: gradInput, output: gradOutput, op: "maxPool backward")
-        try requireShape(argmax, gradOutput.shape, op: "maxPool backward", name: "argmax")
+        try requireTensorShape(argmax, gradOutput.shape, op: "maxPool backward", name: "argmax")
         try launch("max_pool_backward", file: "pooling", defines: poolDefines(p), global: Self.volumeGlobalSize(geometry.input), local: Self.volumeLocalSize,
                    [.tensor(gradOutput), .tensor(argmax), .tensor(gradInput)] + poolSizes(geometry))
     }
@@ -45,7 +45,7 @@ extension OpenCLBackend {
 
     public func globalAveragePoolForward(x: Tensor, into y: Tensor) throws {
         let dims = try VolumeDims(x, op: "globalAveragePool")
-        try requireShape(y, Shape(dims.n, dims.c, 1, 1, 1), op: "globalAveragePool", name: "output")
+        try requireTensorShape(y, Shape(dims.n, dims.c, 1, 1, 1), op: "globalAveragePool", name: "output")
         let rows = dims.n * dims.c, length = dims.spatial
         let chunks = (length + Self.rowReductionChunk - 1) / Self.rowReductionChunk
         let partial = try makeTensor(shape: Shape(rows * chunks))
@@ -57,7 +57,7 @@ extension OpenCLBackend {
 
     public func globalAveragePoolBackward(gradOutput: Tensor, into gradInput: Tensor) throws {
         let dims = try VolumeDims(gradInput, op: "globalAveragePool backward")
-        try requireShape(gradOutput, Shape(dims.n, dims.c, 1, 1, 1), op: "globalAveragePool backward", name: "gradOutput")
+        try requireTensorShape(gradOutput, Shape(dims.n, dims.c, 1, 1, 1), op: "globalAveragePool backward", name: "gradOutput")
         try launch("broadcast_mean_backward", file: "pooling", global: [gradInput.count], local: [Self.elementwiseLocalSize],
                    [.tensor(gradOutput), .tensor(gradInput), .int(gradInput.count), .int(dims.spatial)])
     }

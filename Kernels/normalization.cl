@@ -1,9 +1,11 @@
 // Batch, instance and group normalisation. An NCDHW tensor is viewed as rows r = n * C + c
 // of S = D * H * W voxels. Statistic j owns the rows first(j) + a * BLOCK_STRIDE + k for
 // a < blocks, k < group_size (batch norm: row c of every sample; instance and group norm:
-// group_size consecutive rows of one sample). Every sum is deterministic: pass 1 sums a
-// fixed chunk of one row in order (one work-item per (row, chunk)), pass 2 adds a
-// statistic's rows and chunks in a fixed order. No atomics.
+// group_size consecutive rows of one sample). Every sum is deterministic: in pass 1,
+// work-item (row, c) of `chunks` per row sums voxels c, c + chunks, c + 2 * chunks, ... of
+// the row in order (interleaved, so the work-items PoCL packs into a vector read
+// neighbouring voxels); pass 2 adds a statistic's rows and partials in a fixed order.
+// No atomics.
 //
 // Build-time defines: ACROSS_BATCH (0/1); DEVIATION selects the squared-deviation
 // variant of the first pass. Channel and group counts are arguments, so one program
@@ -20,20 +22,19 @@
 #define BLOCK_STRIDE 0
 #endif
 
-// partial[row * chunks + c] = sum over chunk c of row of x (or of (x - mean)^2 with DEVIATION).
+// partial[row * chunks + c] = sum over voxels c, c + chunks, ... of row of x (or of (x - mean)^2 with DEVIATION).
 __kernel void norm_row_partial(__global const float* x, __global const float* mean, __global float* partial,
-                               const int rows, const int spatial, const int chunk, const int chunks,
+                               const int rows, const int spatial, const int chunks,
                                const int channels, const int group_size) {
     const int gid = get_global_id(0);
     if (gid >= rows * chunks) return;
     const int row = gid / chunks, c = gid % chunks;
     __global const float* base = x + (size_t)row * spatial;
-    const int end = min(spatial, (c + 1) * chunk);
 #ifdef DEVIATION
     const float m = mean[STAT_OF_ROW(row)];
 #endif
     float sum = 0.0f;
-    for (int k = c * chunk; k < end; ++k) {
+    for (int k = c; k < spatial; k += chunks) {
 #ifdef DEVIATION
         const float e = base[k] - m;
         sum += e * e;
@@ -99,19 +100,19 @@ __kernel void norm_apply(__global const float* x, __global float* y, __global co
     y[i] = (x[i] - mean[j]) * (inv_std[j] * gamma[c]) + beta[c];
 }
 
-// Backward pass 1: partial[(row * chunks + c) * 2 + {0, 1}] = sums over the chunk of dy and dy * xhat.
+// Backward pass 1: partial[(row * chunks + c) * 2 + {0, 1}] = sums of dy and dy * xhat over
+// voxels c, c + chunks, ... of row.
 __kernel void norm_backward_partial(__global const float* x, __global const float* dy, __global const float* mean,
                                     __global const float* inv_std, __global float* partial, const int rows,
-                                    const int spatial, const int chunk, const int chunks, const int channels,
+                                    const int spatial, const int chunks, const int channels,
                                     const int group_size) {
     const int gid = get_global_id(0);
     if (gid >= rows * chunks) return;
     const int row = gid / chunks, c = gid % chunks, j = STAT_OF_ROW(row);
     const float m = mean[j], inv = inv_std[j];
     const size_t base = (size_t)row * spatial;
-    const int end = min(spatial, (c + 1) * chunk);
     float sum_dy = 0.0f, sum_dy_xhat = 0.0f;
-    for (int k = c * chunk; k < end; ++k) {
+    for (int k = c; k < spatial; k += chunks) {
         const float g = dy[base + k];
         sum_dy += g;
         sum_dy_xhat += g * ((x[base + k] - m) * inv);

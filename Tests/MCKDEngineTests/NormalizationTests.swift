@@ -70,7 +70,7 @@ final class NormalizationTests: XCTestCase {
         }
     }
 
-    /// Float32 sums over up to 2048 voxels per chunk, then chunks and rows in order: the
+    /// Float32 sums over 64 interleaved partials per row, then partials and rows in order: the
     /// relative error of a statistic stays near sqrt(count) * 6e-8 for these random inputs
     /// (a few 1e-6), which normalised outputs of size ~2 inherit. The parameter gradients are
     /// sums of N * S terms of size ~1, so their absolute error grows with that count.
@@ -81,7 +81,7 @@ final class NormalizationTests: XCTestCase {
             ([3, 17, 3, 4, 5], Self.descriptors.map { $0.0 } + [NormalizationDescriptor(.group(groups: 17))]),
             ([2, 64, 2, 3, 3], Self.descriptors.map { $0.0 } + [NormalizationDescriptor(.group(groups: 8))]),
             ([2, 1, 5, 7, 9], Self.descriptors.map { $0.0 }),
-            // 8000 voxels per row: four chunks in the first pass.
+            // 8000 voxels per row: 125 per partial sum in the first pass.
             ([2, 2, 20, 20, 20], [NormalizationDescriptor(.instance), NormalizationDescriptor(.batch)]),
         ]
         for (shape, descriptors) in cases {

@@ -1,6 +1,7 @@
 extension OpenCLBackend {
-    /// Voxels one work-item sums in order in the first pass of the statistics.
-    static let normalizationChunk = 2048
+    /// Interleaved partial sums per row in the first pass of the statistics (fixed, so
+    /// the summation order depends only on the shape).
+    static let normalizationPartialsPerRow = 64
 
     /// Work-group of the 2D (voxel, row) elementwise kernels.
     static let normalizationLocalSize = [64, 1]
@@ -24,10 +25,10 @@ extension OpenCLBackend {
         try requireSameShape(x, y, op: op)
         let local = [64], statistics = [layout.statistics]
         if descriptor.usesBatchStatistics {
-            let chunks = (layout.spatial + Self.normalizationChunk - 1) / Self.normalizationChunk
+            let chunks = Self.normalizationPartialsPerRow
             let partial = try makeTensor(shape: Shape(layout.rows * chunks))
             let partialArguments: [KernelArgument] = [.tensor(x), .tensor(savedMean), .tensor(partial), .int(layout.rows),
-                                                      .int(layout.spatial), .int(Self.normalizationChunk), .int(chunks)]
+                                                      .int(layout.spatial), .int(chunks)]
                 + grouping(layout)
             try launch("norm_row_partial", file: "normalization", defines: defines(layout), global: [layout.rows * chunks],
                        local: local, partialArguments)
@@ -61,12 +62,12 @@ extension OpenCLBackend {
                                              others: [(gradGamma, "gradGamma"), (gradBeta, "gradBeta")])
         try requireSameShape(x, gradOutput, gradInput, op: op)
         let local = [64], defines = defines(layout)
-        let chunks = (layout.spatial + Self.normalizationChunk - 1) / Self.normalizationChunk
+        let chunks = Self.normalizationPartialsPerRow
         let partial = try makeTensor(shape: Shape(layout.rows * chunks * 2))
         let coefficients = try makeTensor(shape: Shape(layout.statistics * 2))
         try launch("norm_backward_partial", file: "normalization", defines: defines, global: [layout.rows * chunks], local: local,
                    [.tensor(x), .tensor(gradOutput), .tensor(savedMean), .tensor(savedInvStd), .tensor(partial),
-                    .int(layout.rows), .int(layout.spatial), .int(Self.normalizationChunk), .int(chunks)] + grouping(layout))
+                    .int(layout.rows), .int(layout.spatial), .int(chunks)] + grouping(layout))
         try launch("norm_backward_parameters", file: "normalization", defines: defines, global: [layout.channels], local: local,
                    [.tensor(partial), .tensor(gradGamma), .tensor(gradBeta), .int(layout.rows / layout.channels), .int(chunks),
                     .int(layout.channels)])

@@ -66,30 +66,36 @@ inline int last_output(const int i, const float ratio, const int outputs) {
     return ratio > 0.0f ? min(outputs - 1, (int)((float)(i + 1) / ratio) + 1) : outputs - 1;
 }
 
-__kernel void upsample_trilinear_backward(__global const float* g, __global float* gi, const int volumes,
-                                          const int D, const int H, const int W, const float rd, const float rh, const float rw) {
-    const int OD = D * SD, OH = H * SH, OW = W * SW;
-    const int w = get_global_id(0), h = get_global_id(1), plane = get_global_id(2);
-    if (w >= W || h >= H || plane >= volumes * D) return;
-    const int d = plane % D, volume = plane / D;
-    const size_t flat = ((size_t)plane * H + h) * W + w;
-    __global const float* base = g + (size_t)volume * OD * OH * OW;
-    const int od0 = first_output(d, rd), od1 = last_output(d, rd, OD);
-    const int oh0 = first_output(h, rh), oh1 = last_output(h, rh, OH);
-    const int ow0 = first_output(w, rw), ow1 = last_output(w, rw, OW);
+// The trilinear backward is separable: the transpose of the 1D interpolation along W,
+// then H, then D (axes with scale 1 are the identity and skipped on the host). One pass
+// views its input as [outer, outputs, inner] and writes [outer, inputs, inner]:
+// gi[a, i, b] = sum over o ascending of tap_weight(o, i) * g[a, o, b].
+// Along H and D the work-items of a vector share i, hence the same o range.
+__kernel void linear_backward_axis(__global const float* g, __global float* gi, const int outer, const int inputs,
+                                   const int outputs, const int inner, const float ratio) {
+    const int b = get_global_id(0), i = get_global_id(1), a = get_global_id(2);
+    if (b >= inner || i >= inputs || a >= outer) return;
+    const int o0 = first_output(i, ratio), o1 = last_output(i, ratio, outputs);
+    __global const float* base = g + (size_t)a * outputs * inner + b;
     float sum = 0.0f;
-    for (int od = od0; od <= od1; ++od) {
-        const float wd = tap_weight(od, d, rd, D);
-        if (wd == 0.0f) continue;
-        for (int oh = oh0; oh <= oh1; ++oh) {
-            const float wh = tap_weight(oh, h, rh, H);
-            if (wh == 0.0f) continue;
-            for (int ow = ow0; ow <= ow1; ++ow) {
-                const float ww = tap_weight(ow, w, rw, W);
-                if (ww == 0.0f) continue;
-                sum += wd * wh * ww * base[(od * OH + oh) * OW + ow];
-            }
-        }
+    for (int o = o0; o <= o1; ++o) {
+        const float w = tap_weight(o, i, ratio, inputs);
+        if (w != 0.0f) sum += w * base[(size_t)o * inner];
     }
-    gi[flat] = sum;
+    gi[((size_t)a * inputs + i) * inner + b] = sum;
+}
+
+// The same pass along W (inner = 1), launched as (i, a) so a vector spans neighbouring i.
+__kernel void linear_backward_last_axis(__global const float* g, __global float* gi, const int outer, const int inputs,
+                                        const int outputs, const float ratio) {
+    const int i = get_global_id(0), a = get_global_id(1);
+    if (i >= inputs || a >= outer) return;
+    const int o0 = first_output(i, ratio), o1 = last_output(i, ratio, outputs);
+    __global const float* base = g + (size_t)a * outputs;
+    float sum = 0.0f;
+    for (int o = o0; o <= o1; ++o) {
+        const float w = tap_weight(o, i, ratio, inputs);
+        if (w != 0.0f) sum += w * base[o];
+    }
+    gi[(size_t)a * inputs + i] = sum;
 }

@@ -1,9 +1,10 @@
 // Upsampling of NCDHW volumes by integer scales fixed at build time (-D SD, SH, SW).
 // Trilinear uses align_corners = true: along an axis, output o reads source coordinate
 // o * ratio with ratio = (in - 1) / (out - 1), computed on the host. Forward: one
-// work-item per output. Backward gathers: one work-item per input voxel sums, in
-// ascending order, the weighted gradients of the outputs that read it. No atomics.
-// Launched 3D as (w, h, volume * depth + d), so a vector of work-items differs only in w.
+// work-item per output. Backward gathers, no atomics: nearest sums each input voxel's
+// block of outputs in order; trilinear runs one separable pass per upsampled axis, each
+// input position summing, in ascending order, the weighted outputs that read it.
+// Volume kernels launch 3D as (w, h, volume * depth + d): a vector differs only in w.
 
 // Lower tap, upper tap and the upper tap's weight for output position o.
 inline int lower_tap(const int o, const float ratio, const int inputs) { return min((int)((float)o * ratio), inputs - 1); }

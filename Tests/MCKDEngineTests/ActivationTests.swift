@@ -44,7 +44,8 @@ final class ActivationTests: XCTestCase {
     /// absolute floor for results near zero (softmax sums up to 64 terms).
     func testParityWithReference() throws {
         let gpu = try TestDevices.gpu()
-        for shape: Shape in [[2, 3, 5, 7, 9], [3, 17, 3, 4, 5], [2, 64, 2, 3, 3], [2, 1, 5, 7, 9], [257]] {
+        // [4, 10]: AV-MNIST class logits (softmax over rank-2 channels).
+        for shape: Shape in [[2, 3, 5, 7, 9], [3, 17, 3, 4, 5], [2, 64, 2, 3, 3], [2, 1, 5, 7, 9], [4, 10], [257]] {
             let x = testValues(shape.count, seed: 31, scale: 6), r = testValues(shape.count, seed: 32)
             var kinds: [ActivationKind?] = Self.kinds.map { $0 }
             if shape.rank > 1 { kinds.append(nil) }  // softmax

@@ -81,6 +81,8 @@ final class NormalizationTests: XCTestCase {
             ([3, 17, 3, 4, 5], Self.descriptors.map { $0.0 } + [NormalizationDescriptor(.group(groups: 17))]),
             ([2, 64, 2, 3, 3], Self.descriptors.map { $0.0 } + [NormalizationDescriptor(.group(groups: 8))]),
             ([2, 1, 5, 7, 9], Self.descriptors.map { $0.0 }),
+            // AV-MNIST audio encoder: batch norm after a 2D (depth 1) convolution.
+            ([4, 32, 1, 19, 19], [NormalizationDescriptor(.batch), NormalizationDescriptor(.batch, training: false)]),
             // 8000 voxels per row: 125 per partial sum in the first pass.
             ([2, 2, 20, 20, 20], [NormalizationDescriptor(.instance), NormalizationDescriptor(.batch)]),
         ]

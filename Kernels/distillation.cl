@@ -1,0 +1,111 @@
+// The modality-weighted KD loss. Features are [N * M, F]: slice n * M + m is sample n,
+// modality m (F = C * d * h * w). `available` is a bit mask of the available set A.
+// Deterministic: fixed-order chunk partials, then one work-item for the second pass.
+
+#if MEAN_SQUARED
+#define DISTANCE(d) ((d) * (d))
+#define DERIVATIVE(d) (d)            // the factor 2 is in the caller's scale
+#else
+#define DISTANCE(d) fabs(d)
+// sign with sign(0) = 0 at exact ties; unlike OpenCL's sign(), NaN stays NaN.
+#define DERIVATIVE(d) ((d) > 0.0f ? 1.0f : ((d) < 0.0f ? -1.0f : ((d) == 0.0f ? 0.0f : (d))))
+#endif
+
+inline bool in_set(const int mask, const int m) { return (mask >> m) & 1; }
+
+// Work-item (n, pair i * M + j, chunk c): the sum over chunk c of dist(f[n, i], f[n, j]),
+// for i < j both available; every other pair writes 0 (the distance is symmetric).
+__kernel void kd_partials(__global const float* features, __global float* partials,
+                          const int samples, const int modalities, const int slice,
+                          const int chunk, const int chunks, const int available) {
+    const int gid = get_global_id(0);
+    const int pairs = modalities * modalities;
+    if (gid >= samples * pairs * chunks) return;
+    const int c = gid % chunks;
+    const int pair = (gid / chunks) % pairs;
+    const int n = gid / (chunks * pairs);
+    const int i = pair / modalities, j = pair % modalities;
+    float sum = 0.0f;
+    if (i < j && in_set(available, i) && in_set(available, j)) {
+        __global const float* fi = features + (size_t)(n * modalities + i) * slice;
+        __global const float* fj = features + (size_t)(n * modalities + j) * slice;
+        const int end = min(slice, (c + 1) * chunk);
+        for (int v = c * chunk; v < end; ++v) sum += DISTANCE(fi[v] - fj[v]);
+    }
+    partials[gid] = sum;
+}
+
+// One work-item: D[i, j] = mean_n (sum of chunks) / F for pairs of A (mirrored, 0 elsewhere),
+// ratios r[i, j] = w_i / w_j = exp(theta_i - theta_j), loss = sum over ordered pairs of A of r * D.
+__kernel void kd_finish(__global const float* partials, __global const float* theta,
+                        __global float* distances, __global float* ratios, __global float* loss,
+                        const int samples, const int modalities, const int slice, const int chunks,
+                        const int available) {
+    if (get_global_id(0) != 0) return;
+    const int M = modalities;
+    for (int i = 0; i < M; ++i) {
+        for (int j = 0; j < M; ++j) {
+            ratios[i * M + j] = exp(theta[i] - theta[j]);
+            if (i >= j) continue;
+            float d = 0.0f;
+            if (in_set(available, i) && in_set(available, j)) {
+                for (int n = 0; n < samples; ++n) {
+                    __global const float* part = partials + ((size_t)n * M * M + i * M + j) * chunks;
+                    float sum = 0.0f;
+                    for (int c = 0; c < chunks; ++c) sum += part[c];
+                    d += sum / (float)slice;
+                }
+                d /= (float)samples;
+            }
+            distances[i * M + j] = d;
+            distances[j * M + i] = d;
+        }
+        distances[i * M + i] = 0.0f;
+    }
+    float total = 0.0f;
+    for (int i = 0; i < M; ++i) {
+        if (!in_set(available, i)) continue;
+        for (int j = 0; j < M; ++j) {
+            if (j != i && in_set(available, j)) total += ratios[i * M + j] * distances[i * M + j];
+        }
+    }
+    loss[0] = total;
+}
+
+// Student gradient, gathered: element (n, j, v) sums over teachers i != j in A, in
+// order of i, r[i, j] * dist'(f[n, j, v] - f[n, i, v]); times scale (1 or 2 over N * F).
+// Modalities outside A get 0.
+__kernel void kd_backward(__global const float* features, __global const float* ratios,
+                          __global float* grad, const int samples, const int modalities,
+                          const int slice, const int available, const float scale) {
+    const int gid = get_global_id(0);
+    if (gid >= samples * modalities * slice) return;
+    const int v = gid % slice;
+    const int j = (gid / slice) % modalities;
+    const int n = gid / (slice * modalities);
+    if (!in_set(available, j)) { grad[gid] = 0.0f; return; }
+    const float student = features[gid];
+    float g = 0.0f;
+    for (int i = 0; i < modalities; ++i) {
+        if (i == j || !in_set(available, i)) continue;
+        const float d = student - features[(size_t)(n * modalities + i) * slice + v];
+        g += ratios[i * modalities + j] * DERIVATIVE(d);
+    }
+    grad[gid] = g * scale;
+}
+
+// grad[k] = scale * (sum_{j != k} D[k, j] r[k, j] - sum_{i != k} D[i, k] r[i, k]).
+__kernel void kd_theta_gradient(__global const float* distances, __global const float* theta,
+                                __global float* grad, const int modalities, const float scale) {
+    const int k = get_global_id(0);
+    if (k >= modalities) return;
+    const int M = modalities;
+    float g = 0.0f;
+    for (int j = 0; j < M; ++j) {
+        if (j != k) g += distances[k * M + j] * exp(theta[k] - theta[j]);
+    }
+    for (int i = 0; i < M; ++i) {
+        if (i != k) g -= distances[i * M + k] * exp(theta[i] - theta[k]);
+    }
+    grad[k] = scale * g;
+}

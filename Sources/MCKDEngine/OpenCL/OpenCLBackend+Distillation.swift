@@ -1,0 +1,33 @@
+extension OpenCLBackend {
+    public func modalityWeightedDistillation(_ descriptor: DistillationDescriptor, features: Tensor, thetaW: Tensor,
+                                             loss: Tensor, distances: Tensor, gradFeatures: Tensor?) throws {
+        let (samples, slice) = try descriptor.validate(features: features, thetaW: thetaW, loss: loss,
+                                                       distances: distances, gradFeatures: gradFeatures)
+        let m = descriptor.modalityCount, mask = descriptor.availableMask
+        let squared = descriptor.distance == .meanSquared
+        let defines = ["MEAN_SQUARED=\(squared ? 1 : 0)"]
+        let chunk = Self.reductionChunk
+        let chunks = (slice + chunk - 1) / chunk
+        let partials = try makeTensor(shape: Shape(samples * m * m * chunks))
+        let ratios = try makeTensor(shape: Shape(m, m))
+        try launch("kd_partials", file: "distillation", defines: defines, global: [partials.count], local: [Self.elementwiseLocalSize],
+                   [.tensor(features), .tensor(partials), .int(samples), .int(m), .int(slice), .int(chunk), .int(chunks), .int(mask)])
+        try launch("kd_finish", file: "distillation", defines: defines, global: [1], local: [1],
+                   [.tensor(partials), .tensor(thetaW), .tensor(distances), .tensor(ratios), .tensor(loss),
+                    .int(samples), .int(m), .int(slice), .int(chunks), .int(mask)])
+        guard let gradFeatures else { return }
+        let scale = Float((squared ? 2 : 1) / Double(samples * slice))
+        try launch("kd_backward", file: "distillation", defines: defines, global: [features.count], local: [Self.elementwiseLocalSize],
+                   [.tensor(features), .tensor(ratios), .tensor(gradFeatures), .int(samples), .int(m), .int(slice),
+                    .int(mask), .float(scale)])
+    }
+
+    public func distillationThetaGradient(distances: Tensor, thetaW: Tensor, scale: Float, into gradThetaW: Tensor) throws {
+        let m = thetaW.count
+        guard thetaW.shape == Shape(m), distances.shape == Shape(m, m), gradThetaW.shape == Shape(m) else {
+            throw EngineError.shapeMismatch("distillationThetaGradient: distances \(distances.shape), theta_w \(thetaW.shape), gradient \(gradThetaW.shape); expected MxM, M, M")
+        }
+        try launch("kd_theta_gradient", file: "distillation", defines: ["MEAN_SQUARED=0"], global: [m], local: [Self.elementwiseLocalSize],
+                   [.tensor(distances), .tensor(thetaW), .tensor(gradThetaW), .int(m), .float(scale)])
+    }
+}

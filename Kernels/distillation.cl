@@ -1,6 +1,10 @@
 // The modality-weighted KD loss. Features are [N * M, F]: slice n * M + m is sample n,
-// modality m (F = C * d * h * w). `available` is a bit mask of the available set A.
-// Deterministic: fixed-order chunk partials, then one work-item for the second pass.
+// modality m (F = C * d * h * w); M = MODALITIES (a define, so the pair loops unroll).
+// `available` is a bit mask of the available set A (an argument: it changes per batch).
+// Deterministic: work-item c of `chunks` sums elements c, c + chunks, ... in order
+// (neighbours read neighbours), then one work-item runs the second pass in order.
+
+#define M MODALITIES
 
 #if MEAN_SQUARED
 #define DISTANCE(d) ((d) * (d))
@@ -13,36 +17,30 @@
 
 inline bool in_set(const int mask, const int m) { return (mask >> m) & 1; }
 
-// Work-item (n, pair i * M + j, chunk c): the sum over chunk c of dist(f[n, i], f[n, j]),
-// for i < j both available; every other pair writes 0 (the distance is symmetric).
+// Work-item (chunk c, pair i * M + j, sample n), launched 2D as (c, n * M * M + pair):
+// the sum over elements c, c + chunks, ... of dist(f[n, i], f[n, j]) for i < j both
+// available; every other pair writes 0 (the distance is symmetric).
 __kernel void kd_partials(__global const float* features, __global float* partials,
-                          const int samples, const int modalities, const int slice,
-                          const int chunk, const int chunks, const int available) {
-    const int gid = get_global_id(0);
-    const int pairs = modalities * modalities;
-    if (gid >= samples * pairs * chunks) return;
-    const int c = gid % chunks;
-    const int pair = (gid / chunks) % pairs;
-    const int n = gid / (chunks * pairs);
-    const int i = pair / modalities, j = pair % modalities;
+                          const int slice, const int chunks, const int available) {
+    const int c = get_global_id(0), sample_pair = get_global_id(1);
+    if (c >= chunks) return;
+    const int pair = sample_pair % (M * M), n = sample_pair / (M * M);
+    const int i = pair / M, j = pair % M;
     float sum = 0.0f;
     if (i < j && in_set(available, i) && in_set(available, j)) {
-        __global const float* fi = features + (size_t)(n * modalities + i) * slice;
-        __global const float* fj = features + (size_t)(n * modalities + j) * slice;
-        const int end = min(slice, (c + 1) * chunk);
-        for (int v = c * chunk; v < end; ++v) sum += DISTANCE(fi[v] - fj[v]);
+        __global const float* fi = features + (size_t)(n * M + i) * slice;
+        __global const float* fj = features + (size_t)(n * M + j) * slice;
+        for (int v = c; v < slice; v += chunks) sum += DISTANCE(fi[v] - fj[v]);
     }
-    partials[gid] = sum;
+    partials[(size_t)sample_pair * chunks + c] = sum;
 }
 
 // One work-item: D[i, j] = mean_n (sum of chunks) / F for pairs of A (mirrored, 0 elsewhere),
 // ratios r[i, j] = w_i / w_j = exp(theta_i - theta_j), loss = sum over ordered pairs of A of r * D.
 __kernel void kd_finish(__global const float* partials, __global const float* theta,
                         __global float* distances, __global float* ratios, __global float* loss,
-                        const int samples, const int modalities, const int slice, const int chunks,
-                        const int available) {
+                        const int samples, const int slice, const int chunks, const int available) {
     if (get_global_id(0) != 0) return;
-    const int M = modalities;
     for (int i = 0; i < M; ++i) {
         for (int j = 0; j < M; ++j) {
             ratios[i * M + j] = exp(theta[i] - theta[j]);
@@ -74,32 +72,30 @@ __kernel void kd_finish(__global const float* partials, __global const float* th
 
 // Student gradient, gathered: element (n, j, v) sums over teachers i != j in A, in
 // order of i, r[i, j] * dist'(f[n, j, v] - f[n, i, v]); times scale (1 or 2 over N * F).
-// Modalities outside A get 0.
+// Modalities outside A get 0. Launched 2D as (v, n * M + j): no division per element.
 __kernel void kd_backward(__global const float* features, __global const float* ratios,
-                          __global float* grad, const int samples, const int modalities,
-                          const int slice, const int available, const float scale) {
-    const int gid = get_global_id(0);
-    if (gid >= samples * modalities * slice) return;
-    const int v = gid % slice;
-    const int j = (gid / slice) % modalities;
-    const int n = gid / (slice * modalities);
-    if (!in_set(available, j)) { grad[gid] = 0.0f; return; }
-    const float student = features[gid];
+                          __global float* grad, const int slice, const int available, const float scale) {
+    const int v = get_global_id(0), student_slice = get_global_id(1);
+    if (v >= slice) return;
+    const int j = student_slice % M;
+    const size_t index = (size_t)student_slice * slice + v;
+    if (!in_set(available, j)) { grad[index] = 0.0f; return; }
+    __global const float* sample = features + (size_t)(student_slice - j) * slice + v;
+    const float student = features[index];
     float g = 0.0f;
-    for (int i = 0; i < modalities; ++i) {
+    for (int i = 0; i < M; ++i) {
         if (i == j || !in_set(available, i)) continue;
-        const float d = student - features[(size_t)(n * modalities + i) * slice + v];
-        g += ratios[i * modalities + j] * DERIVATIVE(d);
+        const float d = student - sample[(size_t)i * slice];
+        g += ratios[i * M + j] * DERIVATIVE(d);
     }
-    grad[gid] = g * scale;
+    grad[index] = g * scale;
 }
 
 // grad[k] = scale * (sum_{j != k} D[k, j] r[k, j] - sum_{i != k} D[i, k] r[i, k]).
 __kernel void kd_theta_gradient(__global const float* distances, __global const float* theta,
-                                __global float* grad, const int modalities, const float scale) {
+                                __global float* grad, const float scale) {
     const int k = get_global_id(0);
-    if (k >= modalities) return;
-    const int M = modalities;
+    if (k >= M) return;
     float g = 0.0f;
     for (int j = 0; j < M; ++j) {
         if (j != k) g += distances[k * M + j] * exp(theta[k] - theta[j]);

@@ -182,6 +182,29 @@ final class DistillationTests: XCTestCase {
         XCTAssertTrue(first.distances.map(\.bitPattern) == second.distances.map(\.bitPattern) && first.grad.map(\.bitPattern) == second.grad.map(\.bitPattern))
     }
 
+    /// Residency: loss, D, student gradient and theta_w gradient in four launches, no
+    /// host transfer, temporaries from the pool.
+    func testStaysOnTheDevice() throws {
+        let gpu = try TestDevices.gpu()
+        let shape: Shape = [8, 16, 5, 5, 5]
+        let features = try gpu.upload(testValues(shape.count, seed: 70), shape: shape), grad = try gpu.makeTensor(shape: shape)
+        let theta = try gpu.upload([0.1, 0.2, 0.3, 0.4], shape: [4]), thetaGrad = try gpu.makeTensor(shape: [4])
+        let loss = try gpu.makeTensor(shape: [1]), distances = try gpu.makeTensor(shape: [4, 4])
+        func step() throws {
+            try gpu.modalityWeightedDistillation(DistillationDescriptor(available: [true, false, true, true]), features: features,
+                                                 thetaW: theta, loss: loss, distances: distances, gradFeatures: grad)
+            try gpu.distillationThetaGradient(distances: distances, thetaW: theta, scale: 0.1, into: thetaGrad)
+        }
+        try step()
+        try gpu.synchronize()
+        gpu.counters.reset()
+        try step()
+        try gpu.synchronize()
+        XCTAssertEqual(gpu.counters.bytesToDevice + gpu.counters.bytesFromDevice, 0)
+        XCTAssertEqual(gpu.counters.kernelLaunches, 4)
+        XCTAssertEqual(gpu.counters.allocations, 0)
+    }
+
     func testInvalidArguments() throws {
         for backend in [cpu as any Backend, try TestDevices.gpu()] {
             let loss = try backend.makeTensor(shape: [1]), d = try backend.makeTensor(shape: [2, 2])

@@ -195,6 +195,31 @@ final class LossTests: XCTestCase {
         }
     }
 
+    /// Residency: a repeated loss + gradient call moves no bytes through the host,
+    /// launches a fixed number of kernels and takes its temporaries from the pool.
+    func testLossesStayOnTheDevice() throws {
+        let gpu = try TestDevices.gpu()
+        let shape: Shape = [2, 3, 9, 10, 11]
+        let logits = try gpu.upload(testValues(shape.count, seed: 53), shape: shape)
+        let targets = try gpu.upload(binaryTargets(shape.count, seed: 54), shape: shape)
+        let loss = try gpu.makeTensor(shape: [1]), grad = try gpu.makeTensor(shape: shape)
+        let classLogits = try gpu.upload(testValues(40, seed: 55), shape: [4, 10]), classGrad = try gpu.makeTensor(shape: [4, 10])
+        let labels = try gpu.upload([1, 2, 3, 4], shape: [4])
+        func step() throws {
+            try gpu.diceLoss(logits: logits, targets: targets, loss: loss, gradLogits: grad)
+            try gpu.binaryCrossEntropyLoss(logits: logits, targets: targets, loss: loss, gradLogits: grad)
+            try gpu.softmaxCrossEntropyLoss(logits: classLogits, labels: labels, loss: loss, gradLogits: classGrad)
+        }
+        try step()
+        try gpu.synchronize()
+        gpu.counters.reset()
+        try step()
+        try gpu.synchronize()
+        XCTAssertEqual(gpu.counters.bytesToDevice + gpu.counters.bytesFromDevice, 0)
+        XCTAssertEqual(gpu.counters.kernelLaunches, 3 + 3 + 2)
+        XCTAssertEqual(gpu.counters.allocations, 0)
+    }
+
     func testShapeErrors() throws {
         for backend in [cpu as any Backend, try TestDevices.gpu()] {
             let x = try backend.makeTensor(shape: [2, 3, 4]), loss = try backend.makeTensor(shape: [1])

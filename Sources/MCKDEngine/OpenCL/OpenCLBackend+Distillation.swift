@@ -5,21 +5,21 @@ extension OpenCLBackend {
                                                        distances: distances, gradFeatures: gradFeatures)
         let m = descriptor.modalityCount, mask = descriptor.availableMask
         let squared = descriptor.distance == .meanSquared
-        let defines = ["MEAN_SQUARED=\(squared ? 1 : 0)"]
-        let chunk = Self.reductionChunk
-        let chunks = (slice + chunk - 1) / chunk
+        // M is compiled in (fixed per model); the available set changes per batch and stays an argument.
+        let defines = ["MODALITIES=\(m)", "MEAN_SQUARED=\(squared ? 1 : 0)"]
+        let chunks = Self.partialCount(slice)
         let partials = try makeTensor(shape: Shape(samples * m * m * chunks))
         let ratios = try makeTensor(shape: Shape(m, m))
-        try launch("kd_partials", file: "distillation", defines: defines, global: [partials.count], local: [Self.elementwiseLocalSize],
-                   [.tensor(features), .tensor(partials), .int(samples), .int(m), .int(slice), .int(chunk), .int(chunks), .int(mask)])
+        try launch("kd_partials", file: "distillation", defines: defines, global: [chunks, samples * m * m],
+                   local: [Self.elementwiseLocalSize, 1], [.tensor(features), .tensor(partials), .int(slice), .int(chunks), .int(mask)])
         try launch("kd_finish", file: "distillation", defines: defines, global: [1], local: [1],
                    [.tensor(partials), .tensor(thetaW), .tensor(distances), .tensor(ratios), .tensor(loss),
-                    .int(samples), .int(m), .int(slice), .int(chunks), .int(mask)])
+                    .int(samples), .int(slice), .int(chunks), .int(mask)])
         guard let gradFeatures else { return }
         let scale = Float((squared ? 2 : 1) / Double(samples * slice))
-        try launch("kd_backward", file: "distillation", defines: defines, global: [features.count], local: [Self.elementwiseLocalSize],
-                   [.tensor(features), .tensor(ratios), .tensor(gradFeatures), .int(samples), .int(m), .int(slice),
-                    .int(mask), .float(scale)])
+        try launch("kd_backward", file: "distillation", defines: defines, global: [slice, samples * m],
+                   local: [Self.elementwiseLocalSize, 1],
+                   [.tensor(features), .tensor(ratios), .tensor(gradFeatures), .int(slice), .int(mask), .float(scale)])
     }
 
     public func distillationThetaGradient(distances: Tensor, thetaW: Tensor, scale: Float, into gradThetaW: Tensor) throws {
@@ -27,7 +27,7 @@ extension OpenCLBackend {
         guard thetaW.shape == Shape(m), distances.shape == Shape(m, m), gradThetaW.shape == Shape(m) else {
             throw EngineError.shapeMismatch("distillationThetaGradient: distances \(distances.shape), theta_w \(thetaW.shape), gradient \(gradThetaW.shape); expected MxM, M, M")
         }
-        try launch("kd_theta_gradient", file: "distillation", defines: ["MEAN_SQUARED=0"], global: [m], local: [Self.elementwiseLocalSize],
-                   [.tensor(distances), .tensor(thetaW), .tensor(gradThetaW), .int(m), .float(scale)])
+        try launch("kd_theta_gradient", file: "distillation", defines: ["MODALITIES=\(m)", "MEAN_SQUARED=0"], global: [m],
+                   local: [Self.elementwiseLocalSize], [.tensor(distances), .tensor(thetaW), .tensor(gradThetaW), .float(scale)])
     }
 }

@@ -1,9 +1,9 @@
 // Task losses: soft Dice, BCE with logits, softmax cross-entropy.
-// Reductions are deterministic: pass 1 has work-item c of `chunks` sum, in order, the
-// elements c, c + chunks, c + 2 * chunks, ... (neighbouring work-items read neighbouring
-// elements: coalesced on a GPU, contiguous vector loads for PoCL's work-group
-// vectoriser); pass 2 is one work-item summing the partials in order. The order depends
-// only on the shape, never on the device. No atomics.
+// The per-voxel work is elementwise (one work-item per voxel, which PoCL's work-group
+// vectoriser turns into vector exp/log; a per-work-item loop over a chunk ran scalar and
+// measured 10x slower); the sums then go through the engine's deterministic `reduce`
+// (fixed chunks in order, then the chunks in order). No atomics.
+// WITH_GRADIENT selects the fused forward + backward variants.
 
 // Stable logistic: exp is only taken of a non-positive number. NaN stays NaN.
 inline float stable_sigmoid(const float x) {
@@ -14,42 +14,30 @@ inline float stable_sigmoid(const float x) {
 
 // ---- Soft Dice over rows (n, c) of `voxels` elements ----
 
-// Work-item (row, c): over elements c, c + chunks, ... of the row, sum(p*t), sum(p), sum(t).
-__kernel void dice_partials(__global const float* logits, __global const float* targets,
-                            __global float* partials, const int rows, const int voxels,
-                            const int chunks) {
-    const int gid = get_global_id(0);
-    if (gid >= rows * chunks) return;
-    const int row = gid / chunks;
-    __global const float* x = logits + (size_t)row * voxels;
-    __global const float* t = targets + (size_t)row * voxels;
-    float overlap = 0.0f, sum_p = 0.0f, sum_t = 0.0f;
-    for (int v = gid % chunks; v < voxels; v += chunks) {
-        const float p = stable_sigmoid(x[v]);
-        overlap += p * t[v];
-        sum_p += p;
-        sum_t += t[v];
-    }
-    partials[3 * gid + 0] = overlap;
-    partials[3 * gid + 1] = sum_p;
-    partials[3 * gid + 2] = sum_t;
+// Launched 2D as (voxel, row): terms[row, 0, v] = p * t, terms[row, 1, v] = p,
+// terms[row, 2, v] = t, so one reduction along the last axis gives the three row sums.
+__kernel void dice_terms(__global const float* logits, __global const float* targets,
+                         __global float* terms, const int voxels) {
+    const int v = get_global_id(0), row = get_global_id(1);
+    if (v >= voxels) return;
+    const size_t i = (size_t)row * voxels + v;
+    const float p = stable_sigmoid(logits[i]), t = targets[i];
+    __global float* out = terms + (size_t)row * 3 * voxels + v;
+    out[0] = p * t;
+    out[voxels] = p;
+    out[2 * (size_t)voxels] = t;
 }
 
-// One work-item: per row, sums its chunks in order into stats[row] = (overlap,
-// denominator sum(p) + sum(t) + 1) for the backward, and loss = 1 - mean over rows of dice.
-__kernel void dice_finish(__global const float* partials, __global float* stats, __global float* loss,
-                          const int rows, const int chunks) {
+// One work-item, rows in order: from sums[row] = (sum(p*t), sum(p), sum(t)) keeps
+// stats[row] = (overlap, denominator sum(p) + sum(t) + 1) for the backward, and writes
+// loss = 1 - mean over rows of dice (= mean over channels of 1 - mean over the batch).
+__kernel void dice_finish(__global const float* sums, __global float* stats, __global float* loss,
+                          const int rows) {
     if (get_global_id(0) != 0) return;
     float dice_sum = 0.0f;
     for (int row = 0; row < rows; ++row) {
-        float overlap = 0.0f, sum_p = 0.0f, sum_t = 0.0f;
-        for (int c = 0; c < chunks; ++c) {
-            __global const float* part = partials + 3 * ((size_t)row * chunks + c);
-            overlap += part[0];
-            sum_p += part[1];
-            sum_t += part[2];
-        }
-        const float denominator = sum_p + sum_t + 1.0f;
+        const float overlap = sums[3 * row];
+        const float denominator = sums[3 * row + 1] + sums[3 * row + 2] + 1.0f;
         stats[2 * row + 0] = overlap;
         stats[2 * row + 1] = denominator;
         dice_sum += 2.0f * overlap / denominator;
@@ -72,27 +60,20 @@ __kernel void dice_backward(__global const float* logits, __global const float* 
     grad[i] = scale * (targets[i] * den - overlap) / (den * den) * slope;
 }
 
-// ---- BCE with logits over the whole tensor ----
+// ---- BCE with logits ----
 
-// Work-item c: the sum over elements c, c + chunks, ... of max(x, 0) - x * t + log1p(exp(-|x|)).
+// terms[i] = max(x, 0) - x * t + log1p(exp(-|x|)), and with WITH_GRADIENT also
+// grad[i] = (sigmoid(x) - t) * scale (scale = 1 / elements per channel) in the same pass.
 // The max is a comparison, not fmax, which would drop a NaN (NaN reaches the sum anyway).
-__kernel void bce_partials(__global const float* logits, __global const float* targets,
-                           __global float* partials, const int count, const int chunks) {
-    const int c = get_global_id(0);
-    if (c >= chunks) return;
-    float sum = 0.0f;
-    for (int i = c; i < count; i += chunks) {
-        const float x = logits[i];
-        sum += (x > 0.0f ? x : 0.0f) - x * targets[i] + log1p(exp(-fabs(x)));
-    }
-    partials[c] = sum;
-}
-
-// dloss/dx = (sigmoid(x) - t) * scale, scale = 1 / (elements per channel).
-__kernel void bce_backward(__global const float* logits, __global const float* targets,
-                           __global float* grad, const int count, const float scale) {
+__kernel void bce_terms(__global const float* logits, __global const float* targets,
+                        __global float* terms, __global float* grad, const int count, const float scale) {
     const int i = get_global_id(0);
-    if (i < count) grad[i] = (stable_sigmoid(logits[i]) - targets[i]) * scale;
+    if (i >= count) return;
+    const float x = logits[i], t = targets[i];
+    terms[i] = (x > 0.0f ? x : 0.0f) - x * t + log1p(exp(-fabs(x)));
+#if WITH_GRADIENT
+    grad[i] = (stable_sigmoid(x) - t) * scale;
+#endif
 }
 
 // ---- Softmax cross-entropy, one work-item per sample ----

@@ -113,11 +113,11 @@ final class DistillationTests: XCTestCase {
         }
     }
 
-    /// Layouts of the models: BraTS bottleneck (N=2, M=4, C x 5^3) with several available
+    /// Layouts of the models: the paper's BraTS bottleneck (N=2, M=4, 256 x 5^3) with several available
     /// sets, AV-MNIST projections (M=2, 128-d), slices shorter and longer than a 1024 chunk
     /// and not multiples of the 256-wide work-group.
     static let parityCases: [(n: Int, available: [Bool], slice: [Int])] = [
-        (2, [true, true, true, true], [16, 5, 5, 5]),
+        (2, [true, true, true, true], [256, 5, 5, 5]),
         (2, [true, false, true, false], [16, 5, 5, 5]),
         (3, [false, true, true, true], [3, 7, 11, 13]),
         (5, [true, true], [128]),

@@ -84,6 +84,7 @@ final class OptimizerTests: XCTestCase {
         for count in [1, 255, 257, 4099] {
             let parameter = testValues(count, seed: 71), state = testValues(count, seed: 72, scale: 0.1)
             let gradients = (0..<5).map { testValues(count, seed: 73 + UInt64($0)) }
+            // The BraTS network's SGD (momentum 0.99, Nesterov), momentum with weight decay, plain SGD.
             for settings in [SGDSettings(momentum: 0.99, nesterov: true), SGDSettings(momentum: 0.9, weightDecay: 1e-4), SGDSettings()] {
                 let ref = try sgd(cpu, settings, lr: 1e-2, parameter: parameter, gradients: gradients, buffer: state)
                 let dev = try sgd(gpu, settings, lr: 1e-2, parameter: parameter, gradients: gradients, buffer: state)
@@ -91,7 +92,9 @@ final class OptimizerTests: XCTestCase {
                 assertClose(dev.buffer, ref.buffer, relative: 1e-5, absolute: 1e-7, "SGD \(settings) buffer, n=\(count)")
             }
             let second = state.map { $0 * $0 }
-            for settings in [AdamSettings(weightDecay: 1e-2), AdamSettings(weightDecay: 5e-4, decoupledWeightDecay: true), AdamSettings()] {
+            // AV-MNIST network (Adam, wd 1e-2), importance weights (Adam, wd 5e-4), AdamW, plain Adam.
+            for settings in [AdamSettings(weightDecay: 1e-2), AdamSettings(weightDecay: 5e-4),
+                             AdamSettings(weightDecay: 5e-4, decoupledWeightDecay: true), AdamSettings()] {
                 let ref = try adam(cpu, settings, lr: 1e-2, firstStep: 1, parameter: parameter, gradients: gradients, moments: (state, second))
                 let dev = try adam(gpu, settings, lr: 1e-2, firstStep: 1, parameter: parameter, gradients: gradients, moments: (state, second))
                 for (k, name) in ["p", "m", "v"].enumerated() {

@@ -1,4 +1,11 @@
 extension OpenCLBackend {
+    /// How many partial sums pass 1 of the KD reduction writes per (sample, pair): one per
+    /// 1024 elements (`reductionChunk`), each strided over the slice. A function of the
+    /// shape only, so the summation order, and the result, is the same on every device.
+    static func partialCount(_ extent: Int) -> Int {
+        (extent + reductionChunk - 1) / reductionChunk
+    }
+
     public func modalityWeightedDistillation(_ descriptor: DistillationDescriptor, features: Tensor, thetaW: Tensor,
                                              loss: Tensor, distances: Tensor, gradFeatures: Tensor?) throws {
         let (samples, slice) = try descriptor.validate(features: features, thetaW: thetaW, loss: loss,

@@ -11,8 +11,9 @@
 #define DERIVATIVE(d) (d)            // the factor 2 is in the caller's scale
 #else
 #define DISTANCE(d) fabs(d)
-// sign with sign(0) = 0 at exact ties; unlike OpenCL's sign(), NaN stays NaN.
-#define DERIVATIVE(d) ((d) > 0.0f ? 1.0f : ((d) < 0.0f ? -1.0f : ((d) == 0.0f ? 0.0f : (d))))
+// sign with sign(0) = 0 at exact ties (OpenCL's sign() gives +-0 there); OpenCL's sign()
+// turns NaN into 0, so NaN is selected back in. A select, not a branch: PoCL vectorises it.
+#define DERIVATIVE(d) (isnan(d) ? (d) : sign(d))
 #endif
 
 inline bool in_set(const int mask, const int m) { return (mask >> m) & 1; }

@@ -105,6 +105,22 @@ final class LossTests: XCTestCase {
         }
     }
 
+    /// Confident, correct predictions: every BCE term is log(1 + exp(-|x|)) ~ exp(-|x|), a
+    /// tiny loss that must keep its relative accuracy (log(1 + e) must not round 1 + e).
+    func testConfidentCorrectBCEKeepsRelativeAccuracy() throws {
+        let shape: Shape = [2, 3, 7, 11, 13]
+        let targets = binaryTargets(shape.count, seed: 34)
+        let logits = zip(targets, testValues(shape.count, seed: 35)).map { t, u in (t == 1 ? 1 : -1) * (12 + 6 * u) }
+        let results = try onBothBackends { backend in
+            let loss = try backend.makeTensor(shape: [1])
+            try backend.binaryCrossEntropyLoss(logits: try backend.upload(logits, shape: shape),
+                                               targets: try backend.upload(targets, shape: shape), loss: loss, gradLogits: nil)
+            return [try backend.scalar(loss)]
+        }
+        XCTAssertLessThan(results.reference[0], 1e-3)
+        assertClose(results.device, results.reference, relative: 2e-5, absolute: 0, "tiny BCE")
+    }
+
     /// Each row is a max, a sum of K exponentials and a log: a few ulp of exp and log per
     /// term, so 1e-5 relative plus 1e-7 absolute for entries near zero. Batch sizes around
     /// the 256-wide work-group.

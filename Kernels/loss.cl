@@ -38,33 +38,33 @@ __kernel void dice_terms(__global const float* logits, __global const float* tar
     out[2 * (size_t)voxels] = t;
 }
 
-// One work-item, rows in order: from sums[row] = (sum(p*t), sum(p), sum(t)) keeps
-// stats[row] = (overlap, denominator sum(p) + sum(t) + 1) for the backward, and writes
-// loss = 1 - mean over rows of dice (= mean over channels of 1 - mean over the batch).
-__kernel void dice_finish(__global const float* sums, __global float* stats, __global float* loss,
-                          const int rows) {
+// One work-item, rows in order: from sums[row] = (sum(p*t), sum(p), sum(t)) and
+// den = sum(p) + sum(t) + 1, writes loss = 1 - mean over rows of dice (= mean over
+// channels of 1 - mean over the batch) and the backward's per-row coefficients
+// coefficients[row] = (scale / den, -scale * overlap / den^2), scale = -2 / rows, so that
+// dloss/dp = t * coefficients[row].x + coefficients[row].y (no division per voxel).
+__kernel void dice_finish(__global const float* sums, __global float* coefficients, __global float* loss,
+                          const int rows, const float scale) {
     if (get_global_id(0) != 0) return;
     float dice_sum = 0.0f;
     for (int row = 0; row < rows; ++row) {
         const float overlap = sums[3 * row];
         const float denominator = sums[3 * row + 1] + sums[3 * row + 2] + 1.0f;
-        stats[2 * row + 0] = overlap;
-        stats[2 * row + 1] = denominator;
+        coefficients[2 * row + 0] = scale / denominator;
+        coefficients[2 * row + 1] = -scale * overlap / (denominator * denominator);
         dice_sum += 2.0f * overlap / denominator;
     }
     loss[0] = 1.0f - dice_sum / (float)rows;
 }
 
-// dloss/dx = scale * (t * den - overlap) / den^2 * sigmoid(x) * sigmoid(-x), scale = -2 / rows.
-// Launched 2D as (voxel, row): no division per element.
+// dloss/dx = (t * a + b) * sigmoid(x) * sigmoid(-x), (a, b) = coefficients[row].
+// Launched 2D as (voxel, row): no division per element for the row index.
 __kernel void dice_backward(__global const float* logits, __global const float* targets,
-                            __global const float* stats, __global float* grad,
-                            const int voxels, const float scale) {
+                            __global const float* coefficients, __global float* grad, const int voxels) {
     const int v = get_global_id(0), row = get_global_id(1);
     if (v >= voxels) return;
     const size_t i = (size_t)row * voxels + v;
-    const float overlap = stats[2 * row], den = stats[2 * row + 1];
-    grad[i] = scale * (targets[i] * den - overlap) / (den * den) * sigmoid_slope(logits[i]);
+    grad[i] = (targets[i] * coefficients[2 * row] + coefficients[2 * row + 1]) * sigmoid_slope(logits[i]);
 }
 
 // ---- BCE with logits ----

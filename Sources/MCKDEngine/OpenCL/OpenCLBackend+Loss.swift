@@ -9,17 +9,16 @@ extension OpenCLBackend {
         // Per-voxel terms, then one deterministic reduction along the voxels for all three sums.
         let terms = try makeTensor(shape: Shape(rows, 3, voxels))
         let sums = try makeTensor(shape: Shape(rows, 3, 1))
-        let stats = try makeTensor(shape: Shape(rows, 2))
+        let coefficients = try makeTensor(shape: Shape(rows, 2))
         try launch("dice_terms", file: "loss", defines: defines, global: [voxels, rows], local: [Self.elementwiseLocalSize, 1],
                    [.tensor(logits), .tensor(targets), .tensor(terms), .int(voxels)])
         try reduce(.sum, terms, axis: 2, into: sums)
         // One work-item: the rows are few (N * C), and one in-order sum keeps the loss deterministic.
         try launch("dice_finish", file: "loss", defines: defines, global: [1], local: [1],
-                   [.tensor(sums), .tensor(stats), .tensor(loss), .int(rows)])
+                   [.tensor(sums), .tensor(coefficients), .tensor(loss), .int(rows), .float(-2 / Float(rows))])
         guard let gradLogits else { return }
         try launch("dice_backward", file: "loss", defines: defines, global: [voxels, rows], local: [Self.elementwiseLocalSize, 1],
-                   [.tensor(logits), .tensor(targets), .tensor(stats), .tensor(gradLogits),
-                    .int(voxels), .float(-2 / Float(rows))])
+                   [.tensor(logits), .tensor(targets), .tensor(coefficients), .tensor(gradLogits), .int(voxels)])
     }
 
     public func binaryCrossEntropyLoss(logits: Tensor, targets: Tensor, loss: Tensor, gradLogits: Tensor?) throws {

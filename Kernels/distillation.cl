@@ -1,10 +1,13 @@
 // The modality-weighted KD loss. Features are [N * M, F]: slice n * M + m is sample n,
 // modality m (F = C * d * h * w); M = MODALITIES (a define, so the pair loops unroll).
 // `available` is a bit mask of the available set A (an argument: it changes per batch).
-// Deterministic: work-item c of `chunks` sums elements c, c + chunks, ... in order
-// (neighbours read neighbours), then one work-item runs the second pass in order.
+// The per-element distances are elementwise (PoCL vectorises that; a loop per work-item
+// runs scalar), summed by the engine's deterministic `reduce`, then one work-item
+// finishes in a fixed order. No atomics.
 
 #define M MODALITIES
+// Unordered pairs i < j, numbered in lexicographic order: (0,1), (0,2), ..., (M-2, M-1).
+#define PAIRS (M * (M - 1) / 2)
 
 #if MEAN_SQUARED
 #define DISTANCE(d) ((d) * (d))
@@ -18,48 +21,41 @@
 
 inline bool in_set(const int mask, const int m) { return (mask >> m) & 1; }
 
-// Work-item (chunk c, pair i * M + j, sample n), launched 2D as (c, n * M * M + pair):
-// the sum over elements c, c + chunks, ... of dist(f[n, i], f[n, j]) for i < j both
-// available; every other pair writes 0 (the distance is symmetric).
-__kernel void kd_partials(__global const float* features, __global float* partials,
-                          const int slice, const int chunks, const int available) {
-    const int c = get_global_id(0), sample_pair = get_global_id(1);
-    if (c >= chunks) return;
-    const int pair = sample_pair % (M * M), n = sample_pair / (M * M);
-    const int i = pair / M, j = pair % M;
-    float sum = 0.0f;
-    if (i < j && in_set(available, i) && in_set(available, j)) {
-        __global const float* fi = features + (size_t)(n * M + i) * slice;
-        __global const float* fj = features + (size_t)(n * M + j) * slice;
-        for (int v = c; v < slice; v += chunks) sum += DISTANCE(fi[v] - fj[v]);
-    }
-    partials[(size_t)sample_pair * chunks + c] = sum;
+// Launched 2D as (v, n * PAIRS + p): terms[n, p, v] = dist(f[n, i, v], f[n, j, v]) for
+// pair p = (i, j). Rows of pairs outside A are skipped (uniformly per row) and never read.
+__kernel void kd_terms(__global const float* features, __global float* terms,
+                       const int slice, const int available) {
+    const int v = get_global_id(0), row = get_global_id(1);
+    if (v >= slice) return;
+    const int n = row / PAIRS;
+    int p = row % PAIRS, i = 0;
+    while (p >= M - 1 - i) { p -= M - 1 - i; ++i; }
+    const int j = i + 1 + p;
+    if (!in_set(available, i) || !in_set(available, j)) return;
+    const float d = features[(size_t)(n * M + i) * slice + v] - features[(size_t)(n * M + j) * slice + v];
+    terms[(size_t)row * slice + v] = DISTANCE(d);
 }
 
-// One work-item: D[i, j] = mean_n (sum of chunks) / F for pairs of A (mirrored, 0 elsewhere),
-// ratios r[i, j] = w_i / w_j = exp(theta_i - theta_j), loss = sum over ordered pairs of A of r * D.
-__kernel void kd_finish(__global const float* partials, __global const float* theta,
+// One work-item, pairs and samples in order: D[i, j] = mean_n sums[n, p] / F for the pairs
+// of A (mirrored, 0 elsewhere), ratios r[i, j] = w_i / w_j = exp(theta_i - theta_j),
+// loss = sum over ordered pairs of A of r * D.
+__kernel void kd_finish(__global const float* sums, __global const float* theta,
                         __global float* distances, __global float* ratios, __global float* loss,
-                        const int samples, const int slice, const int chunks, const int available) {
+                        const int samples, const int slice, const int available) {
     if (get_global_id(0) != 0) return;
+    int p = 0;
     for (int i = 0; i < M; ++i) {
-        for (int j = 0; j < M; ++j) {
-            ratios[i * M + j] = exp(theta[i] - theta[j]);
-            if (i >= j) continue;
+        distances[i * M + i] = 0.0f;
+        for (int j = 0; j < M; ++j) ratios[i * M + j] = exp(theta[i] - theta[j]);
+        for (int j = i + 1; j < M; ++j, ++p) {
             float d = 0.0f;
             if (in_set(available, i) && in_set(available, j)) {
-                for (int n = 0; n < samples; ++n) {
-                    __global const float* part = partials + ((size_t)n * M * M + i * M + j) * chunks;
-                    float sum = 0.0f;
-                    for (int c = 0; c < chunks; ++c) sum += part[c];
-                    d += sum / (float)slice;
-                }
+                for (int n = 0; n < samples; ++n) d += sums[n * PAIRS + p] / (float)slice;
                 d /= (float)samples;
             }
             distances[i * M + j] = d;
             distances[j * M + i] = d;
         }
-        distances[i * M + i] = 0.0f;
     }
     float total = 0.0f;
     for (int i = 0; i < M; ++i) {

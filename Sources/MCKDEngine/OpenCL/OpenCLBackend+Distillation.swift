@@ -1,11 +1,4 @@
 extension OpenCLBackend {
-    /// How many partial sums pass 1 of the KD reduction writes per (sample, pair): one per
-    /// 1024 elements (`reductionChunk`), each strided over the slice. A function of the
-    /// shape only, so the summation order, and the result, is the same on every device.
-    static func partialCount(_ extent: Int) -> Int {
-        (extent + reductionChunk - 1) / reductionChunk
-    }
-
     public func modalityWeightedDistillation(_ descriptor: DistillationDescriptor, features: Tensor, thetaW: Tensor,
                                              loss: Tensor, distances: Tensor, gradFeatures: Tensor?) throws {
         let (samples, slice) = try descriptor.validate(features: features, thetaW: thetaW, loss: loss,
@@ -14,14 +7,17 @@ extension OpenCLBackend {
         let squared = descriptor.distance == .meanSquared
         // M is compiled in (fixed per model); the available set changes per batch and stays an argument.
         let defines = ["MODALITIES=\(m)", "MEAN_SQUARED=\(squared ? 1 : 0)"]
-        let chunks = Self.partialCount(slice)
-        let partials = try makeTensor(shape: Shape(samples * m * m * chunks))
+        let pairs = m * (m - 1) / 2
+        // Per-element distances of each unordered pair, then one deterministic reduction per (sample, pair).
+        let terms = try makeTensor(shape: Shape(max(1, samples * pairs), slice))
+        let sums = try makeTensor(shape: Shape(max(1, samples * pairs), 1))
         let ratios = try makeTensor(shape: Shape(m, m))
-        try launch("kd_partials", file: "distillation", defines: defines, global: [chunks, samples * m * m],
-                   local: [Self.elementwiseLocalSize, 1], [.tensor(features), .tensor(partials), .int(slice), .int(chunks), .int(mask)])
+        try launch("kd_terms", file: "distillation", defines: defines, global: [slice, samples * pairs],
+                   local: [Self.elementwiseLocalSize, 1], [.tensor(features), .tensor(terms), .int(slice), .int(mask)])
+        try reduce(.sum, terms, axis: 1, into: sums)
         try launch("kd_finish", file: "distillation", defines: defines, global: [1], local: [1],
-                   [.tensor(partials), .tensor(thetaW), .tensor(distances), .tensor(ratios), .tensor(loss),
-                    .int(samples), .int(slice), .int(chunks), .int(mask)])
+                   [.tensor(sums), .tensor(thetaW), .tensor(distances), .tensor(ratios), .tensor(loss),
+                    .int(samples), .int(slice), .int(mask)])
         guard let gradFeatures else { return }
         let scale = Float((squared ? 2 : 1) / Double(samples * slice))
         try launch("kd_backward", file: "distillation", defines: defines, global: [slice, samples * m],

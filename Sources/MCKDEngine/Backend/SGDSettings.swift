@@ -1,0 +1,20 @@
+/// Hyper-parameters of SGD with momentum, in PyTorch's semantics (dampening 0):
+///
+///     g = grad + weightDecay * p
+///     buf = momentum * buf + g
+///     update = nesterov ? g + momentum * buf : buf
+///     p -= learningRate * update
+///
+/// The momentum buffer starts at zero, which makes the first step match PyTorch's
+/// buf = g. The learning rate is given per step (the trainer computes poly decay).
+public struct SGDSettings: Equatable, Sendable {
+    public var momentum: Float
+    public var nesterov: Bool
+    public var weightDecay: Float
+
+    public init(momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.weightDecay = weightDecay
+    }
+}

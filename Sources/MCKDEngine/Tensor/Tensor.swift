@@ -25,3 +25,14 @@ public final class Tensor {
 extension Tensor: CustomStringConvertible {
     public var description: String { "Tensor(\(shape) on \(backend.name))" }
 }
+
+extension Tensor {
+    /// The same storage seen with another shape of equal element count (no copy),
+    /// e.g. [N, M, D, H, W] as [N*M, 1, D, H, W].
+    public func reshaped(_ newShape: Shape) throws -> Tensor {
+        guard newShape.count == count else {
+            throw EngineError.shapeMismatch("cannot view \(shape) (\(count) elements) as \(newShape) (\(newShape.count))")
+        }
+        return Tensor(shape: newShape, backend: backend, storage: storage)
+    }
+}

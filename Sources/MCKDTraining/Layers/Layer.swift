@@ -1,0 +1,50 @@
+import MCKDEngine
+
+/// A network layer with an explicit forward and backward pass.
+///
+/// `forward` keeps what `backward` needs; `backward` takes the gradient of the loss
+/// with respect to the last forward's output, writes (overwrites) the gradients of
+/// the layer's parameters and returns the gradient with respect to its input.
+public protocol Layer: AnyObject {
+    /// The layer's own parameters and those of its sublayers, in a fixed order.
+    var parameters: [Parameter] { get }
+    func forward(_ x: Tensor) throws -> Tensor
+    func backward(_ gradOutput: Tensor) throws -> Tensor
+    /// Training (batch statistics, dropout) or evaluation behaviour.
+    func setTraining(_ training: Bool)
+    /// One line for the model summary, e.g. "conv 1->16 k3 s1 p1 (WS)".
+    var summary: String { get }
+}
+
+extension Layer {
+    public func setTraining(_ training: Bool) {}
+}
+
+/// Layers applied one after another.
+public final class Sequential: Layer {
+    public let layers: [Layer]
+
+    public init(_ layers: [Layer]) { self.layers = layers }
+
+    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+
+    public func forward(_ x: Tensor) throws -> Tensor {
+        try layers.reduce(x) { try $1.forward($0) }
+    }
+
+    public func backward(_ gradOutput: Tensor) throws -> Tensor {
+        try layers.reversed().reduce(gradOutput) { try $1.backward($0) }
+    }
+
+    public func setTraining(_ training: Bool) { layers.forEach { $0.setTraining(training) } }
+
+    public var summary: String { layers.map(\.summary).joined(separator: " -> ") }
+}
+
+extension Tensor {
+    /// The tensor a layer cached in forward, or an error if backward came first.
+    static func cached(_ tensor: Tensor?, _ layer: String) throws -> Tensor {
+        guard let tensor else { throw EngineError.invalidArgument("\(layer): backward called before forward") }
+        return tensor
+    }
+}

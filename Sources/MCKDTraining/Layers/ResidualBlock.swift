@@ -1,0 +1,40 @@
+import MCKDEngine
+
+/// The decoder's residual basic block: act(x + norm(conv(act(norm(conv(x)))))),
+/// both convolutions 3x3x3 with padding 1 and the same channel count.
+public final class ResidualBlock: Layer {
+    public let body: Sequential
+    public let finalActivation: Activation
+    private let backend: any Backend
+
+    public init(_ backend: any Backend, channels: Int, norm: NormalizationKind, activation: ActivationKind,
+                standardizeWeights: Bool, name: String, initializer: inout Initializer) throws {
+        self.backend = backend
+        let conv = Conv3DDescriptor(inputChannels: channels, outputChannels: channels, kernel: 3, padding: 1)
+        body = Sequential([
+            try Conv3d(backend, conv, standardizeWeights: standardizeWeights, name: "\(name).conv1", initializer: &initializer),
+            try Normalization(backend, norm, channels: channels, name: "\(name).norm1"),
+            Activation(backend, activation),
+            try Conv3d(backend, conv, standardizeWeights: standardizeWeights, name: "\(name).conv2", initializer: &initializer),
+            try Normalization(backend, norm, channels: channels, name: "\(name).norm2"),
+        ])
+        finalActivation = Activation(backend, activation)
+    }
+
+    public var parameters: [Parameter] { body.parameters }
+    public var summary: String { "residual[\(body.summary)]" }
+    public func setTraining(_ training: Bool) { body.setTraining(training) }
+
+    public func forward(_ x: Tensor) throws -> Tensor {
+        let sum = try backend.makeTensor(shape: x.shape)
+        try backend.binary(.add, x, try body.forward(x), into: sum)
+        return try finalActivation.forward(sum)
+    }
+
+    public func backward(_ gradOutput: Tensor) throws -> Tensor {
+        let gradSum = try finalActivation.backward(gradOutput)
+        let gradInput = try body.backward(gradSum)
+        try backend.axpy(alpha: 1, x: gradSum, y: gradInput)
+        return gradInput
+    }
+}

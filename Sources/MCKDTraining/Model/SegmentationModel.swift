@@ -1,0 +1,122 @@
+import MCKDEngine
+
+/// The sizes of the segmentation network (`--arch small` by default).
+public struct SegmentationArchitecture: Codable, Equatable, Sendable {
+    /// Encoder widths per level; the last is the bottleneck's.
+    public var channels: [Int]
+    public var modalities: Int
+    public var outputChannels: Int
+    public var standardizeWeights: Bool
+
+    /// The CPU-sized default: three levels of 8, 16 and 32 channels, 4 modalities, 3 outputs (ET, WT, TC).
+    public static let small = SegmentationArchitecture(channels: [8, 16, 32], modalities: 4, outputChannels: 3, standardizeWeights: true)
+
+    public init(channels: [Int], modalities: Int, outputChannels: Int, standardizeWeights: Bool) {
+        self.channels = channels
+        self.modalities = modalities
+        self.outputChannels = outputChannels
+        self.standardizeWeights = standardizeWeights
+    }
+
+    /// Crop sides must be divisible by this (each level halves the resolution).
+    public var sizeMultiple: Int { 1 << (channels.count - 1) }
+}
+
+/// MCKD's segmentation network (method.md sections 2 and 7): one encoder shared by
+/// all modalities (each modality a 1-channel volume; the batch holds N*M volumes),
+/// mean fill-in of missing modalities' bottlenecks, channel-concatenation fusion and
+/// a residual decoder with skip convolutions.
+public final class SegmentationModel {
+    public let architecture: SegmentationArchitecture
+    public let encoder: SharedEncoder
+    public let decoder: FusionDecoder
+    let backend: any Backend
+    private var lastAvailable: ModalitySet?
+    private var lastFeatureShapes: [Shape] = []
+
+    /// Instance norm and LeakyReLU(0.01) as the reference; weights from `seed`.
+    public init(_ backend: any Backend, architecture: SegmentationArchitecture, seed: UInt64) throws {
+        self.backend = backend
+        self.architecture = architecture
+        var initializer = Initializer(seed: seed)
+        let activation = ActivationKind.leakyReLU(slope: 0.01)
+        encoder = try SharedEncoder(backend, channels: architecture.channels, norm: .instance, activation: activation,
+                                    standardizeWeights: architecture.standardizeWeights, initializer: &initializer)
+        decoder = try FusionDecoder(backend, channels: architecture.channels, modalities: architecture.modalities,
+                                    outputChannels: architecture.outputChannels, norm: .instance, activation: activation,
+                                    standardizeWeights: architecture.standardizeWeights, initializer: &initializer)
+    }
+
+    public var parameters: [Parameter] { encoder.parameters + decoder.parameters }
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+
+    /// The encoder on every modality volume with missing ones zeroed.
+    /// input [N, M, D, H, W] -> every level's features [N*M, c_i, ...].
+    public func encode(_ input: Tensor, available: ModalitySet) throws -> [Tensor] {
+        let m = architecture.modalities
+        guard input.shape.rank == 5, input.shape[1] == m else {
+            throw EngineError.shapeMismatch("segmentation input must be [N, \(m), D, H, W], got \(input.shape)")
+        }
+        let multiple = architecture.sizeMultiple
+        guard input.shape.dims[2...].allSatisfy({ $0 % multiple == 0 }) else {
+            throw EngineError.shapeMismatch("crop \(input.shape.dims[2...].map(String.init).joined(separator: "x")) must be divisible by \(multiple) per axis")
+        }
+        let dims = input.shape.dims
+        let volumes = try backend.makeTensor(shape: Shape(dims[0] * m, 1, dims[2], dims[3], dims[4]))
+        try backend.copy(try input.reshaped(volumes.shape), to: volumes)
+        let missing = (0..<dims[0]).flatMap { n in available.missing.map { n * m + $0 } }
+        if !missing.isEmpty { try backend.zeroBatchEntries(volumes, indices: missing) }
+        return try encoder.forward(volumes)
+    }
+
+    /// Logits [N, outputs, D, H, W] and the bottleneck before fill-in ([N*M, C, d, h, w],
+    /// what the KD loss compares).
+    public func forward(_ input: Tensor, available: ModalitySet) throws -> (logits: Tensor, bottleneck: Tensor) {
+        let features = try encode(input, available: available)
+        var decoderInputs = features
+        decoderInputs[features.count - 1] = try BottleneckFillIn.forward(features.last!, available: available, backend: backend)
+        let fused = try decoderInputs.map { try group($0) }
+        lastAvailable = available
+        lastFeatureShapes = features.map(\.shape)
+        return (try decoder.forward(fused), features.last!)
+    }
+
+    /// Back-propagates the task loss's gradient (and, when given, a gradient on the
+    /// unfilled bottleneck such as the KD loss's) into every parameter's gradient.
+    /// Encoder passes of missing modalities receive no gradient (skips and bottleneck):
+    /// their output is either replaced by the fill-in or the response to a zero input,
+    /// and their instance-norm backward would multiply by 1/sqrt(eps) (method.md section 4).
+    public func backward(gradLogits: Tensor, gradBottleneck: Tensor? = nil) throws {
+        guard let available = lastAvailable else { throw EngineError.invalidArgument("backward before forward") }
+        let m = architecture.modalities
+        var gradients = try decoder.backward(gradLogits).enumerated().map { level, grad in
+            let out = try backend.makeTensor(shape: lastFeatureShapes[level])
+            try backend.ungroupModalities(grad, modalities: m, order: .sampleMajor, into: out)
+            return out
+        }
+        let last = gradients.count - 1
+        gradients[last] = try BottleneckFillIn.backward(gradients[last], available: available, backend: backend)
+        if let gradBottleneck { try backend.axpy(alpha: 1, x: gradBottleneck, y: gradients[last]) }
+        let missing = (0..<(lastFeatureShapes[0][0] / m)).flatMap { n in available.missing.map { n * m + $0 } }
+        if !missing.isEmpty {
+            for grad in gradients[..<last] { try backend.zeroBatchEntries(grad, indices: missing) }
+        }
+        try encoder.backward(gradients)
+    }
+
+    /// [N*M, C, ...] -> [N, M*C, ...] (modality m in channels m*C ..< (m+1)*C).
+    private func group(_ features: Tensor) throws -> Tensor {
+        let m = architecture.modalities
+        var dims = features.shape.dims
+        dims[0] /= m
+        dims[1] *= m
+        let out = try backend.makeTensor(shape: Shape(dims))
+        try backend.groupModalities(features, modalities: m, order: .sampleMajor, into: out)
+        return out
+    }
+
+    public func setTraining(_ training: Bool) {
+        encoder.setTraining(training)
+        decoder.setTraining(training)
+    }
+}

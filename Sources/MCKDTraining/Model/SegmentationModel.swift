@@ -33,6 +33,8 @@ public final class SegmentationModel {
     let backend: any Backend
     private var lastAvailable: ModalitySet?
     private var lastFeatureShapes: [Shape] = []
+    /// The filled bottleneck and the gate of a gated forward, kept for its backward.
+    private var lastGate: (filled: Tensor, gate: Tensor)?
 
     /// Instance norm and LeakyReLU(0.01) as the reference; weights from `seed`.
     public init(_ backend: any Backend, architecture: SegmentationArchitecture, seed: UInt64) throws {
@@ -70,11 +72,21 @@ public final class SegmentationModel {
     }
 
     /// Logits [N, outputs, D, H, W] and the bottleneck before fill-in ([N*M, C, d, h, w],
-    /// what the KD loss compares).
-    public func forward(_ input: Tensor, available: ModalitySet) throws -> (logits: Tensor, bottleneck: Tensor) {
+    /// what the KD loss compares). With `gateWeights` (w [M], the meta steps' gated
+    /// fusion) each fused bottleneck slot m is scaled by w_m.
+    public func forward(_ input: Tensor, available: ModalitySet, gateWeights: Tensor? = nil) throws -> (logits: Tensor, bottleneck: Tensor) {
         let features = try encode(input, available: available)
         var decoderInputs = features
-        decoderInputs[features.count - 1] = try BottleneckFillIn.forward(features.last!, available: available, backend: backend)
+        let filled = try BottleneckFillIn.forward(features.last!, available: available, backend: backend)
+        decoderInputs[features.count - 1] = filled
+        lastGate = nil
+        if let gateWeights {
+            let gate = try ModalityGate.gateTensor(weights: gateWeights, like: filled, modalities: architecture.modalities, backend: backend)
+            let gated = try backend.makeTensor(shape: filled.shape)
+            try backend.binary(.mul, filled, gate, into: gated)
+            decoderInputs[features.count - 1] = gated
+            lastGate = (filled, gate)
+        }
         let fused = try decoderInputs.map { try group($0) }
         lastAvailable = available
         lastFeatureShapes = features.map(\.shape)
@@ -86,7 +98,11 @@ public final class SegmentationModel {
     /// Encoder passes of missing modalities receive no gradient (skips and bottleneck):
     /// their output is either replaced by the fill-in or the response to a zero input,
     /// and their instance-norm backward would multiply by 1/sqrt(eps) (method.md section 4).
-    public func backward(gradLogits: Tensor, gradBottleneck: Tensor? = nil) throws {
+    ///
+    /// After a gated forward it returns dL/dw [M]; `throughEncoder: false` stops after the
+    /// decoder (the gated meta step only needs dL/dw).
+    @discardableResult
+    public func backward(gradLogits: Tensor, gradBottleneck: Tensor? = nil, throughEncoder: Bool = true) throws -> Tensor? {
         guard let available = lastAvailable else { throw EngineError.invalidArgument("backward before forward") }
         let m = architecture.modalities
         var gradients = try decoder.backward(gradLogits).enumerated().map { level, grad in
@@ -95,6 +111,12 @@ public final class SegmentationModel {
             return out
         }
         let last = gradients.count - 1
+        var gradWeights: Tensor? = nil
+        if let (filled, gate) = lastGate {
+            gradWeights = try ModalityGate.weightGradient(features: filled, gradGated: gradients[last], modalities: m, backend: backend)
+            try backend.binary(.mul, gradients[last], gate, into: gradients[last])
+        }
+        guard throughEncoder else { return gradWeights }
         gradients[last] = try BottleneckFillIn.backward(gradients[last], available: available, backend: backend)
         if let gradBottleneck { try backend.axpy(alpha: 1, x: gradBottleneck, y: gradients[last]) }
         let missing = (0..<(lastFeatureShapes[0][0] / m)).flatMap { n in available.missing.map { n * m + $0 } }
@@ -102,6 +124,7 @@ public final class SegmentationModel {
             for grad in gradients[..<last] { try backend.zeroBatchEntries(grad, indices: missing) }
         }
         try encoder.backward(gradients)
+        return gradWeights
     }
 
     /// [N*M, C, ...] -> [N, M*C, ...] (modality m in channels m*C ..< (m+1)*C).

@@ -19,6 +19,17 @@ public struct SegmentationTrainingSettings: Codable, Equatable, Sendable {
     /// Steps trained with every modality before random modality dropout starts.
     public var warmupSteps: Int = 0
     public var seed: UInt64 = 0
+    public var meta: MetaMode = .bilevel
+    /// Meta steps run every K training steps (bilevel default 1; the gated reference uses 100).
+    public var metaEvery: Int = 1
+    /// The bi-level step's finite-difference radius in parameter space: eps = radius / ||v||
+    /// (DARTS and the method use 0.01).
+    public var lookAheadRadius: Float = 0.01
+    /// Stop-gradient on the KD teacher (the method). `false` back-propagates the KD loss
+    /// into both sides of each pair, making g the true gradient of L_train; the bi-level
+    /// step's finite-difference formula (5.2 step 3) is exact for that g, and only
+    /// approximate for the detached one (it ignores the teacher side's missing term).
+    public var detachTeacher = true
 
     public init(steps: Int) { self.steps = steps }
 
@@ -34,6 +45,8 @@ public struct SegmentationLosses {
     public let crossEntropy: Tensor
     public let distillation: Tensor?
     public let available: ModalitySet
+    /// The meta-validation loss of the meta step, when one ran.
+    public let meta: Tensor?
 }
 
 /// One MCKD training step on a segmentation batch: modality dropout, zeroed inputs,
@@ -44,8 +57,9 @@ public final class SegmentationTrainer {
     public let model: SegmentationModel
     public let settings: SegmentationTrainingSettings
     public let dropout: ModalityDropout
-    /// The importance-weight logits theta_w [M]; w = softmax(theta_w).
-    public let thetaW: Tensor
+    /// The importance-weight logits theta_w [M] and their optimiser; w = softmax(theta_w).
+    public let importance: ImportanceWeights
+    public var thetaW: Tensor { importance.theta }
     public private(set) var step = 0
     let backend: any Backend
     let momentumBuffers: [Tensor]
@@ -58,45 +72,181 @@ public final class SegmentationTrainer {
         self.backend = backend
         let m = model.architecture.modalities
         dropout = ModalityDropout(modalityCount: m, seed: settings.seed, warmupSteps: settings.warmupSteps)
-        thetaW = try backend.makeTensor(shape: Shape(m))
-        try backend.fillRandom(thetaW, .uniform(low: 0, high: 1), seed: settings.seed, stream: 0x7468_6574_6177)   // "thetaw"
+        importance = try ImportanceWeights(backend, modalities: m, seed: settings.seed, learned: settings.meta != .off)
         momentumBuffers = try model.parameters.map { try backend.full($0.value.shape, value: 0) }
     }
 
-    /// Trains on one batch: input [N, M, D, H, W], targets [N, 3, D, H, W] (ET, WT, TC as 0/1).
+    /// Trains on one batch: input [N, M, D, H, W], targets [N, 3, D, H, W] (ET, WT, TC as
+    /// 0/1). When a meta step is due (`metaEvery`) and a meta-validation batch is given,
+    /// theta_w is updated too.
     @discardableResult
-    public func train(input: Tensor, targets: Tensor) throws -> SegmentationLosses {
-        let available = dropout.subset(atStep: step)
-        let (logits, bottleneck) = try model.forward(input, available: available)
-        let dice = try backend.makeTensor(shape: [1]), crossEntropy = try backend.makeTensor(shape: [1])
-        let gradLogits = try backend.makeTensor(shape: logits.shape), gradCrossEntropy = try backend.makeTensor(shape: logits.shape)
-        try backend.diceLoss(logits: logits, targets: targets, loss: dice, gradLogits: gradLogits)
-        try backend.binaryCrossEntropyLoss(logits: logits, targets: targets, loss: crossEntropy, gradLogits: gradCrossEntropy)
-        try backend.axpy(alpha: 1, x: gradCrossEntropy, y: gradLogits)
-
-        var distillation: Tensor? = nil
-        var gradBottleneck: Tensor? = nil
-        if settings.distillation != .none {
-            let m = model.architecture.modalities
-            let descriptor = DistillationDescriptor(available: (0..<m).map(available.contains),
-                                                    distance: settings.distillation == .l1 ? .l1 : .meanSquared)
-            let loss = try backend.makeTensor(shape: [1]), distances = try backend.makeTensor(shape: Shape(m, m))
-            let grad = try backend.makeTensor(shape: bottleneck.shape)
-            try backend.modalityWeightedDistillation(descriptor, features: bottleneck, thetaW: thetaW, loss: loss,
-                                                     distances: distances, gradFeatures: grad)
-            try backend.scale(grad, by: settings.distillationWeight, into: grad)
-            distillation = loss
-            gradBottleneck = grad
-        }
-        try model.backward(gradLogits: gradLogits, gradBottleneck: gradBottleneck)
-
-        let optimizer = SGDSettings(momentum: settings.momentum, nesterov: true)
+    public func train(input: Tensor, targets: Tensor, metaBatch: (input: Tensor, targets: Tensor)? = nil) throws -> SegmentationLosses {
+        let (available, dice, crossEntropy, distillation) = try computeTrainingGradient(input: input, targets: targets)
         let learningRate = settings.learningRate(atStep: step)
+        var metaLoss: Tensor? = nil
+        if let metaBatch, settings.meta != .off, step % max(1, settings.metaEvery) == 0 {
+            switch settings.meta {
+            case .bilevel:
+                metaLoss = try bilevelMetaStep(trainInput: input, available: available, meta: metaBatch, lookAhead: learningRate)
+            case .gated:
+                metaLoss = try gatedMetaStep(meta: metaBatch)
+            case .off:
+                break
+            }
+        }
+        let optimizer = SGDSettings(momentum: settings.momentum, nesterov: true)
         for (parameter, buffer) in zip(model.parameters, momentumBuffers) {
             try backend.sgdStep(optimizer, learningRate: learningRate, parameter: parameter.value,
                                 gradient: parameter.gradient, momentumBuffer: buffer)
         }
         step += 1
-        return SegmentationLosses(dice: dice, crossEntropy: crossEntropy, distillation: distillation, available: available)
+        return SegmentationLosses(dice: dice, crossEntropy: crossEntropy, distillation: distillation, available: available, meta: metaLoss)
+    }
+
+    /// Forward and backward of L_train = L_task + lambda L_kd on one batch with this step's
+    /// modality subset: afterwards every parameter's gradient holds grad_theta L_train.
+    public func computeTrainingGradient(input: Tensor, targets: Tensor) throws
+        -> (available: ModalitySet, dice: Tensor, crossEntropy: Tensor, distillation: Tensor?) {
+        let available = dropout.subset(atStep: step)
+        let (logits, bottleneck) = try model.forward(input, available: available)
+        let (dice, crossEntropy, gradLogits) = try taskLoss(logits: logits, targets: targets)
+        var distillation: Tensor? = nil
+        var gradBottleneck: Tensor? = nil
+        if settings.distillation != .none {
+            let kd = try distillationLoss(bottleneck, available: available, withGradient: true)
+            distillation = kd.loss
+            gradBottleneck = kd.gradient
+        }
+        try model.backward(gradLogits: gradLogits, gradBottleneck: gradBottleneck)
+        return (available, dice, crossEntropy, distillation)
+    }
+
+    /// The bi-level hypergradient dL_meta/dtheta_w (method 5.2, steps 1-4) for one
+    /// training batch at the current step, without updating anything (for tests and analysis).
+    public func hypergradient(input: Tensor, targets: Tensor, metaBatch: (input: Tensor, targets: Tensor)) throws -> Tensor {
+        let available = try computeTrainingGradient(input: input, targets: targets).available
+        return try bilevelHypergradient(trainInput: input, available: available, meta: metaBatch,
+                                        lookAhead: settings.learningRate(atStep: step)).gradient
+    }
+
+    /// Dice + BCE of the logits, and the gradient of their sum.
+    func taskLoss(logits: Tensor, targets: Tensor) throws -> (dice: Tensor, crossEntropy: Tensor, gradient: Tensor) {
+        let dice = try backend.makeTensor(shape: [1]), crossEntropy = try backend.makeTensor(shape: [1])
+        let gradient = try backend.makeTensor(shape: logits.shape), gradCrossEntropy = try backend.makeTensor(shape: logits.shape)
+        try backend.diceLoss(logits: logits, targets: targets, loss: dice, gradLogits: gradient)
+        try backend.binaryCrossEntropyLoss(logits: logits, targets: targets, loss: crossEntropy, gradLogits: gradCrossEntropy)
+        try backend.axpy(alpha: 1, x: gradCrossEntropy, y: gradient)
+        return (dice, crossEntropy, gradient)
+    }
+
+    /// The KD loss on the unfilled bottleneck, its per-pair distances D_ij and (optionally)
+    /// lambda times its gradient for the students.
+    func distillationLoss(_ bottleneck: Tensor, available: ModalitySet, withGradient: Bool) throws
+        -> (loss: Tensor, distances: Tensor, gradient: Tensor?) {
+        let m = model.architecture.modalities
+        let descriptor = DistillationDescriptor(available: (0..<m).map(available.contains),
+                                                distance: settings.distillation == .mse ? .meanSquared : .l1)
+        let loss = try backend.makeTensor(shape: [1]), distances = try backend.makeTensor(shape: Shape(m, m))
+        let gradient = withGradient ? try backend.makeTensor(shape: bottleneck.shape) : nil
+        try backend.modalityWeightedDistillation(descriptor, features: bottleneck, thetaW: thetaW, loss: loss,
+                                                 distances: distances, gradFeatures: gradient)
+        if let gradient, !settings.detachTeacher {
+            // The teacher side of pair (i, j) weighs r_ij = w_i/w_j on f_i: the student-side
+            // op evaluated with -theta_w, whose ratios are r_ji, gives exactly those terms.
+            let negated = try backend.makeTensor(shape: thetaW.shape), teacherSide = try backend.makeTensor(shape: bottleneck.shape)
+            try backend.scale(thetaW, by: -1, into: negated)
+            try backend.modalityWeightedDistillation(descriptor, features: bottleneck, thetaW: negated,
+                                                     loss: try backend.makeTensor(shape: [1]),
+                                                     distances: try backend.makeTensor(shape: Shape(m, m)), gradFeatures: teacherSide)
+            try backend.axpy(alpha: 1, x: teacherSide, y: gradient)
+        }
+        if let gradient { try backend.scale(gradient, by: settings.distillationWeight, into: gradient) }
+        return (loss, distances, gradient)
+    }
+
+    /// dL_meta/dtheta_w of the gated fusion on a meta-validation batch with every
+    /// modality present, and L_meta. With `throughEncoder`, the parameters' gradients
+    /// become grad_theta L_meta as well.
+    func metaGradient(meta: (input: Tensor, targets: Tensor), throughEncoder: Bool) throws -> (gradient: Tensor, loss: Tensor) {
+        let weights = try importance.weights()
+        let (logits, _) = try model.forward(meta.input, available: .all(model.architecture.modalities), gateWeights: weights)
+        let (dice, crossEntropy, gradLogits) = try taskLoss(logits: logits, targets: meta.targets)
+        try backend.axpy(alpha: 1, x: crossEntropy, y: dice)
+        guard let gradWeights = try model.backward(gradLogits: gradLogits, throughEncoder: throughEncoder) else {
+            throw EngineError.invalidArgument("gated forward produced no weight gradient")
+        }
+        return (try ModalityGate.thetaGradient(weights: weights, gradWeights: gradWeights, backend: backend), dice)
+    }
+
+    /// Method 5.1: the network frozen, one Adam step on theta_w from the gated L_task.
+    func gatedMetaStep(meta: (input: Tensor, targets: Tensor)) throws -> Tensor {
+        let (gradient, loss) = try metaGradient(meta: meta, throughEncoder: false)
+        try importance.update(gradient: gradient)
+        return loss
+    }
+
+    /// Method 5.2: one Adam step on theta_w with the hypergradient.
+    func bilevelMetaStep(trainInput: Tensor, available: ModalitySet, meta: (input: Tensor, targets: Tensor),
+                         lookAhead xi: Float) throws -> Tensor {
+        let (hypergradient, metaLoss) = try bilevelHypergradient(trainInput: trainInput, available: available, meta: meta, lookAhead: xi)
+        try importance.update(gradient: hypergradient)
+        return metaLoss
+    }
+
+    /// The hypergradient h and L_meta. On entry the parameters' gradients hold
+    /// g = grad_theta L_train; on exit parameters and gradients are exactly as on entry.
+    /// Device copies only: the single value read back is ||v|| (4 bytes), which sets
+    /// the finite-difference step.
+    func bilevelHypergradient(trainInput: Tensor, available: ModalitySet, meta: (input: Tensor, targets: Tensor),
+                              lookAhead xi: Float) throws -> (gradient: Tensor, loss: Tensor) {
+        let parameters = model.parameters
+        let saved = try parameters.map { parameter -> (value: Tensor, gradient: Tensor) in
+            let value = try backend.makeTensor(shape: parameter.value.shape), gradient = try backend.makeTensor(shape: parameter.value.shape)
+            try backend.copy(parameter.value, to: value)
+            try backend.copy(parameter.gradient, to: gradient)
+            return (value, gradient)
+        }
+        // Virtual step theta' = theta - xi g, then v = grad_theta' L_meta and d = dL_meta/dtheta_w.
+        for parameter in parameters { try backend.axpy(alpha: -xi, x: parameter.gradient, y: parameter.value) }
+        let (direct, metaLoss) = try metaGradient(meta: meta, throughEncoder: true)
+
+        let hypergradient = direct
+        let norm = try squaredNorm(parameters.map(\.gradient))
+        if settings.distillation != .none, norm > 0, norm.isFinite {
+            let epsilon = settings.lookAheadRadius / norm.squareRoot()
+            var lookAheads: [Tensor] = []
+            for sign: Float in [1, -1] {
+                for (parameter, copy) in zip(parameters, saved) {
+                    try backend.copy(copy.value, to: parameter.value)
+                    try backend.axpy(alpha: sign * epsilon, x: parameter.gradient, y: parameter.value)
+                }
+                let bottleneck = try model.encode(trainInput, available: available).last!
+                let distances = try distillationLoss(bottleneck, available: available, withGradient: false).distances
+                let gradient = try backend.makeTensor(shape: thetaW.shape)
+                try backend.distillationThetaGradient(distances: distances, thetaW: thetaW, scale: settings.distillationWeight,
+                                                      into: gradient)
+                lookAheads.append(gradient)
+            }
+            // h = d - xi (grad_w L_train(theta+) - grad_w L_train(theta-)) / (2 eps)
+            try backend.axpy(alpha: -xi / (2 * epsilon), x: lookAheads[0], y: hypergradient)
+            try backend.axpy(alpha: xi / (2 * epsilon), x: lookAheads[1], y: hypergradient)
+        }
+        for (parameter, copy) in zip(parameters, saved) {
+            try backend.copy(copy.value, to: parameter.value)
+            try backend.copy(copy.gradient, to: parameter.gradient)
+        }
+        return (hypergradient, metaLoss)
+    }
+
+    /// sum of squares of all the tensors, accumulated on the device in a fixed order
+    /// (one GEMM dot product per tensor with beta = 1), then read back.
+    func squaredNorm(_ tensors: [Tensor]) throws -> Float {
+        let total = try backend.full([1], value: 0)
+        for tensor in tensors {
+            var dot = GEMMDescriptor(transposeB: true, m: 1, n: 1, k: tensor.count, alpha: 1, beta: 1)
+            dot.ldb = tensor.count
+            try backend.gemm(dot, a: tensor, b: tensor, c: total)
+        }
+        return try backend.scalar(total)
     }
 }

@@ -6,6 +6,7 @@ struct MCKDCommand: ParsableCommand {
         commandName: "mckd",
         abstract: "Meta-learned cross-modal knowledge distillation on OpenCL devices.",
         subcommands: [
+            TrainCommand.self,
             DevicesCommand.self,
             SelfCheckCommand.self,
             InspectCommand.self,

@@ -60,7 +60,7 @@ public final class SegmentationTrainer {
     /// The importance-weight logits theta_w [M] and their optimiser; w = softmax(theta_w).
     public let importance: ImportanceWeights
     public var thetaW: Tensor { importance.theta }
-    public private(set) var step = 0
+    public internal(set) var step = 0
     let backend: any Backend
     let momentumBuffers: [Tensor]
 

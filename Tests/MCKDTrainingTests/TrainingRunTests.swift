@@ -1,0 +1,92 @@
+import Foundation
+import MCKDEngine
+import MCKDTraining
+import XCTest
+
+/// Whole training runs on a tiny synthetic phantom: resume equality, the NaN guard and
+/// the evaluation table.
+final class TrainingRunTests: XCTestCase {
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("mckd-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        setenv("MCKD_CACHE", folder.appendingPathComponent("cache").path, 1)
+    }
+
+    override func tearDownWithError() throws {
+        unsetenv("MCKD_CACHE")
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    func tinyConfiguration(steps: Int) -> BraTSRunConfiguration {
+        var configuration = BraTSRunConfiguration()
+        configuration.architecture.channels = [2, 4]
+        configuration.phantomCases = 6
+        configuration.phantomSize = [16, 16, 16]
+        configuration.crop = [8, 8, 8]
+        configuration.metaValidationCases = 1
+        configuration.testCases = 1
+        configuration.checkpointEvery = 2
+        configuration.training = SegmentationTrainingSettings(steps: steps)
+        configuration.training.seed = 5
+        return configuration
+    }
+
+    /// The per-step records of a run's metrics log, without wall-clock time.
+    func losses(_ run: URL) throws -> [String] {
+        try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map { line in
+                var object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+                object["seconds"] = nil
+                return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+            }
+    }
+
+    func testResumeReproducesAnUninterruptedRunBitForBit() throws {
+        for backend in [CPUBackend<Float>() as any Backend, try OpenCLBackend(device: try OpenCLDevice.all()[0])] {
+            let straight = folder.appendingPathComponent("straight-\(backend is OpenCLBackend)")
+            _ = try BraTSTrainingRun(configuration: tinyConfiguration(steps: 4), backend: backend, directory: straight) { _ in }.run(resume: false)
+
+            let interrupted = folder.appendingPathComponent("interrupted-\(backend is OpenCLBackend)")
+            let configuration = tinyConfiguration(steps: 4)
+            _ = try BraTSTrainingRun(configuration: configuration, backend: backend, directory: interrupted) { _ in }
+                .run(resume: false, stopAfterStep: 3)
+            // Stopped after step 3 as a time-limited job would be; resuming must continue exactly.
+            let resumedRun = BraTSTrainingRun(configuration: configuration, backend: backend, directory: interrupted) { _ in }
+            let (_, table) = try resumedRun.run(resume: true)
+            XCTAssertNotNil(table)
+
+            let expected = try losses(straight), resumed = try losses(interrupted)
+            XCTAssertEqual(expected.count, 4)
+            XCTAssertEqual(resumed, expected, "\(backend.name): resumed losses must equal the uninterrupted run's, bit for bit")
+        }
+    }
+
+    func testNonFiniteLossStopsAndKeepsTheLastGoodCheckpoint() throws {
+        var configuration = tinyConfiguration(steps: 30)
+        configuration.training.learningRate = 1e20   // diverges within a few steps
+        configuration.training.meta = .off
+        configuration.checkpointEvery = 1            // step 1 (finite, if huge) is checkpointed
+        let directory = folder.appendingPathComponent("diverging")
+        let run = BraTSTrainingRun(configuration: configuration, backend: CPUBackend<Float>(), directory: directory) { _ in }
+        XCTAssertThrowsError(try run.run(resume: false)) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("loss became") && message.contains("at step"), message)
+        }
+        let checkpoint = try Checkpoint.read(from: run.checkpointURL)
+        XCTAssertGreaterThan(checkpoint.step, 0)
+        XCTAssertTrue(checkpoint.tensors.allSatisfy { $0.values.allSatisfy(\.isFinite) }, "the kept checkpoint must be a good one")
+    }
+
+    func testEvaluationTableHasFifteenRowsOfValidDice() throws {
+        let directory = folder.appendingPathComponent("evaluated")
+        let (_, table) = try BraTSTrainingRun(configuration: tinyConfiguration(steps: 2), backend: CPUBackend<Float>(),
+                                              directory: directory) { _ in }.run(resume: false)
+        let result = try XCTUnwrap(table)
+        XCTAssertEqual(result.rows.count, 15)
+        XCTAssertTrue(result.rows.allSatisfy { $0.dice.count == 3 && $0.dice.allSatisfy { (0...1).contains($0) } })
+        let csv = try String(contentsOf: directory.appendingPathComponent("evaluation.csv"), encoding: .utf8)
+        XCTAssertEqual(csv.split(separator: "\n").count, 17, "header, 15 subsets, mean")
+    }
+}

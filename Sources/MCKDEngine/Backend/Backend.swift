@@ -26,7 +26,8 @@ public enum RandomDistribution: Sendable, Equatable {
 ///
 /// Tensors passed to a backend must have been created by that backend. Every call
 /// may throw: a device can run out of memory or fail a launch, and the error says which.
-public protocol Backend: AnyObject, ConvolutionOps, NormalizationOps, ActivationOps, PoolingOps, ResamplingOps, LayoutOps, LossOps, DistillationOps, OptimizerOps, LinearOps {
+public protocol Backend: AnyObject, ConvolutionOps, NormalizationOps, ActivationOps, PoolingOps, ResamplingOps, LayoutOps,
+    LossOps, DistillationOps, OptimizerOps, LinearOps {
     /// A human-readable name, e.g. "cpu (reference)" or the OpenCL device name.
     var name: String { get }
     /// Kernel launches and host<->device traffic since creation (or the last reset).

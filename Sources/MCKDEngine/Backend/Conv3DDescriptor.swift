@@ -10,23 +10,7 @@
 /// ConvTranspose3d): weight [inputChannels, outputChannels, kd, kh, kw] and per axis
 ///     output = (input - 1) * stride - 2 * padding + dilation * (kernel - 1) + outputPadding + 1.
 public struct Conv3DDescriptor: Equatable, Hashable, Sendable, CustomStringConvertible {
-    /// A (depth, height, width) triple; an integer literal means the same value on every axis.
-    public struct Triple: Equatable, Hashable, Sendable, ExpressibleByIntegerLiteral, CustomStringConvertible {
-        public var d: Int, h: Int, w: Int
-
-        public init(_ d: Int, _ h: Int, _ w: Int) {
-            self.d = d
-            self.h = h
-            self.w = w
-        }
-
-        public init(integerLiteral value: Int) { self.init(value, value, value) }
-
-        /// The values in (depth, height, width) order.
-        public var values: [Int] { [d, h, w] }
-        public var product: Int { d * h * w }
-        public var description: String { d == h && h == w ? "\(d)" : "(\(d),\(h),\(w))" }
-    }
+    public typealias Triple = VolumeTriple
 
     public var inputChannels: Int
     public var outputChannels: Int

@@ -15,7 +15,7 @@ public struct PoolingDescriptor: Equatable, Hashable, Sendable, CustomStringConv
     public func outputShape(for input: Shape) throws -> Shape {
         guard input.rank == 5 else { throw EngineError.shapeMismatch("pooling \(self): input must be NCDHW, got \(input)") }
         var dims = Array(input.dims.prefix(2))
-        for (axis, (k, s, p)) in zip(kernel.array, zip(stride.array, padding.array)).map({ ($0, $1.0, $1.1) }).enumerated() {
+        for (axis, (k, s, p)) in zip(kernel.values, zip(stride.values, padding.values)).map({ ($0, $1.0, $1.1) }).enumerated() {
             guard k >= 1, s >= 1, p >= 0, p <= k / 2 else {
                 throw EngineError.invalidArgument("pooling \(self): need kernel >= 1, stride >= 1 and 0 <= padding <= kernel / 2")
             }

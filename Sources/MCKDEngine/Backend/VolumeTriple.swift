@@ -1,5 +1,7 @@
-/// Three extents along depth, height and width (a pooling window, a stride, a scale).
-public struct VolumeTriple: Equatable, Hashable, Sendable, CustomStringConvertible {
+/// Three extents along depth, height and width: a kernel, stride, padding or dilation
+/// of a convolution, a pooling window, an upsampling scale. An integer literal means
+/// the same value on every axis.
+public struct VolumeTriple: Equatable, Hashable, Sendable, ExpressibleByIntegerLiteral, CustomStringConvertible {
     public var d: Int, h: Int, w: Int
 
     public init(_ d: Int, _ h: Int, _ w: Int) {
@@ -10,9 +12,12 @@ public struct VolumeTriple: Equatable, Hashable, Sendable, CustomStringConvertib
 
     /// The same extent along all three axes.
     public init(all value: Int) { self.init(value, value, value) }
+    public init(integerLiteral value: Int) { self.init(value, value, value) }
 
-    var array: [Int] { [d, h, w] }
-    public var description: String { "(\(d),\(h),\(w))" }
+    /// The values in (depth, height, width) order.
+    public var values: [Int] { [d, h, w] }
+    public var product: Int { d * h * w }
+    public var description: String { d == h && h == w ? "\(d)" : "(\(d),\(h),\(w))" }
 }
 
 /// The axes of an NCDHW tensor, validated once per op so messages name the op.

@@ -9,7 +9,7 @@ extension OpenCLBackend {
     static func volumeGlobalSize(_ e: PoolGeometry.Extent) -> [Int] { [e.w, e.h, e.volumes * e.d] }
 
     private func poolDefines(_ p: PoolingDescriptor) -> [String] {
-        zip(["KD", "KH", "KW", "SD", "SH", "SW", "PD", "PH", "PW"], p.kernel.array + p.stride.array + p.padding.array)
+        zip(["KD", "KH", "KW", "SD", "SH", "SW", "PD", "PH", "PW"], p.kernel.values + p.stride.values + p.padding.values)
             .map { "\($0)=\($1)" }
     }
 

@@ -71,6 +71,37 @@ public struct NormalizationDescriptor: Equatable, Sendable {
     }
 
     /// Validates every tensor of a forward or backward call and returns the layout.
+    /// The running statistics batch norm needs (nil for the other kinds), checked.
+    func runningStatistics(_ mean: Tensor?, _ variance: Tensor?, op: String) throws -> (mean: Tensor, variance: Tensor)? {
+        guard kind == .batch else { return nil }
+        guard let mean, let variance else {
+            throw EngineError.invalidArgument("\(op): batch norm needs runningMean and runningVariance tensors")
+        }
+        return (mean, variance)
+    }
+
+    /// The checks of a forward call (both backends): shapes of every tensor, and the
+    /// running statistics batch norm needs.
+    func validateForward(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor?, runningVariance: Tensor?,
+                         y: Tensor, savedMean: Tensor, savedInvStd: Tensor) throws -> (Layout, (mean: Tensor, variance: Tensor)?) {
+        let op = "normalization \(kind) forward"
+        let running = try runningStatistics(runningMean, runningVariance, op: op)
+        let layout = try validate(op: op, x: x, gamma: gamma, mean: savedMean, invStd: savedInvStd,
+                                  others: [(beta, "beta")] + (running.map { [($0.mean, "running mean"), ($0.variance, "running variance")] } ?? []))
+        try requireSameShape(x, y, op: op)
+        return (layout, running)
+    }
+
+    /// The checks of a backward call (both backends).
+    func validateBackward(x: Tensor, gradOutput: Tensor, gamma: Tensor, savedMean: Tensor, savedInvStd: Tensor,
+                          gradInput: Tensor, gradGamma: Tensor, gradBeta: Tensor) throws -> Layout {
+        let op = "normalization \(kind) backward"
+        let layout = try validate(op: op, x: x, gamma: gamma, mean: savedMean, invStd: savedInvStd,
+                                  others: [(gradGamma, "gradGamma"), (gradBeta, "gradBeta")])
+        try requireSameShape(x, gradOutput, gradInput, op: op)
+        return layout
+    }
+
     func validate(op: String, x: Tensor, gamma: Tensor, mean: Tensor, invStd: Tensor, others: [(Tensor, String)]) throws -> Layout {
         let dims = try VolumeDims(x, op: op)
         let layout = try layout(dims)

@@ -3,11 +3,8 @@ extension CPUBackend {
     public func normalizationForward(_ descriptor: NormalizationDescriptor, x: Tensor, gamma: Tensor, beta: Tensor,
                                      runningMean: Tensor?, runningVariance: Tensor?,
                                      into y: Tensor, savedMean: Tensor, savedInvStd: Tensor) throws {
-        let op = "normalization \(descriptor.kind) forward"
-        let running = try descriptor.runningStatistics(runningMean, runningVariance, op: op)
-        let layout = try descriptor.validate(op: op, x: x, gamma: gamma, mean: savedMean, invStd: savedInvStd,
-                                             others: [(beta, "beta")] + (running.map { [($0.mean, "running mean"), ($0.variance, "running variance")] } ?? []))
-        try requireSameShape(x, y, op: op)
+        let (layout, running) = try descriptor.validateForward(x: x, gamma: gamma, beta: beta, runningMean: runningMean,
+                                                               runningVariance: runningVariance, y: y, savedMean: savedMean, savedInvStd: savedInvStd)
         let input = try buffer(x), out = try buffer(y), g = try buffer(gamma), b = try buffer(beta)
         let mean = try buffer(savedMean), invStd = try buffer(savedInvStd)
         let epsilon = Double(descriptor.epsilon), count = layout.count, spatial = layout.spatial
@@ -55,10 +52,8 @@ extension CPUBackend {
     public func normalizationBackward(_ descriptor: NormalizationDescriptor, x: Tensor, gradOutput: Tensor, gamma: Tensor,
                                       savedMean: Tensor, savedInvStd: Tensor,
                                       gradInput: Tensor, gradGamma: Tensor, gradBeta: Tensor) throws {
-        let op = "normalization \(descriptor.kind) backward"
-        let layout = try descriptor.validate(op: op, x: x, gamma: gamma, mean: savedMean, invStd: savedInvStd,
-                                             others: [(gradGamma, "gradGamma"), (gradBeta, "gradBeta")])
-        try requireSameShape(x, gradOutput, gradInput, op: op)
+        let layout = try descriptor.validateBackward(x: x, gradOutput: gradOutput, gamma: gamma, savedMean: savedMean, savedInvStd: savedInvStd,
+                                                     gradInput: gradInput, gradGamma: gradGamma, gradBeta: gradBeta)
         let input = try buffer(x), dy = try buffer(gradOutput), g = try buffer(gamma)
         let mean = try buffer(savedMean), invStd = try buffer(savedInvStd)
         let dx = try buffer(gradInput), dGamma = try buffer(gradGamma), dBeta = try buffer(gradBeta)
@@ -109,17 +104,6 @@ extension CPUBackend {
                 }
             }
         }
-    }
-}
-
-extension NormalizationDescriptor {
-    /// The running statistics batch norm needs (nil for the other kinds), checked.
-    func runningStatistics(_ mean: Tensor?, _ variance: Tensor?, op: String) throws -> (mean: Tensor, variance: Tensor)? {
-        guard kind == .batch else { return nil }
-        guard let mean, let variance else {
-            throw EngineError.invalidArgument("\(op): batch norm needs runningMean and runningVariance tensors")
-        }
-        return (mean, variance)
     }
 }
 

@@ -18,11 +18,8 @@ extension OpenCLBackend {
     public func normalizationForward(_ descriptor: NormalizationDescriptor, x: Tensor, gamma: Tensor, beta: Tensor,
                                      runningMean: Tensor?, runningVariance: Tensor?,
                                      into y: Tensor, savedMean: Tensor, savedInvStd: Tensor) throws {
-        let op = "normalization \(descriptor.kind) forward"
-        let running = try descriptor.runningStatistics(runningMean, runningVariance, op: op)
-        let layout = try descriptor.validate(op: op, x: x, gamma: gamma, mean: savedMean, invStd: savedInvStd,
-                                             others: [(beta, "beta")] + (running.map { [($0.mean, "running mean"), ($0.variance, "running variance")] } ?? []))
-        try requireSameShape(x, y, op: op)
+        let (layout, running) = try descriptor.validateForward(x: x, gamma: gamma, beta: beta, runningMean: runningMean,
+                                                               runningVariance: runningVariance, y: y, savedMean: savedMean, savedInvStd: savedInvStd)
         let local = [64], statistics = [layout.statistics]
         if descriptor.usesBatchStatistics {
             let chunks = Self.normalizationPartialsPerRow
@@ -57,10 +54,8 @@ extension OpenCLBackend {
     public func normalizationBackward(_ descriptor: NormalizationDescriptor, x: Tensor, gradOutput: Tensor, gamma: Tensor,
                                       savedMean: Tensor, savedInvStd: Tensor,
                                       gradInput: Tensor, gradGamma: Tensor, gradBeta: Tensor) throws {
-        let op = "normalization \(descriptor.kind) backward"
-        let layout = try descriptor.validate(op: op, x: x, gamma: gamma, mean: savedMean, invStd: savedInvStd,
-                                             others: [(gradGamma, "gradGamma"), (gradBeta, "gradBeta")])
-        try requireSameShape(x, gradOutput, gradInput, op: op)
+        let layout = try descriptor.validateBackward(x: x, gradOutput: gradOutput, gamma: gamma, savedMean: savedMean, savedInvStd: savedInvStd,
+                                                     gradInput: gradInput, gradGamma: gradGamma, gradBeta: gradBeta)
         let local = [64], defines = defines(layout)
         let chunks = Self.normalizationPartialsPerRow
         let partial = try makeTensor(shape: Shape(layout.rows * chunks * 2))

@@ -52,6 +52,14 @@ public final class Conv3d: Layer {
         let used = standardizesWeights ? try Tensor.cached(standardized, summary) : weight.value
         let gradInput = try backend.makeTensor(shape: x.shape)
         try backend.conv3dBackwardData(descriptor, gradOutput: gradOutput, weight: used, into: gradInput)
+        try backwardParameters(gradOutput)
+        return gradInput
+    }
+
+    /// The parameters' gradients only, for a first layer whose input (the image) needs
+    /// none: skips backward-data, which for a one-channel input is also the slowest case.
+    public func backwardParameters(_ gradOutput: Tensor) throws {
+        let x = try Tensor.cached(input, summary)
         if standardizesWeights {
             let gradStandardized = try backend.makeTensor(shape: weight.value.shape)
             try backend.conv3dBackwardFilter(descriptor, input: x, gradOutput: gradOutput, into: gradStandardized, gradBias: bias?.gradient)
@@ -60,7 +68,6 @@ public final class Conv3d: Layer {
         } else {
             try backend.conv3dBackwardFilter(descriptor, input: x, gradOutput: gradOutput, into: weight.gradient, gradBias: bias?.gradient)
         }
-        return gradInput
     }
 }
 

@@ -76,6 +76,12 @@ public final class SegmentationModel {
     /// fusion) each fused bottleneck slot m is scaled by w_m.
     public func forward(_ input: Tensor, available: ModalitySet, gateWeights: Tensor? = nil) throws -> (logits: Tensor, bottleneck: Tensor) {
         let features = try encode(input, available: available)
+        return (try decode(features, available: available, gateWeights: gateWeights), features.last!)
+    }
+
+    /// The decoder half of `forward`: fill-in, optional gating, fusion, decoding of the
+    /// encoder's per-level features [N*M, c_i, ...].
+    public func decode(_ features: [Tensor], available: ModalitySet, gateWeights: Tensor? = nil) throws -> Tensor {
         var decoderInputs = features
         let filled = try BottleneckFillIn.forward(features.last!, available: available, backend: backend)
         decoderInputs[features.count - 1] = filled
@@ -90,7 +96,7 @@ public final class SegmentationModel {
         let fused = try decoderInputs.map { try group($0) }
         lastAvailable = available
         lastFeatureShapes = features.map(\.shape)
-        return (try decoder.forward(fused), features.last!)
+        return try decoder.forward(fused)
     }
 
     /// Back-propagates the task loss's gradient (and, when given, a gradient on the

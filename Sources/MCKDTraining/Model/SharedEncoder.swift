@@ -6,18 +6,25 @@ import MCKDEngine
 /// input [B, 1, D, H, W] (B = N*M) -> features [B, c_i, D/2^i, H/2^i, W/2^i].
 public final class SharedEncoder {
     public let levels: [Sequential]
+    /// The first convolution (on the image itself), which back-propagates to its
+    /// parameters only.
+    private let imageConvolution: Conv3d
 
     public init(_ backend: any Backend, channels: [Int], norm: NormalizationKind, activation: ActivationKind,
                 standardizeWeights: Bool, initializer: inout Initializer) throws {
         var levels: [Sequential] = []
+        var imageConvolution: Conv3d? = nil
         var inputChannels = 1
         for (level, width) in channels.enumerated() {
             let name = "encoder.level\(level)"
             let first = Conv3DDescriptor(inputChannels: inputChannels, outputChannels: width, kernel: 3,
                                          stride: level == 0 ? 1 : 2, padding: 1)
             let second = Conv3DDescriptor(inputChannels: width, outputChannels: width, kernel: 3, padding: 1)
+            let firstConvolution = try Conv3d(backend, first, standardizeWeights: standardizeWeights, name: "\(name).conv1",
+                                              initializer: &initializer)
+            imageConvolution = imageConvolution ?? firstConvolution
             levels.append(Sequential([
-                try Conv3d(backend, first, standardizeWeights: standardizeWeights, name: "\(name).conv1", initializer: &initializer),
+                firstConvolution,
                 try Normalization(backend, norm, channels: width, name: "\(name).norm1"),
                 Activation(backend, activation),
                 try Conv3d(backend, second, standardizeWeights: standardizeWeights, name: "\(name).conv2", initializer: &initializer),
@@ -27,6 +34,7 @@ public final class SharedEncoder {
             inputChannels = width
         }
         self.levels = levels
+        self.imageConvolution = imageConvolution!
     }
 
     public var parameters: [Parameter] { levels.flatMap(\.parameters) }
@@ -50,8 +58,13 @@ public final class SharedEncoder {
         for index in levels.indices.reversed() {
             let grad = gradients[index]
             if let carried { try grad.backend.axpy(alpha: 1, x: carried, y: grad) }
-            let gradInput = try levels[index].backward(grad)
-            carried = index > 0 ? gradInput : nil
+            if index > 0 {
+                carried = try levels[index].backward(grad)
+            } else {
+                // The image needs no gradient: stop at the first convolution's parameters.
+                let rest = try levels[0].layers.dropFirst().reversed().reduce(grad) { try $1.backward($0) }
+                try imageConvolution.backwardParameters(rest)
+            }
         }
     }
 }

@@ -99,4 +99,22 @@ final class SegmentationTrainingTests: XCTestCase {
         XCTAssertEqual(backend.counters.allocations, 0, "a repeated step must reuse pooled buffers")
         XCTAssertGreaterThan(backend.counters.kernelLaunches, 50)
     }
+
+    func testBilevelStepReadsBackOnlyTheLookAheadNorm() throws {
+        let backend = try OpenCLBackend(device: try OpenCLDevice.all()[0])
+        let model = try SegmentationModel(backend, architecture: Self.tiny, seed: 6)
+        var settings = SegmentationTrainingSettings(steps: 5)
+        settings.warmupSteps = 5   // every modality: the KD look-ahead passes run
+        let trainer = try SegmentationTrainer(model: model, settings: settings)
+        let (input, targets) = try batch(backend)
+        let meta = try batch(backend, samples: 1)
+        let thetaBefore = try backend.download(trainer.thetaW)
+        try trainer.train(input: input, targets: targets, metaBatch: meta)
+        backend.counters.reset()
+        try trainer.train(input: input, targets: targets, metaBatch: meta)
+        XCTAssertEqual(backend.counters.bytesToDevice, 0)
+        XCTAssertEqual(backend.counters.bytesFromDevice, 4, "only ||v||, which sets the finite-difference step")
+        XCTAssertEqual(backend.counters.allocations, 0)
+        XCTAssertNotEqual(try backend.download(trainer.thetaW), thetaBefore, "the meta step must move theta_w")
+    }
 }

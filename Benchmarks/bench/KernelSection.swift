@@ -7,6 +7,38 @@ enum KernelSection {
         let repeats = quick ? 1 : 5
         try elementwiseRows(backend, quick: quick, repeats: repeats, report: &report)
         try gemmRows(backend, quick: quick, repeats: repeats, report: &report)
+        try convolutionRows(backend, quick: quick, repeats: repeats, report: &report)
+    }
+
+    /// 3x3x3 convolution forward, backward-data and backward-filter (N = 1, padding 1),
+    /// and the decoder's transposed k2 s2 convolution.
+    static func convolutionRows(_ backend: any Backend, quick: Bool, repeats: Int, report: inout BenchReport) throws {
+        let shapes: [(label: String, inChannels: Int, outChannels: Int, size: Int)] = quick
+            ? [("C4@8^3", 4, 4, 8)]
+            : [("C32@32^3", 32, 32, 32), ("C64@16^3", 64, 64, 16), ("C16@64^3", 16, 16, 64), ("C1->16@64^3", 1, 16, 64)]
+        for (label, inChannels, outChannels, size) in shapes {
+            let descriptor = Conv3DDescriptor(inputChannels: inChannels, outputChannels: outChannels, kernel: 3, padding: 1)
+            let inputShape = Shape(1, inChannels, size, size, size)
+            let x = try backend.makeTensor(shape: inputShape), w = try backend.makeTensor(shape: descriptor.weightShape)
+            let y = try backend.makeTensor(shape: try descriptor.outputShape(forInput: inputShape))
+            try backend.fillRandom(x, .uniform(low: -1, high: 1), seed: 4, stream: 0)
+            try backend.fillRandom(w, .uniform(low: -1, high: 1), seed: 4, stream: 1)
+            try backend.fillRandom(y, .uniform(low: -1, high: 1), seed: 4, stream: 2)
+            let flops = descriptor.flops(output: y.shape)
+            let dx = try backend.makeTensor(shape: inputShape), dw = try backend.makeTensor(shape: descriptor.weightShape)
+            report.addCompute("kernels", "conv3d fwd \(label)", shape: "\(descriptor)", flops: flops,
+                              seconds: try backend.bestTime(repeats: repeats) {
+                                  try backend.conv3dForward(descriptor, input: x, weight: w, bias: nil, into: y)
+                              })
+            report.addCompute("kernels", "conv3d bwd-data \(label)", shape: "\(descriptor)", flops: flops,
+                              seconds: try backend.bestTime(repeats: repeats) {
+                                  try backend.conv3dBackwardData(descriptor, gradOutput: y, weight: w, into: dx)
+                              })
+            report.addCompute("kernels", "conv3d bwd-filter \(label)", shape: "\(descriptor)", flops: flops,
+                              seconds: try backend.bestTime(repeats: repeats) {
+                                  try backend.conv3dBackwardFilter(descriptor, input: x, gradOutput: y, into: dw, gradBias: nil)
+                              })
+        }
     }
 
     static func elementwiseRows(_ backend: any Backend, quick: Bool, repeats: Int, report: inout BenchReport) throws {

@@ -7,6 +7,8 @@ struct MCKDCommand: ParsableCommand {
         abstract: "Meta-learned cross-modal knowledge distillation on OpenCL devices.",
         subcommands: [
             TrainCommand.self,
+            EvalCommand.self,
+            PredictCommand.self,
             DevicesCommand.self,
             SelfCheckCommand.self,
             InspectCommand.self,

@@ -88,5 +88,17 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertTrue(result.rows.allSatisfy { $0.dice.count == 3 && $0.dice.allSatisfy { (0...1).contains($0) } })
         let csv = try String(contentsOf: directory.appendingPathComponent("evaluation.csv"), encoding: .utf8)
         XCTAssertEqual(csv.split(separator: "\n").count, 17, "header, 15 subsets, mean")
+
+        // The run reloaded from its folder (as `mckd eval` does) scores the same.
+        let backend = CPUBackend<Float>()
+        let run = BraTSTrainingRun(configuration: tinyConfiguration(steps: 2), backend: backend, directory: directory) { _ in }
+        let reloaded = try TrainedRun(directory: directory, backend: backend)
+        XCTAssertEqual(try SegmentationEvaluator(model: reloaded.model, tile: [8, 8, 8]).evaluate(try run.loadSplit().test), result)
+    }
+
+    func testLabelMapFollowsTheBraTSConvention() {
+        // Channels ET, WT, TC for 4 voxels: none; WT only; WT+TC; WT+TC+ET.
+        let probabilities: [Float] = [0, 0, 0, 0.9,   0.1, 0.9, 0.9, 0.9,   0, 0.2, 0.8, 0.8]
+        XCTAssertEqual(TrainedRun.labelMap(probabilities: probabilities, voxels: 4), [0, 2, 1, 4])
     }
 }

@@ -69,8 +69,8 @@ public final class BraTSTrainingRun {
         return root
     }
 
-    /// The train / meta-validation / test volumes.
-    func loadSplit() throws -> (train: [BraTSVolume], metaValidation: [BraTSVolume], test: [BraTSVolume]) {
+    /// The train / meta-validation / test volumes of the run's seeded split.
+    public func loadSplit() throws -> (train: [BraTSVolume], metaValidation: [BraTSVolume], test: [BraTSVolume]) {
         let root = try Self.dataRoot(for: configuration, say: say)
         let dataset = try BraTSDataset(scanning: root)
         let split = try BraTSSplit(seededFrom: dataset.cases.map(\.id), metaValidationCount: configuration.metaValidationCases,

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import MCKDData
+import MCKDEngine
+import MCKDTraining
+
+/// `mckd eval`: the missing-modality Dice table of a trained run.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate a trained run on every subset of modalities (15 x {ET, TC, WT} Dice table).")
+
+    @Option(name: .customLong("run"), help: "Run folder written by `mckd train`.")
+    var runDirectory: String
+    @Option(help: "Evaluate every labelled case of this BraTS folder instead of the run's test split.")
+    var data: String?
+    @Option(help: "Device: cpu or gpuN.")
+    var device = "gpu0"
+
+    func run() throws {
+        setlinebuf(stdout)
+        try reportingErrors {
+            let backend = try makeBackend(device: device)
+            let directory = URL(fileURLWithPath: runDirectory)
+            let trained = try TrainedRun(directory: directory, backend: backend)
+            let volumes: [BraTSVolume]
+            if let data {
+                let dataset = try BraTSDataset(scanning: URL(fileURLWithPath: data))
+                volumes = try dataset.cases.filter(\.hasSegmentation).map { try BraTSCaseLoader.load($0, requireSegmentation: true) }
+            } else {
+                volumes = try BraTSTrainingRun(configuration: trained.configuration, backend: backend, directory: directory) { print($0) }
+                    .loadSplit().test
+            }
+            print("evaluating step \(trained.step) of \(directory.path) on \(volumes.count) cases on \(backend.name)")
+            let table = try SegmentationEvaluator(model: trained.model, tile: trained.configuration.crop).evaluate(volumes)
+            print(table.formatted())
+            try table.csv().write(to: directory.appendingPathComponent("evaluation.csv"), atomically: true, encoding: .utf8)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(table).write(to: directory.appendingPathComponent("evaluation.json"), options: .atomic)
+            print("written: \(directory.path)/evaluation.{csv,json}")
+        }
+    }
+}

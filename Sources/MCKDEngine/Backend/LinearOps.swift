@@ -37,3 +37,21 @@ func validateLinear(_ op: String, input: Tensor, weight: Tensor, bias: Tensor?, 
     }
     return (n, inFeatures, outFeatures)
 }
+
+extension Backend {
+    /// The checks and the two matrix products of the linear backward, shared by both
+    /// backends (which differ only in the bias gradient's column sum):
+    /// dx = dy W ([N, out] x [out, in]) and dW = dy^T x ([out, N] x [N, in]).
+    func linearBackwardProducts(input: Tensor, weight: Tensor, gradOutput: Tensor, gradInput: Tensor?, gradWeight: Tensor?,
+                                gradBias: Tensor?) throws -> (batch: Int, inFeatures: Int, outFeatures: Int) {
+        let (n, inFeatures, outFeatures) = try validateLinear("linearBackward", input: input, weight: weight, bias: gradBias,
+                                                              output: gradOutput, gradInput: gradInput, gradWeight: gradWeight)
+        if let gradInput {
+            try gemm(GEMMDescriptor(m: n, n: inFeatures, k: outFeatures), a: gradOutput, b: weight, c: gradInput)
+        }
+        if let gradWeight {
+            try gemm(GEMMDescriptor(transposeA: true, m: outFeatures, n: inFeatures, k: n), a: gradOutput, b: input, c: gradWeight)
+        }
+        return (n, inFeatures, outFeatures)
+    }
+}

@@ -12,16 +12,8 @@ extension CPUBackend {
     @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func linearBackward(input: Tensor, weight: Tensor, gradOutput: Tensor,
                                gradInput: Tensor?, gradWeight: Tensor?, gradBias: Tensor?) throws {
-        let (n, inFeatures, outFeatures) = try validateLinear("linearBackward", input: input, weight: weight, bias: gradBias,
-                                                              output: gradOutput, gradInput: gradInput, gradWeight: gradWeight)
-        if let gradInput {
-            // dx = dy W: [N, out] x [out, in].
-            try gemm(GEMMDescriptor(m: n, n: inFeatures, k: outFeatures), a: gradOutput, b: weight, c: gradInput)
-        }
-        if let gradWeight {
-            // dW = dy^T x: [out, N] x [N, in].
-            try gemm(GEMMDescriptor(transposeA: true, m: outFeatures, n: inFeatures, k: n), a: gradOutput, b: input, c: gradWeight)
-        }
+        let (n, _, outFeatures) = try linearBackwardProducts(input: input, weight: weight, gradOutput: gradOutput,
+                                                             gradInput: gradInput, gradWeight: gradWeight, gradBias: gradBias)
         if let gradBias {
             let dy = try buffer(gradOutput), db = try buffer(gradBias)
             parallelFor(outFeatures, minimumChunk: 64) { range in

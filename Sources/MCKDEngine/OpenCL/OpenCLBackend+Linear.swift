@@ -13,14 +13,8 @@ extension OpenCLBackend {
 
     public func linearBackward(input: Tensor, weight: Tensor, gradOutput: Tensor,
                                gradInput: Tensor?, gradWeight: Tensor?, gradBias: Tensor?) throws {
-        let (n, inFeatures, outFeatures) = try validateLinear("linearBackward", input: input, weight: weight, bias: gradBias,
-                                                              output: gradOutput, gradInput: gradInput, gradWeight: gradWeight)
-        if let gradInput {
-            try gemm(GEMMDescriptor(m: n, n: inFeatures, k: outFeatures), a: gradOutput, b: weight, c: gradInput)
-        }
-        if let gradWeight {
-            try gemm(GEMMDescriptor(transposeA: true, m: outFeatures, n: inFeatures, k: n), a: gradOutput, b: input, c: gradWeight)
-        }
+        let (n, _, outFeatures) = try linearBackwardProducts(input: input, weight: weight, gradOutput: gradOutput,
+                                                             gradInput: gradInput, gradWeight: gradWeight, gradBias: gradBias)
         if let gradBias {
             try launch("column_sums", file: "linear", global: [outFeatures], local: [Self.elementwiseLocalSize],
                        [.tensor(gradOutput), .tensor(gradBias), .int(n), .int(outFeatures)])

@@ -48,7 +48,7 @@ final class ProgramCache {
             return clCreateProgramWithSource(context, 1, &pointer, nil, &status)
         }
         try checkCL(status, "clCreateProgramWithSource", "\(label).cl")
-        // No -cl-fast-relaxed-math: it would drop NaN/Inf handling.
+        // No fast-math relaxation flag: it would drop NaN/Inf handling.
         let options = (["-cl-std=CL1.2"] + defines.map { "-D\($0)" }).joined(separator: " ")
         var deviceID: cl_device_id? = device.id
         let buildStatus = clBuildProgram(program, 1, &deviceID, options, nil, nil)

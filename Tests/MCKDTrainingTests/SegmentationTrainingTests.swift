@@ -63,26 +63,32 @@ final class SegmentationTrainingTests: XCTestCase {
     }
 
     func testOpenCLAndCPUAgreeOnTheFirstSteps() throws {
-        var losses: [[Float]] = []
-        for backend in [CPUBackend<Float>() as any Backend, try OpenCLBackend(device: try OpenCLDevice.all()[0])] {
-            let model = try SegmentationModel(backend, architecture: Self.tiny, seed: 4)
-            var settings = SegmentationTrainingSettings(steps: 3)
-            settings.seed = 9
-            let trainer = try SegmentationTrainer(model: model, settings: settings)
-            let (input, targets) = try batch(backend)
-            var values: [Float] = []
-            for _ in 0..<3 {
-                let step = try trainer.train(input: input, targets: targets)
-                values += [try backend.scalar(step.dice), try backend.scalar(step.crossEntropy),
-                           try step.distillation.map { try backend.scalar($0) } ?? 0]
+        for meta in MetaMode.allCases {
+            var losses: [[Float]] = []
+            for backend in [CPUBackend<Float>() as any Backend, try OpenCLBackend(device: try OpenCLDevice.all()[0])] {
+                let model = try SegmentationModel(backend, architecture: Self.tiny, seed: 4)
+                var settings = SegmentationTrainingSettings(steps: 3)
+                settings.seed = 9
+                settings.meta = meta
+                let trainer = try SegmentationTrainer(model: model, settings: settings)
+                let (input, targets) = try batch(backend)
+                let metaBatch = try batch(backend, samples: 1)
+                var values: [Float] = []
+                for _ in 0..<3 {
+                    let step = try trainer.train(input: input, targets: targets, metaBatch: metaBatch)
+                    values += [try backend.scalar(step.dice), try backend.scalar(step.crossEntropy),
+                               try step.distillation.map { try backend.scalar($0) } ?? 0,
+                               try step.meta.map { try backend.scalar($0) } ?? 0]
+                }
+                values += try trainer.importanceWeights()
+                losses.append(values)
             }
-            losses.append(values)
-        }
-        // Same seed, same initial weights (counter-based init), same dropout draws: the
-        // losses differ only by float rounding in different summation orders, which
-        // three SGD steps amplify to well under 1e-3 relative.
-        for (index, (reference, device)) in zip(losses[0], losses[1]).enumerated() {
-            XCTAssertEqual(device, reference, accuracy: 1e-3 * max(1, abs(reference)), "loss \(index)")
+            // Same seed, same initial weights (counter-based init), same dropout draws: the
+            // losses and weights differ only by float rounding in different summation
+            // orders, which three SGD (and Adam) steps amplify to well under 1e-3 relative.
+            for (index, (reference, device)) in zip(losses[0], losses[1]).enumerated() {
+                XCTAssertEqual(device, reference, accuracy: 1e-3 * max(1, abs(reference)), "meta \(meta), value \(index)")
+            }
         }
     }
 

@@ -24,6 +24,20 @@ final class SegmentationTrainingTests: XCTestCase {
         return (input, try backend.upload(targets, shape: [samples, 3, size, size, size]))
     }
 
+    func testSummaryListsEveryStageAndAddsUp() throws {
+        let model = try SegmentationModel(CPUBackend<Float>(), architecture: .small, seed: 1)
+        let summary = model.summary(crop: [32, 32, 32])
+        XCTAssertTrue(summary.contains("level 2:") && summary.contains("decoder level 0:") && summary.contains("head:"), summary)
+        XCTAssertTrue(summary.contains("-> 32x8x8x8"), "bottleneck shape of a 32^3 crop: \(summary)")
+        let stageCounts = summary.split(separator: "\n").filter { !$0.hasPrefix("total") }.compactMap { line -> Int? in
+            guard let range = line.range(of: #", (\d+) parameters$"#, options: .regularExpression) else { return nil }
+            return Int(line[range].dropFirst(2).split(separator: " ")[0])
+        }
+        XCTAssertEqual(stageCounts.count, 6)
+        XCTAssertEqual(stageCounts.reduce(0, +), model.parameterCount)
+        XCTAssertTrue(summary.hasSuffix("total: \(model.parameterCount) parameters"))
+    }
+
     func testRandomDropoutFromAFreshInitialisationStaysFinite() throws {
         let backend = CPUBackend<Float>()
         let model = try SegmentationModel(backend, architecture: Self.tiny, seed: 1)

@@ -52,6 +52,31 @@ public final class SegmentationModel {
     public var parameters: [Parameter] { encoder.parameters + decoder.parameters }
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
 
+    /// A one-screen summary: each encoder level and decoder stage with its layers, the
+    /// feature shape it produces for a crop [D, H, W] (per modality volume for the
+    /// encoder, per sample for the decoder) and its parameter count.
+    public func summary(crop: [Int]) -> String {
+        func count(_ parameters: [Parameter]) -> Int { parameters.reduce(0) { $0 + $1.count } }
+        func shape(_ channels: Int, level: Int) -> String {
+            ([channels] + crop.map { $0 >> level }).map(String.init).joined(separator: "x")
+        }
+        let m = architecture.modalities, widths = architecture.channels
+        var lines = ["shared encoder (each of the \(m) modalities as a 1-channel volume):"]
+        for (level, block) in encoder.levels.enumerated() {
+            lines.append("  level \(level): \(block.summary) -> \(shape(widths[level], level: level)), \(count(block.parameters)) parameters")
+        }
+        lines.append("fill-in of missing bottlenecks, fusion by concatenation -> \(shape(m * widths.last!, level: widths.count - 1))")
+        for step in 0..<decoder.ups.count {
+            let level = widths.count - 2 - step
+            let stage = decoder.ups[step].parameters + decoder.skipConvs[step].parameters + decoder.blocks[step].parameters
+            lines.append("  decoder level \(level): \(decoder.ups[step].summary) + skip \(decoder.skipConvs[step].summary), \(decoder.blocks[step].summary)"
+                         + " -> \(shape(widths[level], level: level)), \(count(stage)) parameters")
+        }
+        lines.append("  head: \(decoder.head.summary) -> \(shape(architecture.outputChannels, level: 0)), \(count(decoder.head.parameters)) parameters")
+        lines.append("total: \(parameterCount) parameters")
+        return lines.joined(separator: "\n")
+    }
+
     /// The encoder on every modality volume with missing ones zeroed.
     /// input [N, M, D, H, W] -> every level's features [N*M, c_i, ...].
     public func encode(_ input: Tensor, available: ModalitySet) throws -> [Tensor] {

@@ -96,7 +96,7 @@ public final class BraTSTrainingRun {
 
         let data = try loadSplit()
         let model = try SegmentationModel(backend, architecture: configuration.architecture, seed: configuration.training.seed)
-        say("model: \(configuration.architecture.channels) channels, \(model.parameterCount) parameters, on \(backend.name)")
+        say("model on \(backend.name):\n" + model.summary(crop: configuration.crop))
         let trainer = try SegmentationTrainer(model: model, settings: configuration.training)
         var sampler = try BraTSCropSampler(volumes: data.train, cropShape: configuration.crop, seed: configuration.training.seed)
         var metaSampler = try BraTSCropSampler(volumes: data.metaValidation, cropShape: configuration.crop,

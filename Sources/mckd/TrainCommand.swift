@@ -86,6 +86,8 @@ struct TrainCommand: ParsableCommand {
         return configuration
     }
 
+    func validate() throws { _ = try configuration() }
+
     func run() throws {
         let configuration = try configuration()
         setlinebuf(stdout)   // keep printed lines in order with the progress reporter's writes

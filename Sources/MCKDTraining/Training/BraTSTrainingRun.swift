@@ -23,13 +23,15 @@ public struct BraTSRunConfiguration: Codable, Equatable {
 /// Why training stopped early.
 public enum TrainingError: Error, CustomStringConvertible {
     case nonFinite(step: Int, part: String, value: Float, checkpoint: String)
-    case configurationMismatch(String)
+    /// The run folder cannot be used as asked (no checkpoint to resume, another
+    /// configuration, not a run folder).
+    case unusableRunFolder(String)
 
     public var description: String {
         switch self {
         case let .nonFinite(step, part, value, checkpoint):
             return "the \(part) loss became \(value) at step \(step); training stopped. The last good checkpoint is \(checkpoint)"
-        case let .configurationMismatch(message): return message
+        case let .unusableRunFolder(message): return message
         }
     }
 }
@@ -106,9 +108,12 @@ public final class BraTSTrainingRun {
 
         var resumeStep: Int? = nil
         if resume {
+            guard fileManager.fileExists(atPath: checkpointURL.path) else {
+                throw TrainingError.unusableRunFolder("nothing to resume: \(directory.path) has no checkpoint (start without --resume)")
+            }
             let checkpoint = try Checkpoint.read(from: checkpointURL)
             guard checkpoint.metadata["configuration"] == configurationJSON else {
-                throw TrainingError.configurationMismatch("checkpoint \(checkpointURL.path) was written by a run with another configuration; resume with the same options")
+                throw TrainingError.unusableRunFolder("checkpoint \(checkpointURL.path) was written by a run with another configuration; resume with the same options")
             }
             try trainer.restore(from: checkpoint, file: checkpointURL.path)
             for step in 0..<checkpoint.step {   // replay the crop draws so the data continues exactly

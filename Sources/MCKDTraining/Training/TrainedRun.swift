@@ -14,12 +14,12 @@ public struct TrainedRun {
     public init(directory: URL, backend: any Backend) throws {
         let configurationURL = directory.appendingPathComponent("configuration.json")
         guard let data = try? Data(contentsOf: configurationURL) else {
-            throw TrainingError.configurationMismatch("\(configurationURL.path) is missing: is \(directory.path) a run folder written by `mckd train`?")
+            throw TrainingError.unusableRunFolder("\(configurationURL.path) is missing: is \(directory.path) a run folder written by `mckd train`?")
         }
         do {
             configuration = try JSONDecoder().decode(BraTSRunConfiguration.self, from: data)
         } catch {
-            throw TrainingError.configurationMismatch("\(configurationURL.path) is not a run configuration (\(error))")
+            throw TrainingError.unusableRunFolder("\(configurationURL.path) is not a run configuration (\(error))")
         }
         let checkpointURL = directory.appendingPathComponent("checkpoint")
         let checkpoint = try Checkpoint.read(from: checkpointURL)

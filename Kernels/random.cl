@@ -92,3 +92,84 @@ __kernel void fill_normal(__global float* out, const int n, const uint seed_lo, 
     const float radius = deterministic_sqrt(-2.0f * deterministic_log(u1));
     out[i] = mean + stddev * (radius * deterministic_cos_turns(u2));
 }
+
+// Explicit-vector twins of the fills above: each work-item computes 8 consecutive
+// elements with the same operations lane by lane (selects instead of branches), so the
+// bits are identical to the scalar kernels and to the CPU reference. CPU OpenCL devices
+// do not vectorise the scalar kernels' loops and branches on their own.
+inline void philox8(uint8* c0, uint8* c1, uint8* c2, uint8* c3, uint k0, uint k1) {
+    for (int round = 0; round < 10; ++round) {
+        const uint8 hi0 = mul_hi((uint8)(0xD2511F53u), *c0), lo0 = (uint8)(0xD2511F53u) * *c0;
+        const uint8 hi1 = mul_hi((uint8)(0xCD9E8D57u), *c2), lo1 = (uint8)(0xCD9E8D57u) * *c2;
+        const uint8 n0 = hi1 ^ *c1 ^ (uint8)(k0), n2 = hi0 ^ *c3 ^ (uint8)(k1);
+        *c0 = n0; *c1 = lo1; *c2 = n2; *c3 = lo0;
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+}
+
+inline float8 deterministic_log8(const float8 x) {
+    const uint8 bits = as_uint8(x);
+    int8 exponent = convert_int8((bits >> 23) & (uint8)(0xFFu)) - (int8)(127);
+    float8 mantissa = as_float8((bits & (uint8)(0x007FFFFFu)) | (uint8)(0x3F800000u));
+    const int8 big = isgreater(mantissa, (float8)(0x1.6a09e6p+0f));   // -1 where true
+    mantissa = select(mantissa, mantissa * 0.5f, big);
+    exponent = exponent - big;
+    const float8 f = mantissa - 1.0f;
+    float8 series = (float8)(0.0f);
+    for (int n = 21; n >= 0; --n) series = fma(series, f, (float8)(LOG_SERIES[n]));
+    return fma(f, series, convert_float8(exponent) * 0x1.62e430p-1f);
+}
+
+inline float8 deterministic_sqrt8(const float8 x) {
+    float8 r = as_float8((uint8)(0x5F3759DFu) - (as_uint8(x) >> 1));
+    const float8 half_x = 0.5f * x;
+    for (int i = 0; i < 4; ++i) r = r * (1.5f - half_x * r * r);
+    return select(x * r, (float8)(0.0f), isequal(x, (float8)(0.0f)));
+}
+
+inline float8 deterministic_cos_turns8(const float8 t) {
+    const float8 scaled = 4.0f * t;
+    const int8 quadrant = convert_int8(scaled);
+    const float8 phase = (scaled - convert_float8(quadrant)) * 0x1.921fb6p+0f;
+    const float8 phase2 = phase * phase;
+    float8 c = (float8)(0.0f), s = (float8)(0.0f);
+    for (int n = 7; n >= 0; --n) {
+        c = fma(c, phase2, (float8)(COS_SERIES[n]));
+        s = fma(s, phase2, (float8)(SIN_SERIES[n]));
+    }
+    s = s * phase;
+    float8 result = s;                                   // quadrant 3
+    result = select(result, -c, quadrant == (int8)(2));
+    result = select(result, -s, quadrant == (int8)(1));
+    return select(result, c, quadrant == (int8)(0));
+}
+
+inline void store8(__global float* out, const int first, const int n, const float8 v) {
+    if (first + 8 <= n) { vstore8(v, 0, out + first); return; }
+    const float values[8] = {v.s0, v.s1, v.s2, v.s3, v.s4, v.s5, v.s6, v.s7};
+    for (int lane = 0; lane < 8 && first + lane < n; ++lane) out[first + lane] = values[lane];
+}
+
+__kernel void fill_uniform8(__global float* out, const int n, const uint seed_lo, const uint seed_hi,
+                            const uint stream_lo, const uint stream_hi, const float low, const float high) {
+    const int first = get_global_id(0) * 8;
+    if (first >= n) return;
+    uint8 c0 = (uint8)((uint)first) + (uint8)(0, 1, 2, 3, 4, 5, 6, 7), c1 = (uint8)(0u);
+    uint8 c2 = (uint8)(stream_lo), c3 = (uint8)(stream_hi);
+    philox8(&c0, &c1, &c2, &c3, seed_lo, seed_hi);
+    store8(out, first, n, low + (high - low) * (convert_float8(c0 >> 8) * 0x1p-24f));
+}
+
+__kernel void fill_normal8(__global float* out, const int n, const uint seed_lo, const uint seed_hi,
+                           const uint stream_lo, const uint stream_hi, const float mean, const float stddev) {
+    const int first = get_global_id(0) * 8;
+    if (first >= n) return;
+    uint8 c0 = (uint8)((uint)first) + (uint8)(0, 1, 2, 3, 4, 5, 6, 7), c1 = (uint8)(0u);
+    uint8 c2 = (uint8)(stream_lo), c3 = (uint8)(stream_hi);
+    philox8(&c0, &c1, &c2, &c3, seed_lo, seed_hi);
+    const float8 u1 = convert_float8((c0 >> 8) + (uint8)(1u)) * 0x1p-24f;
+    const float8 u2 = convert_float8(c1 >> 8) * 0x1p-24f;
+    const float8 radius = deterministic_sqrt8(-2.0f * deterministic_log8(u1));
+    store8(out, first, n, mean + stddev * (radius * deterministic_cos_turns8(u2)));
+}

@@ -12,12 +12,18 @@ final class RandomFillTests: XCTestCase {
 
     func testFillsAreBitwiseIdenticalOnBothBackends() throws {
         let gpu = try TestDevices.gpu()
-        for distribution in [RandomDistribution.uniform(low: -2, high: 3), .normal(mean: 0.5, standardDeviation: 2)] {
-            for (count, seed) in [(1, 0 as UInt64), (257, 42), (100_003, 0xDEAD_BEEF_0123_4567)] {
-                let reference = try fill(cpu, distribution, count: count, seed: seed, stream: 5)
-                let device = try fill(gpu, distribution, count: count, seed: seed, stream: 5)
-                let mismatches = zip(reference, device).filter { $0.bitPattern != $1.bitPattern }.count
-                XCTAssertEqual(mismatches, 0, "\(distribution), n=\(count), seed \(seed): first differing pair \(zip(reference, device).first { $0 != $1 }.map { "\($0)" } ?? "-")")
+        let defaultVariant = gpu.vectorizedRandomFills
+        defer { gpu.vectorizedRandomFills = defaultVariant }
+        for vectorized in [false, true] {
+            gpu.vectorizedRandomFills = vectorized
+            for distribution in [RandomDistribution.uniform(low: -2, high: 3), .normal(mean: 0.5, standardDeviation: 2)] {
+                // Counts around the vector width and the work-group size, and a large prime.
+                for (count, seed) in [(1, 0 as UInt64), (7, 3), (9, 4), (257, 42), (100_003, 0xDEAD_BEEF_0123_4567)] {
+                    let reference = try fill(cpu, distribution, count: count, seed: seed, stream: 5)
+                    let device = try fill(gpu, distribution, count: count, seed: seed, stream: 5)
+                    let mismatches = zip(reference, device).filter { $0.bitPattern != $1.bitPattern }.count
+                    XCTAssertEqual(mismatches, 0, "vectorized \(vectorized), \(distribution), n=\(count), seed \(seed): first differing pair \(zip(reference, device).first { $0 != $1 }.map { "\($0)" } ?? "-")")
+                }
             }
         }
     }

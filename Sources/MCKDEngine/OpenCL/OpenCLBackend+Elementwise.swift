@@ -41,12 +41,16 @@ extension OpenCLBackend {
             .uint(UInt32(truncatingIfNeeded: stream)), .uint(UInt32(truncatingIfNeeded: stream >> 32)),
         ]
         let head: [KernelArgument] = [.tensor(tensor), .int(tensor.count)]
+        let vector = vectorizedRandomFills
+        let suffix = vector ? "8" : ""
+        let global = vector ? (tensor.count + 7) / 8 : tensor.count
+        let local = vector ? 8 : Self.elementwiseLocalSize
         switch distribution {
         case let .uniform(low, high):
-            try launch("fill_uniform", file: "random", global: [tensor.count], local: [Self.elementwiseLocalSize],
+            try launch("fill_uniform\(suffix)", file: "random", global: [global], local: [local],
                        head + key + [.float(low), .float(high)])
         case let .normal(mean, standardDeviation):
-            try launch("fill_normal", file: "random", global: [tensor.count], local: [Self.elementwiseLocalSize],
+            try launch("fill_normal\(suffix)", file: "random", global: [global], local: [local],
                        head + key + [.float(mean), .float(standardDeviation)])
         }
     }

@@ -48,6 +48,12 @@ public struct ModalitySet: Hashable, Sendable, CustomStringConvertible {
     /// Absent modalities in increasing order.
     public var missing: [Int] { (0..<modalityCount).filter { !contains($0) } }
 
+    /// Indices of the missing modalities' entries in a shared-encoder batch of `samples`
+    /// samples (entry n*M + m is sample n, modality m).
+    public func missingBatchEntries(samples: Int) -> [Int] {
+        (0..<samples).flatMap { n in missing.map { n * modalityCount + $0 } }
+    }
+
     /// The ordered (teacher, student) pairs the KD loss sums over: i != j, both present.
     public var distillationPairs: [(teacher: Int, student: Int)] {
         members.flatMap { i in members.filter { $0 != i }.map { (teacher: i, student: $0) } }

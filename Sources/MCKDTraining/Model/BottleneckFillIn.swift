@@ -23,7 +23,7 @@ enum BottleneckFillIn {
         let grad = try backend.makeTensor(shape: gradFilled.shape)
         try backend.copy(gradFilled, to: grad)
         let modalities = available.modalityCount
-        let missingIndices = (0..<(grad.shape[0] / modalities)).flatMap { n in available.missing.map { n * modalities + $0 } }
+        let missingIndices = available.missingBatchEntries(samples: grad.shape[0] / modalities)
         guard !missingIndices.isEmpty else { return grad }
         let share = try meanOfSlots(gradFilled, slots: available.missing, modalityCount: modalities, backend: backend,
                                     divisor: available.members.count)

@@ -91,7 +91,7 @@ public final class SegmentationModel {
         let dims = input.shape.dims
         let volumes = try backend.makeTensor(shape: Shape(dims[0] * m, 1, dims[2], dims[3], dims[4]))
         try backend.copy(try input.reshaped(volumes.shape), to: volumes)
-        let missing = (0..<dims[0]).flatMap { n in available.missing.map { n * m + $0 } }
+        let missing = available.missingBatchEntries(samples: dims[0])
         if !missing.isEmpty { try backend.zeroBatchEntries(volumes, indices: missing) }
         return try encoder.forward(volumes)
     }
@@ -150,7 +150,7 @@ public final class SegmentationModel {
         guard throughEncoder else { return gradWeights }
         gradients[last] = try BottleneckFillIn.backward(gradients[last], available: available, backend: backend)
         if let gradBottleneck { try backend.axpy(alpha: 1, x: gradBottleneck, y: gradients[last]) }
-        let missing = (0..<(lastFeatureShapes[0][0] / m)).flatMap { n in available.missing.map { n * m + $0 } }
+        let missing = available.missingBatchEntries(samples: lastFeatureShapes[0][0] / m)
         if !missing.isEmpty {
             for grad in gradients[..<last] { try backend.zeroBatchEntries(grad, indices: missing) }
         }

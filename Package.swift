@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "MCKDEngine", targets: ["MCKDEngine"]),
         .library(name: "MCKDData", targets: ["MCKDData"]),
         .library(name: "MCKDTraining", targets: ["MCKDTraining"]),
+        .library(name: "MCKDReport", targets: ["MCKDReport"]),
         .executable(name: "mckd", targets: ["mckd"]),
         .executable(name: "bench", targets: ["bench"]),
     ],
@@ -53,10 +54,16 @@ let package = Package(
             dependencies: ["MCKDEngine", "MCKDData", "CZlib"],
             path: "Sources/MCKDTraining"
         ),
+        // Self-contained HTML run reports: PNG and SVG written here, no dependencies.
+        .target(
+            name: "MCKDReport",
+            dependencies: ["MCKDEngine", "MCKDData", "MCKDTraining", "CZlib"],
+            path: "Sources/MCKDReport"
+        ),
         .executableTarget(
             name: "mckd",
             dependencies: [
-                "MCKDEngine", "MCKDData", "MCKDTraining",
+                "MCKDEngine", "MCKDData", "MCKDTraining", "MCKDReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/mckd"
@@ -72,6 +79,8 @@ let package = Package(
         .testTarget(name: "MCKDEngineTests", dependencies: ["MCKDEngine"], path: "Tests/MCKDEngineTests"),
         .testTarget(name: "MCKDDataTests", dependencies: ["MCKDData"], path: "Tests/MCKDDataTests"),
         .testTarget(name: "MCKDTrainingTests", dependencies: ["MCKDTraining"], path: "Tests/MCKDTrainingTests"),
+        .testTarget(name: "MCKDReportTests", dependencies: ["MCKDReport", "MCKDTraining", "MCKDData", "MCKDEngine"],
+                    path: "Tests/MCKDReportTests"),
     ],
     swiftLanguageModes: [.v5]
 )

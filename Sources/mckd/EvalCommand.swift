@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MCKDData
 import MCKDEngine
+import MCKDReport
 import MCKDTraining
 
 /// `mckd eval`: the missing-modality Dice table of a trained run.
@@ -33,12 +34,13 @@ struct EvalCommand: ParsableCommand {
             }
             print("evaluating step \(trained.step) of \(directory.path) on \(volumes.count) cases on \(backend.name)")
             let table = try SegmentationEvaluator(model: trained.model, tile: trained.configuration.crop).evaluate(volumes)
-            print(table.formatted())
+            print(TerminalDiceTable.render(table, colour: TerminalDiceTable.colourEnabled()))
             try table.csv().write(to: directory.appendingPathComponent("evaluation.csv"), atomically: true, encoding: .utf8)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(table).write(to: directory.appendingPathComponent("evaluation.json"), options: .atomic)
             print("written: \(directory.path)/evaluation.{csv,json}")
+            print(try writeReport(run: directory, baseline: nil, out: nil, device: device, backend: backend).path)
         }
     }
 }

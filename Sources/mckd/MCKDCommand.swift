@@ -9,6 +9,7 @@ struct MCKDCommand: ParsableCommand {
             TrainCommand.self,
             EvalCommand.self,
             PredictCommand.self,
+            ReportCommand.self,
             DevicesCommand.self,
             SelfCheckCommand.self,
             InspectCommand.self,

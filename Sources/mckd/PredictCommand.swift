@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MCKDData
 import MCKDEngine
+import MCKDReport
 import MCKDTraining
 
 /// `mckd predict`: a BraTS label map for one case from a chosen set of modalities.
@@ -18,9 +19,15 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Available modalities, e.g. flair,t1ce (default: all).")
     var available = "flair,t1,t1ce,t2"
     @Option(help: "Output label map (.nii or .nii.gz).")
-    var out: String
+    var out: String?
+    @Option(help: "Also (or instead) write an overlay PNG: the four modalities on the axial slice through the tumour, ground truth (if the case has a _seg file) above the prediction.")
+    var png: String?
     @Option(help: "Device: cpu or gpuN.")
     var device = "gpu0"
+
+    func validate() throws {
+        guard out != nil || png != nil else { throw ValidationError("give --out FILE.nii.gz, --png FILE.png or both") }
+    }
 
     func run() throws {
         try reportingErrors {
@@ -28,12 +35,27 @@ struct PredictCommand: ParsableCommand {
             let directory = URL(fileURLWithPath: `case`)
             let id = directory.lastPathComponent
             let files = ["flair", "t1", "t1ce", "t2"].map { directory.appendingPathComponent("\(id)_\($0).nii.gz") }
+            // The ground truth, when the case has one, goes above the prediction in the PNG.
+            let segmentation = directory.appendingPathComponent("\(id)_seg.nii.gz")
+            let hasSegmentation = png != nil && FileManager.default.fileExists(atPath: segmentation.path)
             let volume = try BraTSCaseLoader.load(BraTSCase(id: id, grade: nil, directory: directory, modalityFiles: files,
-                                                            segmentationFile: nil))
+                                                            segmentationFile: hasSegmentation ? segmentation : nil))
             let backend = try makeBackend(device: device)
             let trained = try TrainedRun(directory: URL(fileURLWithPath: runDirectory), backend: backend)
-            try trained.predict(volume, available: subset, to: URL(fileURLWithPath: out))
-            print("wrote \(out): labels for \(id) from \(subset.name(["FLAIR", "T1", "T1ce", "T2"])) (step \(trained.step) of \(runDirectory))")
+            let names = ["FLAIR", "T1", "T1ce", "T2"]
+            if let out {
+                try trained.predict(volume, available: subset, to: URL(fileURLWithPath: out))
+                print("wrote \(out): labels for \(id) from \(subset.name(names)) (step \(trained.step) of \(runDirectory))")
+            }
+            if let png {
+                let labels = try BraTSOverlay.predictLabels(trained, volume: volume, subsets: [subset])[0]
+                let figure = try BraTSOverlay.figure(volume, predictions: [(subset, labels)])
+                try PNGEncoder.encode(figure).write(to: URL(fileURLWithPath: png))
+                let slice = BraTSOverlay.slice(volume, predictions: [labels])
+                print("wrote \(png): axial slice \(slice) of \(id), columns \(names.joined(separator: ", ")); rows: "
+                      + (volume.labels != nil ? "ground truth, " : "") + "prediction from \(subset.name(names)) (modalities not given dimmed); "
+                      + "outlines: green whole tumour (labels 1+2+4), red tumour core (1+4), yellow enhancing tumour (4)")
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MCKDEngine
+import MCKDReport
 import MCKDTraining
 
 extension DistillationMode: ExpressibleByArgument {}
@@ -95,16 +96,29 @@ struct TrainCommand: ParsableCommand {
             let backend = try makeBackend(device: device)
             print("device: \(backend.name)")
             let directory = URL(fileURLWithPath: out)
+            // The report's header names the device; the configuration does not hold it.
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try (backend.name + "\n").write(to: directory.appendingPathComponent("device.txt"), atomically: true, encoding: .utf8)
             let run = BraTSTrainingRun(configuration: configuration, backend: backend, directory: directory) { print($0) }
-            let (trainer, table) = try run.run(resume: resume)
+            let trainer: SegmentationTrainer, table: DiceTable?
+            do {
+                (trainer, table) = try run.run(resume: resume)
+            } catch {
+                // A stopped run still gets a report of what it did (the error follows).
+                if let url = try? writeReport(run: directory, baseline: nil, out: nil, device: device, backend: backend) {
+                    print("report of the stopped run: \(url.path)")
+                }
+                throw error
+            }
             let names = ["FLAIR", "T1", "T1ce", "T2"]
             let weights = try trainer.importanceWeights()
             print("importance weights: " + zip(names, weights).map { "\($0) \(String(format: "%.3f", $1))" }.joined(separator: ", "))
             if let table {
                 print("\nDice (%) on \(table.caseCount) test cases\(configuration.data == "synthetic" ? " (SYNTHETIC phantom)" : ""):")
-                print(table.formatted())
+                print(TerminalDiceTable.render(table, colour: TerminalDiceTable.colourEnabled()))
             }
-            print("\nrun folder: \(directory.path) (metrics.jsonl, checkpoint, evaluation.csv/json)")
+            print("\nrun folder: \(directory.path) (metrics.jsonl, checkpoint, evaluation.csv/json, report.html)")
+            print(try writeReport(run: directory, baseline: nil, out: nil, device: device, backend: backend).path)
         }
     }
 }

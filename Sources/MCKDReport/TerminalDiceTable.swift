@@ -28,15 +28,15 @@ public enum TerminalDiceTable {
         let width = max(12, (table.rows.map(\.available.count) + [4]).max()!) + 1
         func pad(_ text: String) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
         func cell(_ value: Double) -> String {
-            let text = String(format: "%7.1f ", 100 * value)
+            let text = String(format: "%7.1f", 100 * value)
             guard colour else { return text }
             let background = ColourMap.viridis.colour(at: value)
             let foreground = background.contrastingText == RGB(0xFF, 0xFF, 0xFF) ? 15 : 16
             return "\u{1B}[48;5;\(ansiCode(background))m\u{1B}[38;5;\(foreground)m\(text)\u{1B}[0m"
         }
-        var lines = [pad("available") + DiceTable.regions.map { String(repeating: " ", count: 7 - $0.count) + $0 + " " }.joined()]
-        for row in table.rows { lines.append(pad(row.available) + row.dice.map(cell).joined()) }
-        lines.append(pad("mean") + table.means.map(cell).joined())
-        return lines.map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }.joined(separator: "\n")
+        var lines = [pad("available") + DiceTable.regions.map { String(repeating: " ", count: 7 - $0.count) + $0 }.joined(separator: " ")]
+        for row in table.rows { lines.append(pad(row.available) + row.dice.map(cell).joined(separator: " ")) }
+        lines.append(pad("mean") + table.means.map(cell).joined(separator: " "))
+        return lines.joined(separator: "\n")
     }
 }

@@ -30,7 +30,7 @@ public struct LineChart {
     public var logarithmicY = false
     /// A fixed y range instead of the data's (e.g. 0...1 for weights).
     public var yRange: ClosedRange<Double>? = nil
-    public var width = 640.0
+    public var width = 540.0
     public var height = 330.0
 
     public init(title: String, xLabel: String, yLabel: String, series: [LineSeries]) {
@@ -48,23 +48,26 @@ public struct LineChart {
         }
         let all = usable.flatMap(\.points)
         guard !all.isEmpty else { throw ReportError.invalidChart("'\(title)' has no points to draw") }
-        let left = 64.0, right = 16.0, top = 56.0, bottom = 48.0
+        let left = 64.0, right = 16.0, bottom = 48.0
         let xs = all.map(\.x), ys = all.map(\.y)
-        let xScale = try AxisScale(domain: xs.min()!...xs.max()!, pixels: left...(width - right), logarithmic: false, inverted: false,
-                                   nice: false)
-        let yScale = try AxisScale(domain: yRange ?? (ys.min()!...ys.max()!), pixels: top...(height - bottom),
-                                   logarithmic: logarithmicY, inverted: true, nice: true)
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
         var svg = SVGBuilder(width: width, height: height, label: title)
         svg.text(title, x: left, y: 20, size: 15, weight: "600")
 
-        // Legend: one row under the title.
-        var legendX = left
+        // Legend under the title, wrapping onto more rows (which push the plot down).
+        var legendX = left, legendY = 36.0
         for line in usable where line.inLegend {
-            svg.raw("<line x1=\"\(f(legendX))\" y1=\"36\" x2=\"\(f(legendX + 18))\" y2=\"36\" stroke=\"\(line.colour.hex)\" stroke-width=\"3\"/>")
-            svg.text(line.name, x: legendX + 23, y: 40, size: 12)
-            legendX += 23 + Double(line.name.count) * 7 + 18
+            let itemWidth = 23 + Double(line.name.count) * 6.6 + 16
+            if legendX > left && legendX + itemWidth > width - right { (legendX, legendY) = (left, legendY + 17) }
+            svg.raw("<line x1=\"\(f(legendX))\" y1=\"\(f(legendY))\" x2=\"\(f(legendX + 18))\" y2=\"\(f(legendY))\" stroke=\"\(line.colour.hex)\" stroke-width=\"3\"/>")
+            svg.text(line.name, x: legendX + 23, y: legendY + 4, size: 12)
+            legendX += itemWidth
         }
+        let top = legendY + 20
+        let xScale = try AxisScale(domain: xs.min()!...xs.max()!, pixels: left...(width - right), logarithmic: false, inverted: false,
+                                   nice: false)
+        let yScale = try AxisScale(domain: yRange ?? (ys.min()!...ys.max()!), pixels: top...(height - bottom),
+                                   logarithmic: logarithmicY, inverted: true, nice: true)
 
         // Grid and y ticks.
         for tick in yScale.ticks() {

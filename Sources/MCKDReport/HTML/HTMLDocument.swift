@@ -54,7 +54,7 @@ public struct HTMLDocument {
     table.facts td, table.facts th { text-align: left; padding: 2px 14px 2px 0; vertical-align: top; }
     table.facts th { color: #555; font-weight: 500; }
     table.heat { font-variant-numeric: tabular-nums; }
-    table.heat caption { text-align: left; font-weight: 600; padding-bottom: 6px; }
+    table.heat caption { text-align: left; font-weight: 600; padding-bottom: 6px; white-space: nowrap; }
     table.heat th { padding: 3px 10px; text-align: right; font-weight: 500; }
     table.heat thead th { text-align: center; border-bottom: 1px solid #bbb; }
     table.heat td { padding: 3px 10px; text-align: center; min-width: 44px; }
@@ -64,7 +64,7 @@ public struct HTMLDocument {
     table.overlay th.rowhead { text-align: right; max-width: 190px; }
     table.overlay td { padding: 2px; }
     table.overlay img, .pair img { image-rendering: pixelated; display: block; }
-    table.overlay td.absent img { opacity: 0.35; }
+    table.overlay td.absent { outline: 2px dashed #c0392b; outline-offset: -3px; }
     .legend-swatch { display: inline-block; width: 14px; height: 4px; margin: 0 4px 3px 10px; vertical-align: middle; }
     .pairs { display: flex; flex-wrap: wrap; gap: 12px; }
     .pair { border: 1px solid #e1e4ea; border-radius: 6px; padding: 8px; font-size: 12px; }

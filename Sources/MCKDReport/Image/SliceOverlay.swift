@@ -1,11 +1,10 @@
 import MCKDData
 
-/// Axial BraTS slices in grey with tumour regions outlined in the usual BraTS colours.
-///
-/// The regions are nested, so each is outlined at its outer boundary: the whole tumour
-/// (labels 1, 2, 4; its outer rim is the oedema, label 2) in green, the tumour core
-/// (labels 1, 4; necrosis / non-enhancing, label 1) in red, the enhancing tumour
-/// (label 4) in yellow, drawn in that order so inner outlines stay visible.
+/// Axial BraTS slices in grey with tumour labels outlined in the usual BraTS colours:
+/// oedema (label 2) green, necrosis / non-enhancing core (label 1) red, enhancing
+/// tumour (label 4) yellow. Each label's region is outlined on its own inner edge, so
+/// where two labels touch both colours show side by side (nested-region outlines would
+/// hide the core under the enhancing rim that surrounds it).
 public enum SliceOverlay {
     public struct Region {
         public let name: String
@@ -14,9 +13,9 @@ public enum SliceOverlay {
     }
 
     public static let regions = [
-        Region(name: "whole tumour WT (labels 1+2+4; edge = oedema, label 2)", labels: [1, 2, 4], colour: RGB(0x2E, 0xE6, 0x4B)),
-        Region(name: "tumour core TC (labels 1+4; necrosis/non-enhancing, label 1)", labels: [1, 4], colour: RGB(0xFF, 0x2A, 0x2A)),
-        Region(name: "enhancing tumour ET (label 4)", labels: [4], colour: RGB(0xFF, 0xE6, 0x19)),
+        Region(name: "oedema (label 2; with 1 and 4 the whole tumour, WT)", labels: [2], colour: RGB(0x2E, 0xE6, 0x4B)),
+        Region(name: "necrosis / non-enhancing core (label 1; with 4 the tumour core, TC)", labels: [1], colour: RGB(0xFF, 0x2A, 0x2A)),
+        Region(name: "enhancing tumour (label 4, ET)", labels: [4], colour: RGB(0xFF, 0xE6, 0x19)),
     ]
 
     /// The axial (D) index with the most tumour voxels; the middle slice when there is none.

@@ -20,7 +20,7 @@ enum CurvesSection {
         guard points.count > 30 else { return [LineSeries(name: name, points: points, colour: colour)] }
         let window = max(3, (points.count / 25) | 1)
         return [LineSeries(name: name, points: points, colour: colour, lineWidth: 1, opacity: 0.25, inLegend: false),
-                LineSeries(name: name + " (moving average of \(window))", points: smoothed(points, window: window), colour: colour)]
+                LineSeries(name: name, points: smoothed(points, window: window), colour: colour)]
     }
 
     static func make(_ run: RunFolder) -> ReportSection {
@@ -60,7 +60,8 @@ enum CurvesSection {
         }
         body += "</div><p class=\"note\">Task loss: \(run.task == .avmnist ? "cross-entropy of the fused prediction" : "soft Dice + binary cross-entropy over ET, WT and TC")"
             + "; KD: the importance-weighted cross-modal distillation loss (as weighted in training); meta: the meta-validation loss of the importance-weight step. "
-            + "Each step trains on one randomly drawn modality subset, hence the spread.</p>"
+            + "Each step trains on one randomly drawn modality subset, hence the spread: runs of more than 30 steps show each step faintly "
+            + "and a centred moving average (window of about 1/25 of the steps) on top.</p>"
         section.body = body
         return section
     }

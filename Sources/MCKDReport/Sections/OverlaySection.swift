@@ -25,7 +25,7 @@ enum OverlaySection {
                 return section
             }
             var body = "<p class=\"note\">Model at step \(trained.step); axial slice through each case's largest tumour area (anterior up); "
-                + "modalities the prediction did not get are dimmed. Per-case Dice (ET / TC / WT, %) is given for each prediction.</p>"
+                + "modalities the prediction did not get are dimmed and framed in red dashes. Per-case Dice (ET / TC / WT, %) is given for each prediction.</p>"
             body += BraTSOverlay.legendHTML()
             for volume in test.prefix(cases) {
                 say("report: predicting test case \(volume.caseID) with 3 modality subsets")

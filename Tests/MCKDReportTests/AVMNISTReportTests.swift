@@ -1,0 +1,81 @@
+import Foundation
+import MCKDData
+@testable import MCKDReport
+import XCTest
+
+/// AV-MNIST sections from hand-written fixture files in the schema of the AV-MNIST run.
+final class AVMNISTReportTests: XCTestCase {
+    func writeFixture(_ directory: URL, steps: Int = 30) throws -> (confusion: [[Int]], accuracy: [String: Double]) {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try #"{"task": "avmnist", "seed": 0, "steps": 30, "kd": "l1", "meta": "bilevel", "batchSize": 32}"#
+            .write(to: directory.appendingPathComponent("configuration.json"), atomically: true, encoding: .utf8)
+        var lines: [String] = []
+        for step in 1...steps {
+            let w = 0.5 + 0.01 * Double(step)
+            lines.append(#"{"available":"image+audio","ce":\#(2.3 / Double(step)),"epoch":\#(step / 10),"kd":\#(0.5 / Double(step)),"lr":0.01,"#
+                         + #""meta":\#(1.0 / Double(step)),"seconds":\#(Double(step) * 0.1),"step":\#(step),"weights":[\#(w),\#(1 - w)]}"#)
+        }
+        try lines.joined(separator: "\n").write(to: directory.appendingPathComponent("metrics.jsonl"), atomically: true, encoding: .utf8)
+        // 45 test pairs per digit; "both" mostly right, a few 3 <-> 8 confusions.
+        var confusion = (0..<10).map { digit in (0..<10).map { $0 == digit ? 45 : 0 } }
+        confusion[3][3] = 40; confusion[3][8] = 5; confusion[8][8] = 43; confusion[8][3] = 2
+        let accuracy = ["both": 0.9844, "image": 0.9, "audio": 0.6511]
+        func json(_ matrix: [[Int]]) -> String { "[" + matrix.map { "[" + $0.map(String.init).joined(separator: ",") + "]" }.joined(separator: ",") + "]" }
+        let predictions = (0..<16).map { i in #"{"index": \#(i), "label": \#(i % 10), "both": \#(i % 10), "image": \#(i % 10), "audio": \#((i + i / 8) % 10)}"# }
+        let evaluation = """
+            {"task": "avmnist", "sampleCount": 450, "audioRate": 0.5, "visualRate": null,
+             "accuracy": {"both": \(accuracy["both"]!), "image": \(accuracy["image"]!), "audio": \(accuracy["audio"]!)},
+             "confusion": {"both": \(json(confusion)), "image": \(json(confusion)), "audio": \(json(confusion))},
+             "predictions": [\(predictions.joined(separator: ","))]}
+            """
+        try evaluation.write(to: directory.appendingPathComponent("evaluation.json"), atomically: true, encoding: .utf8)
+        return (confusion, accuracy)
+    }
+
+    func testAVMNISTReportShowsAccuracyConfusionAndPairs() throws {
+        let directory = try ReportTestSupport.temporaryDirectory(for: self).appendingPathComponent("avmnist-run")
+        let (confusion, accuracy) = try writeFixture(directory)
+        var report = RunReport(run: directory, backend: nil)
+        report.avmnistCache = "/nonexistent/avmnist.bin"
+        report.pairCount = 4
+        let html = try report.html()
+        for id in ["configuration", "curves", "weights", "accuracy", "confusion", "pairs"] {
+            XCTAssertTrue(html.contains("<section id=\"\(id)\">"), "section \(id) is missing")
+        }
+        XCTAssertFalse(html.contains("<section id=\"dice\">"))
+        XCTAssertTrue(html.contains("AV-MNIST"))
+        XCTAssertTrue(html.contains("task (cross-entropy)"))
+        XCTAssertTrue(html.contains(">image<") && html.contains(">audio<"), "weights are named image and audio")
+        XCTAssertEqual(ReportTestSupport.dataValues(html, elementID: "accuracy-table"), ["both", "image", "audio"].map { accuracy[$0]! })
+        XCTAssertTrue(html.contains("training audio rate</th><td>50%"))
+        XCTAssertTrue(html.contains("training visual rate</th><td>not recorded"))
+        XCTAssertEqual(ReportTestSupport.dataValues(html, elementID: "confusion-both"), confusion.flatMap { $0.map(Double.init) })
+        // No cache: the section says so and still lists the predictions.
+        XCTAssertTrue(html.contains("/nonexistent/avmnist.bin is absent"))
+        XCTAssertTrue(html.contains("test pair 3, label <strong>3</strong>"))
+        XCTAssertEqual(html.components(separatedBy: "class=\"pair\"").count - 1, 4)
+        for svg in html.components(separatedBy: "<svg ").dropFirst() {
+            ReportTestSupport.assertWellFormedXML("<svg " + svg.components(separatedBy: "</svg>")[0] + "</svg>")
+        }
+    }
+
+    func testPairsFromTheCacheAreDecodableImages() throws {
+        let cache = AVMNISTCache.defaultFile()
+        guard FileManager.default.fileExists(atPath: cache.path) else {
+            throw XCTSkip("the AV-MNIST cache \(cache.path) is absent: scripts/setup-avmnist builds it (scripts/test runs it)")
+        }
+        let directory = try ReportTestSupport.temporaryDirectory(for: self).appendingPathComponent("avmnist-cache-run")
+        _ = try writeFixture(directory)
+        var report = RunReport(run: directory, backend: nil)
+        report.pairCount = 2
+        let html = try report.html()
+        XCTAssertFalse(html.contains("is absent"))
+        let pngs = ReportTestSupport.embeddedPNGs(html)
+        XCTAssertEqual(pngs.count, 4, "2 pairs x (image + MFCC)")
+        let file = try ReportTestSupport.temporaryDirectory(for: self).appendingPathComponent("digit.png")
+        try pngs[0].write(to: file)
+        let probe = try ReportTestSupport.probePNG(file, points: [(0, 0)])
+        XCTAssertEqual([probe.width, probe.height], [112, 112])
+        XCTAssertEqual(probe.pixels[0], [0, 0, 0], "MNIST corners are black")
+    }
+}

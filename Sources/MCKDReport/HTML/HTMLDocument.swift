@@ -59,6 +59,8 @@ public struct HTMLDocument {
     table.heat thead th { text-align: center; border-bottom: 1px solid #bbb; }
     table.heat td { padding: 3px 10px; text-align: center; min-width: 44px; }
     table.heat td.none { color: #999; }
+    table.heat.compact td { min-width: 22px; padding: 2px 4px; }
+    table.heat.compact th { padding: 2px 5px; }
     table.heat tr.summary th, table.heat tr.summary td { border-top: 2px solid #444; font-weight: 700; }
     table.overlay th { font-weight: 500; padding: 2px 6px; font-size: 13px; }
     table.overlay th.rowhead { text-align: right; max-width: 190px; }

@@ -37,8 +37,9 @@ public struct HeatMapTable {
         self.format = format
     }
 
-    public func html(id: String? = nil) -> String {
-        var lines = ["<table class=\"heat\"\(id.map { " id=\"\(Escaping.escape($0))\"" } ?? "")>"]
+    /// `compact` narrows the cells (wide matrices such as 10 x 10 confusion tables).
+    public func html(id: String? = nil, compact: Bool = false) -> String {
+        var lines = ["<table class=\"heat\(compact ? " compact" : "")\"\(id.map { " id=\"\(Escaping.escape($0))\"" } ?? "")>"]
         lines.append("<caption>\(Escaping.escape(caption))</caption>")
         lines.append("<thead><tr><th>\(Escaping.escape(cornerHeader))</th>"
                      + columnHeaders.map { "<th>\(Escaping.escape($0))</th>" }.joined() + "</tr></thead><tbody>")

@@ -63,13 +63,13 @@ enum AVMNISTSections {
             }
             // Colour by the share of the true class (rows), so classes of any size compare.
             let rows = matrix.enumerated().map { digit, counts in
-                HeatMapTable.Row(header: "true \(digit)", values: counts.map { Double($0) })
+                HeatMapTable.Row(header: "\(digit)", values: counts.map { Double($0) })
             }
             let totals = matrix.map { max(1, $0.reduce(0, +)) }
-            let table = HeatMapTable(caption: modeTitles[mode]!, cornerHeader: "", columnHeaders: (0...9).map { "\($0)" }, rows: rows,
+            let table = HeatMapTable(caption: modeTitles[mode]!, cornerHeader: "true \\ pred.", columnHeaders: (0...9).map { "\($0)" }, rows: rows,
                                      colour: { value, row, _ in ColourMap.blues.colour(at: value / Double(totals[row])) },
                                      format: { String(Int($0)) })
-            body += "<div>" + table.html(id: "confusion-\(mode)") + "</div>"
+            body += "<div>" + table.html(id: "confusion-\(mode)", compact: true) + "</div>"
         }
         body += "</div>" + ColourScaleLegend.svg(.blues, low: "0", middle: nil, high: "all of the true class", caption: "share of the row (true digit)")
         body += "<p class=\"note\">Rows: true digit; columns: predicted digit; cells: test-pair counts.</p>"
@@ -93,7 +93,7 @@ enum AVMNISTSections {
             let dataset = try AVMNISTDataset(cachePath: path, configuration: AVMNISTConfiguration(
                 seed: seed, audioRate: evaluation.audioRate ?? 1, visualRate: evaluation.visualRate ?? 1))
             section.body = "<p class=\"note\">Left: the MNIST image (28 × 28, upscaled). Right: the spoken digit's MFCCs "
-                + "(\(dataset.test.audioHeight) coefficients × \(dataset.test.audioWidth) frames, coefficient 0 at the bottom, viridis from low to high).</p>"
+                + "(\(dataset.test.audioHeight) coefficients × \(dataset.test.audioWidth) frames, coefficient 0 at the bottom, each coefficient scaled to its own range, viridis from low to high).</p>"
                 + predictionList(evaluation.predictions.prefix(limit), test: dataset.test)
         } catch {
             section.missing.append("the AV-MNIST cache could not be read: \(error)")
@@ -128,9 +128,18 @@ enum AVMNISTSections {
         let pixels = test.imageFeatures[(index * side * side)..<((index + 1) * side * side)].map { $0 * 0.5 + 0.5 }
         let image = try RasterImage.mapping(Array(pixels), width: side, height: side, range: 0...1, colourMap: .grey).upscaled(by: 4)
         let (rows, columns) = (test.audioHeight, test.audioWidth)
-        let values = test.audioFeatures[(index * rows * columns)..<((index + 1) * rows * columns)]
-        let flipped = (0..<(rows * columns)).map { k in values[values.startIndex + (rows - 1 - k / columns) * columns + k % columns] }
-        let mfcc = try RasterImage.mapping(flipped, width: columns, height: rows, range: -1...1, colourMap: .viridis)
+        let values = Array(test.audioFeatures[(index * rows * columns)..<((index + 1) * rows * columns)])
+        // Coefficient 0 (energy) spans most of the clip's range; scaling each coefficient
+        // to its own range makes the others' structure visible.
+        var display = [Float](repeating: 0, count: rows * columns)
+        for row in 0..<rows {
+            let coefficient = values[(row * columns)..<((row + 1) * columns)]
+            let (low, high) = (coefficient.min() ?? 0, coefficient.max() ?? 1)
+            for column in 0..<columns {
+                display[(rows - 1 - row) * columns + column] = high > low ? (coefficient[row * columns + column] - low) / (high - low) : 0.5
+            }
+        }
+        let mfcc = try RasterImage.mapping(display, width: columns, height: rows, range: 0...1, colourMap: .viridis)
             .upscaled(by: max(1, 112 / max(rows, columns)))
         return (image, try PNGEncoder.dataURI(image), mfcc, try PNGEncoder.dataURI(mfcc))
     }

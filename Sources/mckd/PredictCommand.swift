@@ -54,7 +54,7 @@ struct PredictCommand: ParsableCommand {
                 let slice = BraTSOverlay.slice(volume, predictions: [labels])
                 print("wrote \(png): axial slice \(slice) of \(id), columns \(names.joined(separator: ", ")); rows: "
                       + (volume.labels != nil ? "ground truth, " : "") + "prediction from \(subset.name(names)) (modalities not given dimmed); "
-                      + "outlines: green whole tumour (labels 1+2+4), red tumour core (1+4), yellow enhancing tumour (4)")
+                      + "outlines: green oedema (label 2), red necrosis / non-enhancing core (1), yellow enhancing tumour (4)")
             }
         }
     }

@@ -30,11 +30,12 @@ struct ReportCommand: ParsableCommand {
     }
 }
 
-/// Writes a run's report; the backend is made only when the run has a checkpoint to
+/// Writes a run's report; the backend is made only when a BraTS run has a checkpoint to
 /// predict with (a device problem then leaves the overlays out instead of failing).
 func writeReport(run: URL, baseline: URL?, out: URL?, device: String, backend: (any Backend)? = nil, cases: Int = 3) throws -> URL {
     var chosen = backend
-    if chosen == nil, FileManager.default.fileExists(atPath: run.appendingPathComponent("checkpoint").path) {
+    let folder = try RunFolder(directory: run)
+    if chosen == nil, folder.task == .brats, folder.hasCheckpoint {
         do { chosen = try makeBackend(device: device) } catch {
             FileHandle.standardError.write("mckd: report: no device for the overlays (\(error))\n".data(using: .utf8)!)
         }

@@ -103,9 +103,9 @@ struct TrainCommand: ParsableCommand {
             let trainer: SegmentationTrainer, table: DiceTable?
             do {
                 (trainer, table) = try run.run(resume: resume)
-            } catch {
-                // A stopped run still gets a report of what it did (the error follows).
-                if let url = try? writeReport(run: directory, baseline: nil, out: nil, device: device, backend: backend) {
+            } catch let error as TrainingError {
+                // A run stopped by a non-finite loss still gets a report of what it did (the error follows).
+                if case .nonFinite = error, let url = try? writeReport(run: directory, baseline: nil, out: nil, device: device, backend: backend) {
                     print("report of the stopped run: \(url.path)")
                 }
                 throw error

@@ -33,7 +33,6 @@ enum ConfigurationSection {
             facts.append(("training time", String(format: "%.0f s (%.2f s/step)", seconds, seconds / Double(max(1, run.lastStep ?? 1)))))
         }
         facts.append(("checkpoint", run.hasCheckpoint ? "present" : "none"))
-        if !run.hasCheckpoint { section.missing.append("checkpoint is missing: no predictions can be shown") }
 
         var body = "<table class=\"facts\">"
         for (name, value) in facts { body += "<tr><th>\(Escaping.escape(name))</th><td>\(Escaping.escape(value))</td></tr>" }

@@ -12,6 +12,10 @@ enum OverlaySection {
             section.missing.append("checkpoint is missing: the model cannot be reloaded to predict")
             return section
         }
+        guard cases > 0 else {
+            section.missing.append("no overlays were asked for (--cases 0)")
+            return section
+        }
         guard let backend else {
             section.missing.append("no device was given to run the model (overlays skipped)")
             return section

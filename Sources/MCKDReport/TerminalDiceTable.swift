@@ -14,7 +14,7 @@ public enum TerminalDiceTable {
     }
 
     /// The nearest colour of the xterm 6x6x6 cube (codes 16-231).
-    static func ansiCode(_ colour: RGB) -> Int {
+    public static func ansiCode(_ colour: RGB) -> Int {
         func level(_ component: UInt8) -> Int {
             let steps = [0, 95, 135, 175, 215, 255]
             return steps.indices.min { abs(steps[$0] - Int(component)) < abs(steps[$1] - Int(component)) }!

@@ -1,6 +1,6 @@
 import Foundation
 import MCKDData
-@testable import MCKDReport
+import MCKDReport
 import XCTest
 
 /// AV-MNIST sections from hand-written fixture files in the schema of the AV-MNIST run.

@@ -1,6 +1,6 @@
 import Foundation
 import MCKDEngine
-@testable import MCKDReport
+import MCKDReport
 import MCKDTraining
 import XCTest
 

@@ -1,5 +1,5 @@
 import Foundation
-@testable import MCKDReport
+import MCKDReport
 import XCTest
 
 /// mckd's PNGs, decoded by Pillow: sizes, modes and pixel values at known points.

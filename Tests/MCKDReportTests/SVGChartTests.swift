@@ -1,5 +1,5 @@
 import Foundation
-@testable import MCKDReport
+import MCKDReport
 import XCTest
 
 /// SVG charts parse as XML; scales and ticks are what a reader expects.

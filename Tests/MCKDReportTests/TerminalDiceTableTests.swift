@@ -1,5 +1,5 @@
 import Foundation
-@testable import MCKDReport
+import MCKDReport
 import MCKDTraining
 import XCTest
 

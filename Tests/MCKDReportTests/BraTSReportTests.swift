@@ -8,51 +8,13 @@ import XCTest
 /// the Dice numbers of evaluation.json, decodable overlays; and a partial run.
 final class BraTSReportTests: XCTestCase {
     var folder: URL!
-    /// One tiny trained run shared by the tests (training it is most of their time);
-    /// tests that change files work on copies.
-    static var sharedRun: URL?
-    static let sharedRoot = FileManager.default.temporaryDirectory.appendingPathComponent("mckd-report-run-\(UUID().uuidString)")
-
-    override class func tearDown() {
-        try? FileManager.default.removeItem(at: sharedRoot)
-        super.tearDown()
-    }
-
     override func setUpWithError() throws {
         folder = try ReportTestSupport.temporaryDirectory(for: self)
     }
 
-    /// A copy of the shared run: the small model on a 16^3 phantom, 4 steps on the CPU
-    /// reference, evaluated on 2 test cases.
-    func tinyRun(_ name: String) throws -> URL {
-        if Self.sharedRun == nil {
-            setenv("MCKD_CACHE", Self.sharedRoot.appendingPathComponent("cache").path, 1)
-            defer { unsetenv("MCKD_CACHE") }
-            var configuration = BraTSRunConfiguration()
-            configuration.architecture.channels = [2, 4]
-            configuration.phantomCases = 5
-            configuration.phantomSize = [16, 16, 16]
-            configuration.crop = [8, 8, 8]
-            configuration.metaValidationCases = 1
-            configuration.testCases = 2
-            configuration.checkpointEvery = 2
-            configuration.training = SegmentationTrainingSettings(steps: 4)
-            configuration.training.seed = 3
-            let directory = Self.sharedRoot.appendingPathComponent("run")
-            _ = try BraTSTrainingRun(configuration: configuration, backend: CPUBackend<Float>(), directory: directory) { _ in }.run(resume: false)
-            Self.sharedRun = directory
-        }
-        let copy = folder.appendingPathComponent(name)
-        try FileManager.default.copyItem(at: Self.sharedRun!, to: copy)
-        return copy
-    }
+    func tinyRun(_ name: String) throws -> URL { try TinyRun.copy(into: folder, name: name) }
 
-    /// Runs `body` with the shared run's phantom cache (overlays reload its test cases).
-    func withPhantomCache<T>(_ body: () throws -> T) rethrows -> T {
-        setenv("MCKD_CACHE", Self.sharedRoot.appendingPathComponent("cache").path, 1)
-        defer { unsetenv("MCKD_CACHE") }
-        return try body()
-    }
+    func withPhantomCache<T>(_ body: () throws -> T) rethrows -> T { try TinyRun.withPhantomCache(body) }
 
     func testReportOfATinyRunHasEverySectionAndTheRunsDiceNumbers() throws {
         let run = try tinyRun("tiny")

@@ -46,6 +46,7 @@ final class ReportCommandLineTests: XCTestCase {
         XCTAssertEqual(compared.status, 0, compared.standardError)
         let differences = ReportTestSupport.dataValues(try String(contentsOf: elsewhere, encoding: .utf8), elementID: "dice-difference")
         XCTAssertEqual(differences, [Double](repeating: 0, count: 48), "a run compared with itself differs by nothing")
+        XCTAssertFalse(try String(contentsOf: elsewhere, encoding: .utf8).contains("-0.0"))
     }
 
     func testReportOfNoFolderIsAClearError() throws {

@@ -35,6 +35,7 @@ enum TinyRun {
     static func run() throws -> URL {
         if let trained { return trained }
         let directory = root.appendingPathComponent("run")
+        atexit { try? FileManager.default.removeItem(at: TinyRun.root) }   // the run outlives each test, not the process
         _ = try withPhantomCache {
             try BraTSTrainingRun(configuration: configuration(), backend: CPUBackend<Float>(), directory: directory) { _ in }.run(resume: false)
         }

@@ -8,6 +8,11 @@ enum DiceSection {
 
     static func percent(_ value: Double) -> String { String(format: "%.1f", 100 * value) }
 
+    /// "+3.2", "-0.4"; differences that round to zero print as "0.0", not "-0.0".
+    static func signedPoints(_ value: Double) -> String {
+        abs(100 * value) < 0.05 ? "0.0" : String(format: "%+.1f", 100 * value)
+    }
+
     static func table(_ dice: DiceTable, caption: String) -> HeatMapTable {
         var rows = dice.rows.map { HeatMapTable.Row(header: $0.available, values: $0.dice.map { $0 }) }
         rows.append(HeatMapTable.Row(header: "mean", values: dice.means.map { $0 }, isSummary: true))
@@ -45,7 +50,7 @@ enum DiceSection {
                 let difference = HeatMapTable(caption: "Difference (percentage points): this run − \(baseline.name)", cornerHeader: "available",
                                               columnHeaders: DiceTable.regions, rows: rows,
                                               colour: { value, _, _ in ColourMap.redBlue.colour(at: 0.5 + value / (2 * largest)) },
-                                              format: { String(format: "%+.1f", 100 * $0) })
+                                              format: signedPoints)
                 body += "<div>" + difference.html(id: "dice-difference")
                 body += ColourScaleLegend.svg(.redBlue, low: String(format: "−%.0f pp", 100 * largest), middle: "0",
                                               high: String(format: "+%.0f pp", 100 * largest), caption: "better (blue) / worse (red) than the baseline") + "</div>"

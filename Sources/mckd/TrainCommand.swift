@@ -47,7 +47,7 @@ struct TrainCommand: ParsableCommand {
     var metaValSize = 4
     @Option(help: "Test cases held out for the final evaluation.")
     var testSize = 4
-    @Option(help: "Run folder (metrics.jsonl, checkpoint, evaluation).")
+    @Option(help: "Run folder (metrics.jsonl, checkpoint, evaluation, report.html).")
     var out = "runs/latest"
     @Flag(help: "Continue the run in --out from its checkpoint.")
     var resume = false

@@ -93,7 +93,7 @@ enum AVMNISTSections {
             let dataset = try AVMNISTDataset(cachePath: path, configuration: AVMNISTConfiguration(
                 seed: seed, audioRate: evaluation.audioRate ?? 1, visualRate: evaluation.visualRate ?? 1))
             section.body = "<p class=\"note\">Left: the MNIST image (28 × 28, upscaled). Right: the spoken digit's MFCCs "
-                + "(\(dataset.test.audioHeight) coefficients × \(dataset.test.audioWidth) frames, coefficient 0 at the bottom, each coefficient scaled to its own range, viridis from low to high).</p>"
+                + "(\(dataset.test.audioHeight) coefficients × \(dataset.test.audioWidth) frames, coefficient 0 at the bottom and scaled on its own, the others together; viridis from low to high).</p>"
                 + predictionList(evaluation.predictions.prefix(limit), test: dataset.test)
         } catch {
             section.missing.append("the AV-MNIST cache could not be read: \(error)")
@@ -129,14 +129,15 @@ enum AVMNISTSections {
         let image = try RasterImage.mapping(Array(pixels), width: side, height: side, range: 0...1, colourMap: .grey).upscaled(by: 4)
         let (rows, columns) = (test.audioHeight, test.audioWidth)
         let values = Array(test.audioFeatures[(index * rows * columns)..<((index + 1) * rows * columns)])
-        // Coefficient 0 (energy) spans most of the clip's range; scaling each coefficient
-        // to its own range makes the others' structure visible.
+        // Coefficient 0 (log energy) spans most of the clip's range and would flatten the
+        // rest: it is scaled on its own, coefficients 1... together (their relative sizes kept).
+        let rest = values[columns...]
+        let ranges = [(values[..<columns].min() ?? 0, values[..<columns].max() ?? 1), (rest.min() ?? 0, rest.max() ?? 1)]
         var display = [Float](repeating: 0, count: rows * columns)
         for row in 0..<rows {
-            let coefficient = values[(row * columns)..<((row + 1) * columns)]
-            let (low, high) = (coefficient.min() ?? 0, coefficient.max() ?? 1)
+            let (low, high) = ranges[row == 0 ? 0 : 1]
             for column in 0..<columns {
-                display[(rows - 1 - row) * columns + column] = high > low ? (coefficient[row * columns + column] - low) / (high - low) : 0.5
+                display[(rows - 1 - row) * columns + column] = high > low ? (values[row * columns + column] - low) / (high - low) : 0.5
             }
         }
         let mfcc = try RasterImage.mapping(display, width: columns, height: rows, range: 0...1, colourMap: .viridis)

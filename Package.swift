@@ -54,7 +54,7 @@ let package = Package(
             dependencies: ["MCKDEngine", "MCKDData", "CZlib"],
             path: "Sources/MCKDTraining"
         ),
-        // Self-contained HTML run reports: PNG and SVG written here, no dependencies.
+        // Self-contained HTML run reports: PNG (system zlib) and SVG written here, no third-party libraries.
         .target(
             name: "MCKDReport",
             dependencies: ["MCKDEngine", "MCKDData", "MCKDTraining", "CZlib"],

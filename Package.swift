@@ -65,6 +65,7 @@ let package = Package(
             name: "bench",
             dependencies: [
                 "MCKDEngine",
+                "MCKDTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/bench"

@@ -15,6 +15,7 @@ struct MCKDCommand: ParsableCommand {
             SynthCommand.self,
             AVMNISTBuildCommand.self,
             AVMNISTInfoCommand.self,
+            TuneCommand.self,
         ]
     )
 }

@@ -14,10 +14,15 @@ public final class OpenCLBackend: Backend {
     /// work-groups: 12x faster on PoCL, which does not vectorise the scalar kernels'
     /// loops and branches) or the scalar ones (GPUs). Both give the same bits.
     public var vectorizedRandomFills: Bool
+    /// The CLBlast parameters `mckd tune` stored for this device, applied at start-up;
+    /// nil: CLBlast's built-in ones.
+    public let clblastTuning: CLBlastTuning?
 
     /// Opens a context and an in-order queue on `device`.
     public init(device: OpenCLDevice) throws {
         self.device = device
+        // Read before the context exists, so a bad file cannot leak it.
+        let tuning = CLBlastTuning.disabledByEnvironment ? nil : try CLBlastTuning.stored(for: device)
         var status: cl_int = CL_SUCCESS
         var deviceID: cl_device_id? = device.id
         guard let context = clCreateContext(nil, 1, &deviceID, nil, nil, &status), status == CL_SUCCESS else {
@@ -32,6 +37,8 @@ public final class OpenCLBackend: Backend {
         pool = DeviceBufferPool(context: context, device: device, counters: counters)
         programs = ProgramCache(context: context, device: device)
         vectorizedRandomFills = device.kind == .cpu
+        clblastTuning = tuning
+        try tuning?.apply(to: device)
     }
 
     deinit {

@@ -71,7 +71,7 @@ let package = Package(
             path: "Benchmarks/bench"
         ),
         .testTarget(name: "MCKDEngineTests", dependencies: ["MCKDEngine"], path: "Tests/MCKDEngineTests"),
-        .testTarget(name: "MCKDDataTests", dependencies: ["MCKDData"], path: "Tests/MCKDDataTests"),
+        .testTarget(name: "MCKDDataTests", dependencies: ["MCKDData", "MCKDEngine"], path: "Tests/MCKDDataTests"),
         .testTarget(name: "MCKDTrainingTests", dependencies: ["MCKDTraining"], path: "Tests/MCKDTrainingTests"),
     ],
     swiftLanguageModes: [.v5]

@@ -30,8 +30,8 @@ public struct CLBlastTuning: Codable, Equatable, Sendable {
     }
 
     /// `$MCKD_CACHE/clblast/<device>.json`, else `~/.cache/mckd/clblast/<device>.json`.
-    public static func fileURL(for device: OpenCLDevice) -> URL {
-        let environment = ProcessInfo.processInfo.environment
+    public static func fileURL(for device: OpenCLDevice,
+                               environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
         let root = environment["MCKD_CACHE"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/mckd")
         let safeName = String((device.name + "-" + device.driverVersion).map { $0.isLetter || $0.isNumber ? $0 : "_" })
@@ -56,8 +56,8 @@ public struct CLBlastTuning: Codable, Equatable, Sendable {
     }
 
     /// Writes the file atomically (temporary file + rename).
-    public func write(for device: OpenCLDevice) throws -> URL {
-        let url = Self.fileURL(for: device)
+    public func write(for device: OpenCLDevice, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
+        let url = Self.fileURL(for: device, environment: environment)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

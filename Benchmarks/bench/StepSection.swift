@@ -15,6 +15,28 @@ enum StepSection {
         let plain = try measure(backend, architecture: architecture, crop: crop, batch: batch, meta: .off, quick: quick, report: &report)
         let bilevel = try measure(backend, architecture: architecture, crop: crop, batch: batch, meta: .bilevel, quick: quick, report: &report)
         print(String(format: "  bi-level step / plain step: %.2fx", bilevel / plain))
+        if let device = backend as? OpenCLBackend {
+            try plan(on: device.device, architecture: architecture, crop: crop, batch: batch, report: &report)
+        }
+    }
+
+    /// The device memory of a bi-level step from a dry run (exact: the same code
+    /// allocates the same tensors, nothing is computed), for crops too large to run.
+    static func plan(on device: OpenCLDevice, architecture: SegmentationArchitecture, crop: [Int], batch: Int,
+                     report: inout BenchReport) throws {
+        let backend = try OpenCLBackend(device: device, dryRun: true)
+        let model = try SegmentationModel(backend, architecture: architecture, seed: 1)
+        let trainer = try SegmentationTrainer(model: model, settings: SegmentationTrainingSettings(steps: 10))
+        let m = architecture.modalities
+        let input = try backend.makeTensor(shape: Shape([batch, m] + crop)), targets = try backend.makeTensor(shape: Shape([batch, 3] + crop))
+        let meta = (try backend.makeTensor(shape: Shape([1, m] + crop)), try backend.makeTensor(shape: Shape([1, 3] + crop)))
+        for _ in 0..<2 { try trainer.train(input: input, targets: targets, metaBatch: meta) }
+        var row = BenchRow(section: "steps", name: "plan \(crop.map(String.init).joined(separator: "x")) b\(batch) bi-level",
+                           shape: "\(model.parameterCount) parameters", seconds: 0, rate: 0, unit: "(dry run)")
+        row.peakDeviceBytes = backend.peakReservedDeviceBytes
+        report.rows.append(row)
+        print("  memory plan, bi-level step at \(row.name.dropFirst(5)): live tensors at most \(formatBytes(backend.counters.peakBytesInUse)),"
+              + " pool \(formatBytes(backend.peakReservedDeviceBytes))")
     }
 
     /// Times steps of a fresh small model; returns the steady-state seconds per step.
@@ -58,10 +80,10 @@ enum StepSection {
                                               : nil)
         row.kernelLaunches = launches
         row.bytesMoved = moved
-        row.peakDeviceBytes = backend.counters.peakBytesInUse
+        row.peakDeviceBytes = (backend as? OpenCLBackend)?.peakReservedDeviceBytes ?? backend.counters.peakBytesInUse
         report.add(row)
         print("      \(launches) launches, \(formatBytes(moved)) host<->device (input batch \(formatBytes(4 * (images.count + targets.count)))),"
-              + " device memory high-water \(formatBytes(backend.counters.peakBytesInUse))")
+              + " live tensors at most \(formatBytes(backend.counters.peakBytesInUse)), pool \(formatBytes(row.peakDeviceBytes!))")
         return best
     }
 

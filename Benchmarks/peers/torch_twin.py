@@ -145,8 +145,8 @@ class StandardizedConv3d(nn.Conv3d):
         return F.conv3d(x, w, None, self.stride, self.padding, self.dilation)
 
 
-def conv_norm_act(cin, cout, stride):
-    return [StandardizedConv3d(cin, cout, 3, stride=stride, padding=1, bias=False),
+def conv_norm_act(cin, cout, stride, kernel=3, padding=1, dilation=1):
+    return [StandardizedConv3d(cin, cout, kernel, stride=stride, padding=padding, dilation=dilation, bias=False),
             nn.InstanceNorm3d(cout, affine=True), nn.LeakyReLU(0.01)]
 
 
@@ -198,6 +198,87 @@ class SmallModel(nn.Module):
         return self.head(current), features[-1]
 
 
+class Bottleneck(nn.Module):
+    """ResNet bottleneck: 1x1 -> 3x3 (stride) -> 1x1 (x4), projection shortcut when the shape changes."""
+
+    def __init__(self, cin, planes, stride):
+        super().__init__()
+        out = planes * 4
+        self.body = nn.Sequential(*conv_norm_act(cin, planes, 1, kernel=1, padding=0), *conv_norm_act(planes, planes, stride),
+                                  StandardizedConv3d(planes, out, 1, bias=False), nn.InstanceNorm3d(out, affine=True))
+        self.projection = None
+        if stride != 1 or cin != out:
+            self.projection = nn.Sequential(StandardizedConv3d(cin, out, 1, stride=stride, bias=False),
+                                            nn.InstanceNorm3d(out, affine=True))
+        self.act = nn.LeakyReLU(0.01)
+
+    def forward(self, x):
+        return self.act(self.body(x) + (self.projection(x) if self.projection is not None else x))
+
+
+class ASPP(nn.Module):
+    def __init__(self, cin, width, dilations):
+        super().__init__()
+        self.branches = nn.ModuleList([nn.Sequential(*conv_norm_act(cin, width, 1, kernel=1, padding=0))] + [
+            nn.Sequential(*conv_norm_act(cin, width, 1, padding=d, dilation=d)) for d in dilations])
+        self.pool_conv = StandardizedConv3d(cin, width, 1, bias=False)
+        self.projection = nn.Sequential(*conv_norm_act(width * (len(dilations) + 2), width, 1, kernel=1, padding=0))
+
+    def forward(self, x):
+        pooled = F.leaky_relu(self.pool_conv(F.adaptive_avg_pool3d(x, 1)), 0.01).expand(-1, -1, *x.shape[2:])
+        return self.projection(torch.cat([branch(x) for branch in self.branches] + [pooled], 1))
+
+
+class PaperModel(nn.Module):
+    """mckd's `--arch paper`: a 3D ResNet-50 (layer4 narrowed) + ASPP shared encoder,
+    concat fusion, transposed-conv decoder with skip convs and residual blocks."""
+
+    def __init__(self, s, modalities, outputs):
+        super().__init__()
+        self.modalities = modalities
+        stem = s["stem"][0]
+        self.stem = nn.Sequential(*conv_norm_act(1, stem, tuple(s["stem_stride"]), kernel=7, padding=3))
+        layers, cin = [], stem
+        for planes, blocks, stride in zip(s["planes"], s["blocks"], s["strides"]):
+            units = []
+            for index in range(blocks):
+                units.append(Bottleneck(cin, planes, stride if index == 0 else 1))
+                cin = planes * 4
+            layers.append(nn.Sequential(*units))
+        self.layers = nn.ModuleList(layers)
+        width = s["bottleneck"][0]
+        self.reduce = nn.Sequential(*conv_norm_act(cin, width, 1, kernel=1, padding=0))
+        self.aspp = ASPP(width, width, s["dilations"])
+        features = [stem] + [p * 4 for p in s["planes"][:-1]]
+        ups, skips, blocks, incoming = [], [], [], modalities * width
+        for level in range(len(features) - 1, -1, -1):
+            out = s["decoder"][level]
+            ups.append(nn.ConvTranspose3d(incoming, out, 2, stride=2, bias=False))
+            skips.append(StandardizedConv3d(modalities * features[level], out, 1, bias=False))
+            blocks.append(ResidualBlock(out))
+            incoming = out
+        self.ups, self.skips, self.blocks = nn.ModuleList(ups), nn.ModuleList(skips), nn.ModuleList(blocks)
+        self.head = nn.Conv3d(s["decoder"][0], outputs, 1, bias=False)
+        self.final_scale = tuple(float(v) for v in s["final_upsample"])
+
+    def forward(self, x):
+        n, m = x.shape[0], self.modalities
+        current = self.stem(x.reshape(n * m, 1, *x.shape[2:]))
+        skips = [current]
+        current = F.max_pool3d(current, 3, stride=2, padding=1)
+        for index, layer in enumerate(self.layers):
+            current = layer(current)
+            if index < len(self.layers) - 1:
+                skips.append(current)
+        bottleneck = self.aspp(self.reduce(current))
+        fused = [f.reshape(n, m * f.shape[1], *f.shape[2:]) for f in skips]
+        current = bottleneck.reshape(n, m * bottleneck.shape[1], *bottleneck.shape[2:])
+        for step, level in enumerate(range(len(fused) - 1, -1, -1)):
+            current = self.blocks[step](self.ups[step](current) + self.skips[step](fused[level]))
+        logits = F.interpolate(self.head(current), scale_factor=self.final_scale, mode="trilinear", align_corners=True)
+        return logits, bottleneck
+
+
 def segmentation_loss(logits, targets):
     p = torch.sigmoid(logits)
     dims = (2, 3, 4)
@@ -206,10 +287,13 @@ def segmentation_loss(logits, targets):
     return (1 - dice).mean() + bce
 
 
-def small_model_step(spec, device):
+def model_step(spec, device):
     s, o = spec["shapes"], spec["options"]
     batch, modalities = int(o["batch"]), int(o["modalities"])
-    model = SmallModel(s["channels"], modalities, int(o["outputs"])).to(device)
+    if spec["op"] == "small_model_step":
+        model = SmallModel(s["channels"], modalities, int(o["outputs"])).to(device)
+    else:
+        model = PaperModel(s, modalities, int(o["outputs"])).to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-2, momentum=0.99, nesterov=True)
     x = randn([batch, modalities] + s["crop"], device)
     targets = (torch.rand([batch, int(o["outputs"])] + s["crop"], device=device) > 0.5).float()
@@ -236,7 +320,7 @@ def build(spec, device):
     if op.startswith("leaky_relu_"):
         return leaky_relu(spec, device, op[len("leaky_relu_"):])
     simple = {"kd_l1_forward_backward": kd, "sgemm": sgemm, "axpy": axpy, "sum": reduce_sum,
-              "small_model_step": small_model_step}
+              "small_model_step": model_step, "paper_model_step": model_step}
     if op not in simple:
         raise SystemExit(f"torch_twin: unknown op '{op}' (bench and twin out of step?)")
     return simple[op](spec, device)

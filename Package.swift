@@ -72,12 +72,13 @@ let package = Package(
             name: "bench",
             dependencies: [
                 "MCKDEngine",
+                "MCKDTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/bench"
         ),
         .testTarget(name: "MCKDEngineTests", dependencies: ["MCKDEngine"], path: "Tests/MCKDEngineTests"),
-        .testTarget(name: "MCKDDataTests", dependencies: ["MCKDData"], path: "Tests/MCKDDataTests"),
+        .testTarget(name: "MCKDDataTests", dependencies: ["MCKDData", "MCKDEngine"], path: "Tests/MCKDDataTests"),
         .testTarget(name: "MCKDTrainingTests", dependencies: ["MCKDTraining"], path: "Tests/MCKDTrainingTests"),
         .testTarget(name: "MCKDReportTests", dependencies: ["MCKDReport", "MCKDTraining", "MCKDData", "MCKDEngine"],
                     path: "Tests/MCKDReportTests"),

@@ -2,13 +2,13 @@ import ArgumentParser
 import Foundation
 import MCKDEngine
 
-/// `swift run -c release bench`: device limits, kernels and (later) training steps,
-/// as a terminal table and as JSON.
+/// `swift run -c release bench`: device limits, kernels and training steps, as a
+/// terminal table and as JSON, optionally beside the PyTorch twin's times.
 @main
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure mckd's kernels on a device, against the device's own limits.")
+        abstract: "Measure mckd's kernels and training steps on a device, against its own limits and PyTorch.")
 
     @Option(help: "Device: cpu or gpuN (see `mckd devices`).")
     var device = "gpu0"
@@ -19,8 +19,11 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Tiny sizes and few repeats: checks every section runs (CI), figures are not meaningful.")
     var quick = false
 
-    @Option(help: "Run only this section: device, kernels.")
+    @Option(help: "Run only this section: device, kernels, steps.")
     var only: String?
+
+    @Option(help: "Time the same rows with a peer: torch (Benchmarks/peers/torch_twin.py, needs `pip install torch`).")
+    var compare: String?
 
     func run() throws {
         let backend: any Backend
@@ -34,13 +37,18 @@ struct BenchCommand: ParsableCommand {
         let sections: [(String, (any Backend, Bool, inout BenchReport) throws -> Void)] = [
             ("device", DeviceSection.run),
             ("kernels", KernelSection.run),
+            ("steps", StepSection.run),
         ]
+        if let compare, compare != "torch" {
+            throw ValidationError("--compare \(compare): the only peer is torch")
+        }
         if let only, !sections.contains(where: { $0.0 == only }) {
             throw ValidationError("unknown section '\(only)': choose one of \(sections.map(\.0).joined(separator: ", "))")
         }
         for (name, section) in sections where only == nil || only == name {
             try section(backend, quick, &report)
         }
+        if compare != nil { try TorchComparison.run(report: &report, quick: quick) }
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

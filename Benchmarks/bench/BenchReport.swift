@@ -12,6 +12,16 @@ struct BenchRow: Codable {
     var unit: String
     /// The rate as a fraction of the device's measured FMA peak or copy bandwidth.
     var fractionOfLimit: Double?
+    /// The same work for the PyTorch twin, when it has one.
+    var twin: TwinSpec?
+    /// PyTorch's time for the row and PyTorch time / our time (> 1: we are faster),
+    /// filled by `--compare torch`.
+    var torchSeconds: Double?
+    var speedupOverTorch: Double?
+    /// Counts for training-step rows: per step.
+    var kernelLaunches: Int?
+    var bytesMoved: Int?
+    var peakDeviceBytes: Int?
 }
 
 /// Everything one bench run measured (the --json output).
@@ -31,21 +41,21 @@ struct BenchReport: Codable {
         rows.append(row)
         let fraction = row.fractionOfLimit.map { String(format: "%5.1f%%", 100 * $0) } ?? "     -"
         func padded(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
-        print("  \(padded(row.name, 24)) \(padded(row.shape, 28))"
+        print("  \(padded(row.name, 34)) \(padded(row.shape, 28))"
               + String(format: " %10.3f ms %9.1f ", row.seconds * 1e3, row.rate) + padded(row.unit, 7) + " " + fraction)
     }
 
     /// A compute row: `flops` floating-point operations in `seconds`.
-    mutating func addCompute(_ section: String, _ name: String, shape: String, flops: Double, seconds: Double) {
+    mutating func addCompute(_ section: String, _ name: String, shape: String, flops: Double, seconds: Double, twin: TwinSpec? = nil) {
         let rate = flops / seconds / 1e9
         add(BenchRow(section: section, name: name, shape: shape, seconds: seconds, rate: rate, unit: "GFLOP/s",
-                     fractionOfLimit: limits.map { rate / $0.fmaGFLOPS }))
+                     fractionOfLimit: limits.map { rate / $0.fmaGFLOPS }, twin: twin))
     }
 
     /// A memory row: `bytes` read plus written in `seconds`.
-    mutating func addMemory(_ section: String, _ name: String, shape: String, bytes: Double, seconds: Double) {
+    mutating func addMemory(_ section: String, _ name: String, shape: String, bytes: Double, seconds: Double, twin: TwinSpec? = nil) {
         let rate = bytes / seconds / 1e9
         add(BenchRow(section: section, name: name, shape: shape, seconds: seconds, rate: rate, unit: "GB/s",
-                     fractionOfLimit: limits.map { rate / $0.copyGBps }))
+                     fractionOfLimit: limits.map { rate / $0.copyGBps }, twin: twin))
     }
 }

@@ -7,38 +7,8 @@ enum KernelSection {
         let repeats = quick ? 1 : 5
         try elementwiseRows(backend, quick: quick, repeats: repeats, report: &report)
         try gemmRows(backend, quick: quick, repeats: repeats, report: &report)
-        try convolutionRows(backend, quick: quick, repeats: repeats, report: &report)
-    }
-
-    /// 3x3x3 convolution forward, backward-data and backward-filter (N = 1, padding 1),
-    /// and the decoder's transposed k2 s2 convolution.
-    static func convolutionRows(_ backend: any Backend, quick: Bool, repeats: Int, report: inout BenchReport) throws {
-        let shapes: [(label: String, inChannels: Int, outChannels: Int, size: Int)] = quick
-            ? [("C4@8^3", 4, 4, 8)]
-            : [("C32@32^3", 32, 32, 32), ("C64@16^3", 64, 64, 16), ("C16@64^3", 16, 16, 64), ("C1->16@64^3", 1, 16, 64)]
-        for (label, inChannels, outChannels, size) in shapes {
-            let descriptor = Conv3DDescriptor(inputChannels: inChannels, outputChannels: outChannels, kernel: 3, padding: 1)
-            let inputShape = Shape(1, inChannels, size, size, size)
-            let x = try backend.makeTensor(shape: inputShape), w = try backend.makeTensor(shape: descriptor.weightShape)
-            let y = try backend.makeTensor(shape: try descriptor.outputShape(forInput: inputShape))
-            try backend.fillRandom(x, .uniform(low: -1, high: 1), seed: 4, stream: 0)
-            try backend.fillRandom(w, .uniform(low: -1, high: 1), seed: 4, stream: 1)
-            try backend.fillRandom(y, .uniform(low: -1, high: 1), seed: 4, stream: 2)
-            let flops = descriptor.flops(output: y.shape)
-            let dx = try backend.makeTensor(shape: inputShape), dw = try backend.makeTensor(shape: descriptor.weightShape)
-            report.addCompute("kernels", "conv3d fwd \(label)", shape: "\(descriptor)", flops: flops,
-                              seconds: try backend.bestTime(repeats: repeats) {
-                                  try backend.conv3dForward(descriptor, input: x, weight: w, bias: nil, into: y)
-                              })
-            report.addCompute("kernels", "conv3d bwd-data \(label)", shape: "\(descriptor)", flops: flops,
-                              seconds: try backend.bestTime(repeats: repeats) {
-                                  try backend.conv3dBackwardData(descriptor, gradOutput: y, weight: w, into: dx)
-                              })
-            report.addCompute("kernels", "conv3d bwd-filter \(label)", shape: "\(descriptor)", flops: flops,
-                              seconds: try backend.bestTime(repeats: repeats) {
-                                  try backend.conv3dBackwardFilter(descriptor, input: x, gradOutput: y, into: dw, gradBias: nil)
-                              })
-        }
+        try ConvolutionRows.run(backend, quick: quick, repeats: repeats, report: &report)
+        try LayerRows.run(backend, quick: quick, repeats: repeats, report: &report)
     }
 
     static func elementwiseRows(_ backend: any Backend, quick: Bool, repeats: Int, report: inout BenchReport) throws {
@@ -48,9 +18,11 @@ enum KernelSection {
         let sum = try backend.makeTensor(shape: [1])
         let shape = "\(count)"
         report.addMemory("kernels", "axpy", shape: shape, bytes: Double(3 * count * 4),
-                         seconds: try backend.bestTime(repeats: repeats) { try backend.axpy(alpha: 0.5, x: x, y: y) })
+                         seconds: try backend.bestTime(repeats: repeats) { try backend.axpy(alpha: 0.5, x: x, y: y) },
+                         twin: TwinSpec(op: "axpy", shapes: ["input": [count]]))
         report.addMemory("kernels", "reduce sum (all)", shape: shape, bytes: Double(count * 4),
-                         seconds: try backend.bestTime(repeats: repeats) { try backend.reduceAll(.sum, x, into: sum) })
+                         seconds: try backend.bestTime(repeats: repeats) { try backend.reduceAll(.sum, x, into: sum) },
+                         twin: TwinSpec(op: "sum", shapes: ["input": [count]]))
         report.addMemory("kernels", "random normal fill", shape: shape, bytes: Double(count * 4),
                          seconds: try backend.bestTime(repeats: repeats) {
                              try backend.fillRandom(y, .normal(mean: 0, standardDeviation: 1), seed: 2, stream: 0)
@@ -73,7 +45,8 @@ enum KernelSection {
             try backend.fillRandom(a, .uniform(low: -1, high: 1), seed: 3, stream: 0)
             try backend.fillRandom(b, .uniform(low: -1, high: 1), seed: 3, stream: 1)
             report.addCompute("kernels", "sgemm \(label)", shape: "m=\(m) n=\(n) k=\(k)", flops: descriptor.flops,
-                              seconds: try backend.bestTime(repeats: repeats) { try backend.gemm(descriptor, a: a, b: b, c: c) })
+                              seconds: try backend.bestTime(repeats: repeats) { try backend.gemm(descriptor, a: a, b: b, c: c) },
+                              twin: TwinSpec(op: "sgemm", shapes: ["mnk": [m, n, k]]))
         }
     }
 }

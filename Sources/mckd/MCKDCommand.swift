@@ -16,6 +16,7 @@ struct MCKDCommand: ParsableCommand {
             SynthCommand.self,
             AVMNISTBuildCommand.self,
             AVMNISTInfoCommand.self,
+            TuneCommand.self,
         ]
     )
 }

@@ -17,6 +17,10 @@ struct SelfCheckCommand: ParsableCommand {
         try reportingErrors {
             let backend = try makeBackend(device: device)
             print("device: \(backend.name)")
+            if let device = backend as? OpenCLBackend {
+                print("CLBlast parameters: " + (device.clblastTuning == nil ? "built-in"
+                                                : "tuned by `mckd tune` (\(CLBlastTuning.fileURL(for: device.device).path))"))
+            }
             let reference = CPUBackend<Float>()
             let shape = Shape(size, size)
             let descriptor = GEMMDescriptor(m: size, n: size, k: size)

@@ -1,4 +1,5 @@
 import Foundation
+import MCKDEngine
 import XCTest
 
 /// `mckd synth` and `mckd inspect` as a user runs them: the built executable beside the
@@ -9,7 +10,7 @@ final class CommandLineTests: XCTestCase {
         let output: String
     }
 
-    func mckd(_ arguments: [String]) throws -> Result {
+    func mckd(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("mckd")
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             XCTFail("no mckd executable at \(executable.path): build all products first (swift build --build-tests)")
@@ -18,6 +19,7 @@ final class CommandLineTests: XCTestCase {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -47,5 +49,40 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(failure.status, 1)
         XCTAssertTrue(failure.output.contains("broken.nii.gz") && failure.output.lowercased().contains("error"), failure.output)
         XCTAssertFalse(failure.output.contains("Stack"), "a bad file is an error line, not a crash")
+    }
+
+    /// `mckd tune`'s stored parameters reach CLBlast at start-up (self-check still matches
+    /// the CPU reference with them), and a bad file is a clear error, not a crash.
+    func testStoredCLBlastTuningIsAppliedAndBadFilesAreClearErrors() throws {
+        guard let device = try OpenCLDevice.all().first else { throw XCTSkip("no OpenCL device") }
+        let cache = try TestSupport.temporaryDirectory(for: self)
+        let environment = ["MCKD_CACHE": cache.path]
+        // A configuration CLBlast's own tuner reported on PoCL (not CLBlast's default).
+        var xgemm = ["GEMMK": 0, "KREG": 1, "KWG": 32, "KWI": 2, "MDIMA": 8, "MDIMC": 8, "MWG": 64, "NDIMB": 8,
+                     "NDIMC": 8, "NWG": 64, "SA": 1, "SB": 1, "STRM": 0, "STRN": 0, "VWM": 4, "VWN": 4]
+        func store(_ parameters: [String: Int]) throws -> URL {
+            let tuning = CLBlastTuning(deviceName: device.name, driverVersion: device.driverVersion,
+                                       kernels: ["Xgemm": parameters], bestMilliseconds: ["Xgemm": 1])
+            return try tuning.write(for: device, environment: environment)
+        }
+        let file = try store(xgemm)
+        let tuned = try mckd(["self-check", "--device", device.handle, "--size", "300"], environment: environment)
+        XCTAssertEqual(tuned.status, 0, tuned.output)
+        XCTAssertTrue(tuned.output.contains("tuned by `mckd tune`") && tuned.output.contains("self-check passed"), tuned.output)
+
+        let ignored = try mckd(["self-check", "--device", device.handle, "--size", "64"],
+                               environment: environment.merging(["MCKD_CLBLAST_TUNING": "off"]) { $1 })
+        XCTAssertTrue(ignored.output.contains("CLBlast parameters: built-in"), ignored.output)
+
+        xgemm["VWN"] = nil
+        _ = try store(xgemm)
+        let incomplete = try mckd(["self-check", "--device", device.handle, "--size", "64"], environment: environment)
+        XCTAssertEqual(incomplete.status, 1, incomplete.output)
+        XCTAssertTrue(incomplete.output.contains("CLBlastMissingOverrideParameter") && incomplete.output.contains("Xgemm"), incomplete.output)
+
+        try Data("{ not json".utf8).write(to: file)
+        let garbage = try mckd(["self-check", "--device", device.handle, "--size", "64"], environment: environment)
+        XCTAssertEqual(garbage.status, 1, garbage.output)
+        XCTAssertTrue(garbage.output.contains(file.path) && garbage.output.contains("mckd tune"), garbage.output)
     }
 }

@@ -7,10 +7,14 @@ final class DeviceBufferPool {
     private let device: OpenCLDevice
     private let counters: BackendCounters
     private var freeBuffers: [Int: [cl_mem]] = [:]
+    /// Dry run (see OpenCLBackend.isDryRun): 1-byte buffers, sizes only accounted.
+    private let dryRun: Bool
     /// Bytes allocated from the device, in use or waiting in the free lists.
     private(set) var reservedBytes = 0
+    private(set) var peakReservedBytes = 0
 
-    init(context: cl_context, device: OpenCLDevice, counters: BackendCounters) {
+    init(context: cl_context, device: OpenCLDevice, counters: BackendCounters, dryRun: Bool) {
+        self.dryRun = dryRun
         self.context = context
         self.device = device
         self.counters = counters
@@ -33,10 +37,11 @@ final class DeviceBufferPool {
         if memory == nil {
             // The driver may hold memory we could give back: free our spares and try once more.
             releaseFreeBuffers()
-            memory = try allocate(bytes)
+            memory = try allocate(dryRun ? 1 : bytes)
         }
         guard let memory else { throw outOfMemory(bytes, limit: device.globalMemoryBytes) }
         reservedBytes += bytes
+        peakReservedBytes = max(peakReservedBytes, reservedBytes)
         counters.allocations += 1
         counters.noteAcquired(bytes: bytes)
         return (memory, bytes)

@@ -7,6 +7,10 @@ extension OpenCLBackend {
     /// overlapping C strides (zero included), which CLBlast 1.5.3 gets wrong.
     public func gemm(_ g: GEMMDescriptor, a: Tensor, b: Tensor, c: Tensor) throws {
         try g.validate(countA: a.count, countB: b.count, countC: c.count)
+        if isDryRun {
+            counters.kernelLaunches += 1
+            return
+        }
         let memoryA = try storage(a).memory, memoryB = try storage(b).memory, memoryC = try storage(c).memory
         let transposeA = g.transposeA ? CLBlastTransposeYes : CLBlastTransposeNo
         let transposeB = g.transposeB ? CLBlastTransposeYes : CLBlastTransposeNo

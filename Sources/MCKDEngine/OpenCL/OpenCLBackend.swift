@@ -14,10 +14,23 @@ public final class OpenCLBackend: Backend {
     /// work-groups: 12x faster on PoCL, which does not vectorise the scalar kernels'
     /// loops and branches) or the scalar ones (GPUs). Both give the same bits.
     public var vectorizedRandomFills: Bool
+    /// The CLBlast parameters `mckd tune` stored for this device, applied at start-up;
+    /// nil: CLBlast's built-in ones.
+    public let clblastTuning: CLBlastTuning?
 
-    /// Opens a context and an in-order queue on `device`.
-    public init(device: OpenCLDevice) throws {
+    /// A dry run enqueues nothing and backs every tensor with a 1-byte buffer, while
+    /// the pool accounts for the full sizes: running a training step on it gives the
+    /// step's exact device-memory plan (scratch tensors of every op included) for
+    /// shapes too large to run, such as the paper model at its 80x160x160 crop.
+    /// Downloads read zeros.
+    public let isDryRun: Bool
+
+    /// Opens a context and an in-order queue on `device` (`dryRun`: see `isDryRun`).
+    public init(device: OpenCLDevice, dryRun: Bool = false) throws {
         self.device = device
+        isDryRun = dryRun
+        // Read before the context exists, so a bad file cannot leak it.
+        let tuning = CLBlastTuning.disabledByEnvironment ? nil : try CLBlastTuning.stored(for: device)
         var status: cl_int = CL_SUCCESS
         var deviceID: cl_device_id? = device.id
         guard let context = clCreateContext(nil, 1, &deviceID, nil, nil, &status), status == CL_SUCCESS else {
@@ -29,9 +42,11 @@ public final class OpenCLBackend: Backend {
             throw EngineError.openCL(call: "clCreateCommandQueue", code: status, context: device.name)
         }
         self.queue = queue
-        pool = DeviceBufferPool(context: context, device: device, counters: counters)
+        pool = DeviceBufferPool(context: context, device: device, counters: counters, dryRun: dryRun)
         programs = ProgramCache(context: context, device: device)
         vectorizedRandomFills = device.kind == .cpu
+        clblastTuning = tuning
+        try tuning?.apply(to: device)
     }
 
     deinit {
@@ -41,6 +56,11 @@ public final class OpenCLBackend: Backend {
     }
 
     public var name: String { "\(device.handle) \(device.name) (\(device.platformName))" }
+
+    /// Device memory the buffer pool holds (live tensors plus spare buffers kept for
+    /// reuse), now and at most since the backend opened.
+    public var reservedDeviceBytes: Int { pool.reservedBytes }
+    public var peakReservedDeviceBytes: Int { pool.peakReservedBytes }
 
     /// Programs compiled so far (each (source, defines) pair once).
     public var programBuilds: Int { programs.builds }
@@ -60,11 +80,12 @@ public final class OpenCLBackend: Backend {
         }
         let tensor = try makeTensor(shape: shape)
         let bytes = values.count * 4
+        counters.bytesToDevice += bytes
+        if isDryRun { return tensor }
         try values.withUnsafeBytes { raw in
             try checkCL(clEnqueueWriteBuffer(queue, try storage(tensor).memory, cl_bool(CL_TRUE), 0, bytes, raw.baseAddress, 0, nil, nil),
                         "clEnqueueWriteBuffer", "\(formatBytes(bytes)) into \(tensor)")
         }
-        counters.bytesToDevice += bytes
         return tensor
     }
 
@@ -80,11 +101,15 @@ public final class OpenCLBackend: Backend {
         }
         let bytes = tensor.count * 4
         let memory = try storage(tensor).memory
+        counters.bytesFromDevice += bytes
+        if isDryRun {
+            destination = [Float](repeating: 0, count: tensor.count)
+            return
+        }
         try destination.withUnsafeMutableBytes { raw in
             try checkCL(clEnqueueReadBuffer(queue, memory, cl_bool(CL_TRUE), 0, bytes, raw.baseAddress, 0, nil, nil),
                         "clEnqueueReadBuffer", "\(formatBytes(bytes)) from \(tensor)")
         }
-        counters.bytesFromDevice += bytes
     }
 
     public func synchronize() throws {
@@ -104,6 +129,10 @@ public final class OpenCLBackend: Backend {
     /// multiple of the local size; kernels guard against the extra work-items.
     func launch(_ kernelName: String, file: String, defines: [String] = [], global: [Int], local: [Int],
                 _ arguments: [KernelArgument]) throws {
+        if isDryRun {
+            if !global.contains(0) { counters.kernelLaunches += 1 }
+            return
+        }
         let kernel = try programs.kernel(kernelName, file: file, defines: defines)
         try launch(kernel, name: kernelName, global: global, local: local, arguments)
     }

@@ -14,6 +14,10 @@ public struct OpenCLDevice {
     public let id: cl_device_id
     public let platformID: cl_platform_id
     public let platformName: String
+    /// Positions in the OpenCL enumeration (clGetPlatformIDs, then clGetDeviceIDs),
+    /// as CLBlast's tuners take them (-platform, -device).
+    public let platformIndex: Int
+    public let deviceIndexInPlatform: Int
     public let name: String
     public let vendor: String
     public let kind: Kind
@@ -46,7 +50,8 @@ public struct OpenCLDevice {
         try checkCL(clGetPlatformIDs(platformCount, &platforms, nil), "clGetPlatformIDs")
 
         var found: [(kind: Kind, order: Int, make: (Int) -> OpenCLDevice)] = []
-        for case let platform? in platforms {
+        for (platformIndex, platform) in platforms.enumerated() {
+            guard let platform else { continue }
             let platformName = try openCLString({ clGetPlatformInfo(platform, cl_platform_info(CL_PLATFORM_NAME), $0, $1, $2) },
                                                 call: "clGetPlatformInfo(CL_PLATFORM_NAME)")
             var deviceCount: cl_uint = 0
@@ -55,11 +60,13 @@ public struct OpenCLDevice {
             try checkCL(deviceStatus, "clGetDeviceIDs", platformName)
             var devices = [cl_device_id?](repeating: nil, count: Int(deviceCount))
             try checkCL(clGetDeviceIDs(platform, cl_device_type(CL_DEVICE_TYPE_ALL), deviceCount, &devices, nil), "clGetDeviceIDs", platformName)
-            for case let device? in devices {
+            for (deviceIndex, device) in devices.enumerated() {
+                guard let device else { continue }
                 let info = try DeviceProperties(device)
                 let order = found.count
                 found.append((info.kind, order, { index in
                     OpenCLDevice(index: index, id: device, platformID: platform, platformName: platformName,
+                                 platformIndex: platformIndex, deviceIndexInPlatform: deviceIndex,
                                  name: info.name, vendor: info.vendor, kind: info.kind,
                                  globalMemoryBytes: info.globalMemory, maxAllocationBytes: info.maxAllocation,
                                  localMemoryBytes: info.localMemory, computeUnits: info.computeUnits,

@@ -68,5 +68,13 @@ public enum OpenCLErrorNames {
         -71: "CL_INVALID_SPEC_ID",
         -72: "CL_MAX_SIZE_RESTRICTION_EXCEEDED",
         -1001: "CL_PLATFORM_NOT_FOUND_KHR",
+        // CLBlast's own status codes share the space (clblast_c.h).
+        -2050: "CLBlastInsufficientMemoryTemp",
+        -2048: "CLBlastInvalidOverrideKernel",
+        -2047: "CLBlastMissingOverrideParameter",
+        -2046: "CLBlastInvalidLocalMemUsage",
+        -2041: "CLBlastDatabaseError",
+        -2040: "CLBlastUnknownError",
+        -2039: "CLBlastUnexpectedError",
     ]
 }

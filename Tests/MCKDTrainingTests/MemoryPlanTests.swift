@@ -1,0 +1,32 @@
+import MCKDEngine
+import MCKDTraining
+import XCTest
+
+/// A dry-run backend's memory plan must be the real backend's allocation, byte for
+/// byte, or its full-crop figures mean nothing.
+final class MemoryPlanTests: XCTestCase {
+    func testDryRunStepMatchesTheRealPoolExactly() throws {
+        let device = try OpenCLDevice.all()[0]
+        var figures: [[Int]] = []
+        for dryRun in [false, true] {
+            let backend = try OpenCLBackend(device: device, dryRun: dryRun)
+            let model = try SegmentationModel(backend, architecture: SegmentationTrainingTests.tiny, seed: 3)
+            var settings = SegmentationTrainingSettings(steps: 4)
+            settings.seed = 9
+            let trainer = try SegmentationTrainer(model: model, settings: settings)
+            let input = try backend.makeTensor(shape: [2, 4, 8, 8, 8]), targets = try backend.makeTensor(shape: [2, 3, 8, 8, 8])
+            let meta = (try backend.makeTensor(shape: [1, 4, 8, 8, 8]), try backend.makeTensor(shape: [1, 3, 8, 8, 8]))
+            var row: [Int] = []
+            for _ in 0..<3 {
+                backend.counters.reset()
+                try trainer.train(input: input, targets: targets, metaBatch: meta)
+                row += [backend.counters.peakBytesInUse, backend.counters.allocations, backend.counters.bytesFromDevice,
+                        backend.counters.kernelLaunches]
+            }
+            figures.append(row + [backend.peakReservedDeviceBytes])
+        }
+        XCTAssertEqual(figures[1], figures[0], "per step: peak live bytes, allocations, bytes read back, launches; then peak reserved")
+        XCTAssertGreaterThan(figures[0][0], 0)
+        XCTAssertGreaterThan(figures[0][1], 0, "the first step allocates")
+    }
+}

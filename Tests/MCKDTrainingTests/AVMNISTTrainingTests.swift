@@ -99,6 +99,66 @@ final class AVMNISTTrainingTests: XCTestCase {
         XCTAssertGreaterThan(checked, 60)
     }
 
+    /// The AV-MNIST side of the bi-level step (gated cross-entropy, KD distances of the
+    /// projected features with per-sample groups, batch-norm state restored) against a
+    /// brute-force derivative of L_meta(theta - xi grad L_train(theta, w), w) in theta_w,
+    /// in Double on the CPU reference, with the true (not detached) KD gradient.
+    func testHypergradientMatchesBruteForce() throws {
+        let backend = CPUBackend<Double>()
+        let model = try AVMNISTModel(backend, architecture: Self.tiny, seed: 11)
+        var settings = settings(steps: 10)
+        settings.warmupSteps = 10            // each sample's own modalities
+        settings.distillation = .mse
+        settings.distillationWeight = 0.5
+        settings.learningRate = 0.05
+        settings.detachTeacher = false
+        settings.lookAheadRadius = 1e-4
+        let trainer = try AVMNISTTrainer(model: model, settings: settings)
+        let data = try TinyAVMNIST.dataset(audioRate: 0.5)
+        let withAudio = data.train.samples.indices.filter { data.train.samples[$0].audioPresent }
+        let withoutAudio = data.train.samples.indices.filter { !data.train.samples[$0].audioPresent }
+        let batch = try data.train.batch(Array(withAudio.prefix(3)) + Array(withoutAudio.prefix(3)))
+        let metaBatch = try data.train.batch(Array(withAudio.dropFirst(3).prefix(4)))
+        let runningBefore = try model.runningStatistics.map { try backend.values($0.tensor) }
+
+        let analytic = try backend.values(try trainer.hypergradient(batch: batch, metaBatch: metaBatch))
+        let runningAfter = try model.runningStatistics.map { try backend.values($0.tensor) }
+
+        let input = try AVMNISTInput(batch: batch, availability: try PerSampleAvailability(try AVMNISTTrainer.ownSets(of: batch)), backend: backend)
+        // The look-ahead's forward passes leave the batch norms' running statistics as the
+        // training forward alone left them.
+        for ((_, tensor), values) in zip(model.runningStatistics, runningBefore) {
+            try backend.copy(try backend.uploadScalars(values, shape: tensor.shape), to: tensor)
+        }
+        _ = try trainer.computeTrainingGradient(input: input)
+        XCTAssertEqual(try model.runningStatistics.map { try backend.values($0.tensor) }, runningAfter)
+        XCTAssertNotEqual(runningAfter, runningBefore)
+        let meta = try AVMNISTInput(batch: metaBatch, availability: try PerSampleAvailability(uniform: .all(2), samples: metaBatch.count), backend: backend)
+        let theta0 = try backend.values(trainer.thetaW)
+        let xi = Double(settings.learningRate(atStep: 0))
+        func metaLossAfterLookAhead(_ theta: [Double]) throws -> Double {
+            try backend.copy(try backend.uploadScalars(theta, shape: trainer.thetaW.shape), to: trainer.thetaW)
+            let saved = try model.parameters.map { try backend.values($0.value) }
+            _ = try trainer.computeTrainingGradient(input: input)
+            for parameter in model.parameters { try backend.axpy(alpha: Float(-xi), x: parameter.gradient, y: parameter.value) }
+            let weights = try backend.makeTensor(shape: [1, 2])
+            try backend.softmaxForward(x: try trainer.thetaW.reshaped([1, 2]), into: weights)
+            model.dropout.stream = 1   // the meta forward's mask of step 0
+            let logits = try model.forward(meta, gateWeights: try weights.reshaped([2])).logits
+            let loss = try trainer.taskLoss(logits: logits, labels: meta.labels).loss
+            for (parameter, values) in zip(model.parameters, saved) {
+                try backend.copy(try backend.uploadScalars(values, shape: parameter.value.shape), to: parameter.value)
+            }
+            return try backend.values(loss)[0]
+        }
+        let numeric = try numericalGradient(at: theta0, step: 1e-5, metaLossAfterLookAhead)
+        let scale = numeric.map(abs).max()!
+        XCTAssertGreaterThan(scale, 1e-6, "the hypergradient must not vanish in this set-up")
+        for (k, (a, n)) in zip(analytic, numeric).enumerated() {
+            XCTAssertEqual(a, n, accuracy: 0.001 * scale, "component \(k): analytic \(analytic), brute force \(numeric)")
+        }
+    }
+
     /// Hand-made features through the per-sample fill-in, its backward and the KD loss.
     func testPerSampleFillInAndMissingModalitiesOnHandMadeFeatures() throws {
         let backend = CPUBackend<Float>()

@@ -221,7 +221,7 @@ final class AVMNISTTrainingTests: XCTestCase {
                 let trainer = try AVMNISTTrainer(model: model, settings: settings)
                 var run: [Float] = []
                 for _ in 0..<3 {
-                    let losses = try trainer.train(batch: batch, metaBatch: metaBatch)
+                    let losses = try trainer.train(batch: batch, meta: try trainer.metaInput(metaBatch))
                     run += [try backend.scalar(losses.crossEntropy), try losses.distillation.map { try backend.scalar($0) } ?? 0,
                             try losses.meta.map { try backend.scalar($0) } ?? 0]
                 }
@@ -249,6 +249,32 @@ final class AVMNISTTrainingTests: XCTestCase {
         }
     }
 
+    /// Residency: a step uploads its batch (the present rows, the fill-in matrices, the
+    /// labels) and nothing else; a plain step reads nothing back, a bi-level one only ||v||.
+    func testOpenCLStepMovesOnlyTheBatchThroughTheHost() throws {
+        let backend = try OpenCLBackend(device: try OpenCLDevice.all()[0])
+        let data = try TinyAVMNIST.dataset(audioRate: 0.5)
+        let batch = try data.train.batch(Array(0..<8))
+        let complete = data.train.samples.indices.filter { data.train.samples[$0].audioPresent }.prefix(4)
+        for meta in [MetaMode.off, .bilevel] {
+            let model = try AVMNISTModel(backend, architecture: .paper, seed: 6)
+            var settings = settings(steps: 5)
+            settings.meta = meta
+            settings.warmupSteps = 5   // the sets are the samples' own: known before the step
+            let trainer = try AVMNISTTrainer(model: model, settings: settings)
+            let metaInput = try trainer.metaInput(try data.train.batch(Array(complete)))
+            try trainer.train(batch: batch, meta: metaInput)
+            let availability = try PerSampleAvailability(try AVMNISTTrainer.ownSets(of: batch))
+            let rows = (0..<2).map { availability.samples(with: $0).count }
+            let expected = 4 * (rows[0] * 28 * 28 + rows[1] * 20 * 20 + rows.map { 8 * 2 * $0 }.reduce(0, +) + 8)
+            XCTAssertTrue(rows[0] > 0 && rows[1] > 0 && rows[1] < 8, "the batch must mix samples with and without audio: \(rows)")
+            backend.counters.reset()
+            try trainer.train(batch: batch, meta: metaInput)
+            XCTAssertEqual(backend.counters.bytesToDevice, expected, "meta \(meta): the batch alone is uploaded")
+            XCTAssertEqual(backend.counters.bytesFromDevice, meta == .bilevel ? 4 : 0, "meta \(meta)")
+        }
+    }
+
     func testRandomDropoutFromAFreshInitialisationStaysFinite() throws {
         let backend = CPUBackend<Float>()
         let model = try AVMNISTModel(backend, architecture: .paper, seed: 1)
@@ -259,7 +285,7 @@ final class AVMNISTTrainingTests: XCTestCase {
         var sawSingle = false
         for step in 0..<20 {
             let batch = try data.train.batch(Array((step * 3)..<(step * 3 + 8)).map { $0 % data.train.count })
-            let losses = try trainer.train(batch: batch, metaBatch: metaBatch)
+            let losses = try trainer.train(batch: batch, meta: try trainer.metaInput(metaBatch))
             sawSingle = sawSingle || losses.drawn.members.count == 1
             for parameter in model.parameters {
                 XCTAssertTrue(try backend.download(parameter.gradient).allSatisfy(\.isFinite),

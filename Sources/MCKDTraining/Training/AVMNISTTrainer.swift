@@ -97,20 +97,19 @@ public final class AVMNISTTrainer {
         }
     }
 
-    /// Trains on one batch. When a meta step is due and a meta-validation batch (every
-    /// modality present) is given, theta_w is updated too.
+    /// Trains on one batch. When a meta step is due and a meta-validation batch (from
+    /// `metaInput`, uploaded once for the run) is given, theta_w is updated too.
     @discardableResult
-    public func train(batch: AVMNISTBatch, metaBatch: AVMNISTBatch? = nil) throws -> AVMNISTLosses {
+    public func train(batch: AVMNISTBatch, meta metaBatch: AVMNISTInput? = nil) throws -> AVMNISTLosses {
         let (drawn, availability) = try availability(for: batch)
         let input = try AVMNISTInput(batch: batch, availability: availability, backend: backend)
         let (crossEntropy, distillation) = try computeTrainingGradient(input: input)
         let learningRate = settings.learningRate(atStep: step)
         var metaLoss: Tensor? = nil
         if let metaBatch, settings.meta != .off, step % max(1, settings.metaEvery) == 0 {
-            let meta = try metaInput(metaBatch)
             switch settings.meta {
-            case .bilevel: metaLoss = try bilevelMetaStep(training: input, meta: meta, lookAhead: learningRate)
-            case .gated: metaLoss = try gatedMetaStep(meta: meta)
+            case .bilevel: metaLoss = try bilevelMetaStep(training: input, meta: metaBatch, lookAhead: learningRate)
+            case .gated: metaLoss = try gatedMetaStep(meta: metaBatch)
             case .off: break
             }
         }
@@ -124,7 +123,7 @@ public final class AVMNISTTrainer {
     }
 
     /// A meta-validation batch on the device; every sample must have both modalities.
-    func metaInput(_ batch: AVMNISTBatch) throws -> AVMNISTInput {
+    public func metaInput(_ batch: AVMNISTBatch) throws -> AVMNISTInput {
         try AVMNISTInput(batch: batch, availability: try PerSampleAvailability(uniform: .all(2), samples: batch.count), backend: backend)
     }
 

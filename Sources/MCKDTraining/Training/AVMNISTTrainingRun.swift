@@ -115,7 +115,7 @@ public final class AVMNISTTrainingRun {
         let model = try AVMNISTModel(backend, architecture: configuration.architecture, seed: configuration.training.seed)
         say("model on \(backend.name):\n" + model.summary())
         let trainer = try AVMNISTTrainer(model: model, settings: configuration.training)
-        let metaBatch = try data.train.batch(metaIndices)
+        let metaBatch = try trainer.metaInput(try data.train.batch(metaIndices))   // uploaded once
 
         var resumeStep: Int? = nil
         if resume {
@@ -145,7 +145,7 @@ public final class AVMNISTTrainingRun {
             let step = trainer.step
             let indices = Self.batchIndices(step: step, training: trainIndices, batchSize: configuration.batchSize,
                                             stepsPerEpoch: training.stepsPerEpoch, seed: training.seed)
-            let losses = try trainer.train(batch: try data.train.batch(indices), metaBatch: metaBatch)
+            let losses = try trainer.train(batch: try data.train.batch(indices), meta: metaBatch)
             // The logged scalars: a few bytes per step, and the NaN guard.
             var parts: [(String, Float)] = [("ce", try backend.scalar(losses.crossEntropy))]
             if let kd = losses.distillation { parts.append(("kd", try backend.scalar(kd))) }

@@ -9,7 +9,7 @@ import MCKDTraining
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluate a trained run on every subset of modalities (15 x {ET, TC, WT} Dice table).")
+        abstract: "Evaluate a trained run on every subset of modalities (BraTS: 15 x {ET, TC, WT} Dice table; AV-MNIST: both / image / audio accuracy).")
 
     @Option(name: .customLong("run"), help: "Run folder written by `mckd train`.")
     var runDirectory: String
@@ -23,6 +23,7 @@ struct EvalCommand: ParsableCommand {
         try reportingErrors {
             let backend = try makeBackend(device: device)
             let directory = URL(fileURLWithPath: runDirectory)
+            if try AVMNISTTrainedRun.task(ofRunAt: directory) == "avmnist" { return try evaluateAVMNIST(directory, backend: backend) }
             let trained = try TrainedRun(directory: directory, backend: backend)
             let volumes: [BraTSVolume]
             if let data {
@@ -42,5 +43,18 @@ struct EvalCommand: ParsableCommand {
             print("written: \(directory.path)/evaluation.{csv,json}")
             print(try writeReport(run: directory, baseline: nil, out: nil, device: device, backend: backend).path)
         }
+    }
+
+    /// AV-MNIST: accuracy with both modalities, the image only and the audio only on the run's test pairs.
+    func evaluateAVMNIST(_ directory: URL, backend: any Backend) throws {
+        guard data == nil else { throw ValidationError("--data is for BraTS runs; an AV-MNIST run reads its cache") }
+        let trained = try AVMNISTTrainedRun(directory: directory, backend: backend)
+        let run = AVMNISTTrainingRun(configuration: trained.configuration, backend: backend, directory: directory) { print($0) }
+        let dataset = try run.loadData()
+        print("evaluating step \(trained.step) of \(directory.path) on \(dataset.test.count) AV-MNIST test pairs on \(backend.name)")
+        let evaluation = try AVMNISTTrainingRun.evaluate(model: trained.model, data: dataset, configuration: trained.configuration, into: directory)
+        print(evaluation.formatted())
+        print("written: \(directory.path)/evaluation.{csv,json}")
+        print(try writeReport(run: directory, baseline: nil, out: nil, device: device, backend: backend).path)
     }
 }

@@ -13,7 +13,7 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train an MCKD model (default: the small model on the SYNTHETIC phantom, on gpu0).")
 
-    @Option(help: "Task: brats (segmentation). avmnist is not available yet in this version.")
+    @Option(help: "Task: brats (segmentation) or avmnist (classification, needs scripts/setup-avmnist).")
     var task = "brats"
     @Option(help: "BraTS folder, or 'synthetic' for the generated phantom (the default).")
     var data = "synthetic"
@@ -23,14 +23,16 @@ struct TrainCommand: ParsableCommand {
     var arch = "small"
     @Option(help: "Encoder widths per level for --arch small, e.g. 8,16,32.")
     var channels = "8,16,32"
-    @Option(help: "Training steps.")
-    var steps = 300
-    @Option(help: "Batch size.")
-    var batch = 2
+    @Option(help: "Training steps (default: 300 for brats; avmnist trains --epochs unless --steps is given).")
+    var steps: Int?
+    @Option(help: "AV-MNIST: training epochs (default 40).")
+    var epochs: Int?
+    @Option(help: "Batch size (default: 2 for brats, 64 for avmnist).")
+    var batch: Int?
     @Option(help: "Training crop D,H,W (divisible by 2^(levels-1)).")
     var crop = "32,32,32"
-    @Option(help: "Network learning rate (SGD, Nesterov momentum 0.99, poly decay).")
-    var lr: Float = 1e-2
+    @Option(help: "Network learning rate (brats: 1e-2, SGD Nesterov momentum 0.99, poly decay; avmnist: 1e-3, Adam, x0.9 every 20 epochs).")
+    var lr: Float?
     @Option(help: "Random seed (weights, data split, crops, modality dropout).")
     var seed: UInt64 = 0
     @Option(help: "Fraction of the steps trained with all modalities before random modality dropout.")
@@ -43,21 +45,25 @@ struct TrainCommand: ParsableCommand {
     var meta: MetaMode = .bilevel
     @Option(help: "Run a meta step every K steps (default: 1 for bilevel, 100 for gated).")
     var metaEvery: Int?
-    @Option(help: "Meta-validation cases held out for the importance weights.")
-    var metaValSize = 4
+    @Option(help: "Meta-validation cases (brats, default 4) or pairs with both modalities (avmnist, default 10) held out for the importance weights.")
+    var metaValSize: Int?
+    @Option(help: "AV-MNIST: percent of training pairs that keep their audio (default 10, the paper's headline setting).")
+    var audioRate: Double = 10
+    @Option(help: "AV-MNIST: percent of training pairs that keep their image (default 100).")
+    var visualRate: Double = 100
     @Option(help: "Test cases held out for the final evaluation.")
     var testSize = 4
     @Option(help: "Run folder (metrics.jsonl, checkpoint, evaluation, report.html).")
     var out = "runs/latest"
     @Flag(help: "Continue the run in --out from its checkpoint.")
     var resume = false
-    @Option(help: "Write a checkpoint every N steps.")
-    var checkpointEvery = 50
+    @Option(help: "Write a checkpoint every N steps (default: 50 for brats, 200 for avmnist).")
+    var checkpointEvery: Int?
 
     func configuration() throws -> BraTSRunConfiguration {
-        guard task == "brats" else {
-            throw ValidationError("--task \(task): only brats is available in this version (AV-MNIST training is not implemented yet)")
-        }
+        guard task == "brats" else { throw ValidationError("--task \(task): choose brats or avmnist") }
+        guard epochs == nil else { throw ValidationError("--epochs is for --task avmnist; brats trains --steps") }
+        let steps = self.steps ?? 300, batch = self.batch ?? 2
         guard arch == "small" else { throw ValidationError("--arch \(arch): only small is available in this version") }
         var configuration = BraTSRunConfiguration()
         let widths = channels.split(separator: ",").compactMap { Int($0) }
@@ -72,11 +78,11 @@ struct TrainCommand: ParsableCommand {
         configuration.crop = cropSizes
         configuration.batchSize = batch
         configuration.data = data
-        configuration.metaValidationCases = metaValSize
+        configuration.metaValidationCases = metaValSize ?? 4
         configuration.testCases = testSize
-        configuration.checkpointEvery = max(1, checkpointEvery)
+        configuration.checkpointEvery = max(1, checkpointEvery ?? 50)
         var training = SegmentationTrainingSettings(steps: steps)
-        training.learningRate = lr
+        training.learningRate = lr ?? 1e-2
         training.seed = seed
         training.warmupSteps = Int((warmupAllModalities * Double(steps)).rounded())
         training.distillation = kd
@@ -87,18 +93,19 @@ struct TrainCommand: ParsableCommand {
         return configuration
     }
 
-    func validate() throws { _ = try configuration() }
+    func validate() throws {
+        if task == "avmnist" { _ = try avmnistConfiguration() } else { _ = try configuration() }
+    }
 
     func run() throws {
+        if task == "avmnist" { return try runAVMNIST() }
         let configuration = try configuration()
         setlinebuf(stdout)   // keep printed lines in order with the progress reporter's writes
         try reportingErrors {
             let backend = try makeBackend(device: device)
             print("device: \(backend.name)")
             let directory = URL(fileURLWithPath: out)
-            // The report's header names the device; the configuration does not hold it.
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try (backend.name + "\n").write(to: directory.appendingPathComponent("device.txt"), atomically: true, encoding: .utf8)
+            try recordDevice(backend, in: directory)
             let run = BraTSTrainingRun(configuration: configuration, backend: backend, directory: directory) { print($0) }
             let trainer: SegmentationTrainer, table: DiceTable?
             do {
@@ -120,5 +127,13 @@ struct TrainCommand: ParsableCommand {
             print("\nrun folder: \(directory.path) (metrics.jsonl, checkpoint, evaluation.csv/json, report.html)")
             print(try writeReport(run: directory, baseline: nil, out: nil, device: device, backend: backend).path)
         }
+    }
+}
+
+extension TrainCommand {
+    /// The report's header names the device; the configuration does not hold it.
+    func recordDevice(_ backend: any Backend, in directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try (backend.name + "\n").write(to: directory.appendingPathComponent("device.txt"), atomically: true, encoding: .utf8)
     }
 }

@@ -1,14 +1,17 @@
 import Foundation
 import MCKDData
 import MCKDReport
+import MCKDTraining
 import XCTest
 
 /// AV-MNIST sections from hand-written fixture files in the schema of the AV-MNIST run.
 final class AVMNISTReportTests: XCTestCase {
     func writeFixture(_ directory: URL, steps: Int = 30) throws -> (confusion: [[Int]], accuracy: [String: Double]) {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try #"{"task": "avmnist", "seed": 0, "steps": 30, "kd": "l1", "meta": "bilevel", "batchSize": 32}"#
-            .write(to: directory.appendingPathComponent("configuration.json"), atomically: true, encoding: .utf8)
+        var configuration = AVMNISTRunConfiguration()
+        configuration.audioRate = 50
+        configuration.batchSize = 32
+        try JSONEncoder().encode(configuration).write(to: directory.appendingPathComponent("configuration.json"))
         var lines: [String] = []
         for step in 1...steps {
             let w = 0.5 + 0.01 * Double(step)
@@ -16,19 +19,22 @@ final class AVMNISTReportTests: XCTestCase {
                          + #""meta":\#(1.0 / Double(step)),"seconds":\#(Double(step) * 0.1),"step":\#(step),"weights":[\#(w),\#(1 - w)]}"#)
         }
         try lines.joined(separator: "\n").write(to: directory.appendingPathComponent("metrics.jsonl"), atomically: true, encoding: .utf8)
-        // 45 test pairs per digit; "both" mostly right, a few 3 <-> 8 confusions.
-        var confusion = (0..<10).map { digit in (0..<10).map { $0 == digit ? 45 : 0 } }
-        confusion[3][3] = 40; confusion[3][8] = 5; confusion[8][8] = 43; confusion[8][3] = 2
-        let accuracy = ["both": 0.9844, "image": 0.9, "audio": 0.6511]
-        func json(_ matrix: [[Int]]) -> String { "[" + matrix.map { "[" + $0.map(String.init).joined(separator: ",") + "]" }.joined(separator: ",") + "]" }
-        let predictions = (0..<16).map { i in #"{"index": \#(i), "label": \#(i % 10), "both": \#(i % 10), "image": \#(i % 10), "audio": \#((i + i / 8) % 10)}"# }
-        let evaluation = """
-            {"task": "avmnist", "sampleCount": 450, "audioRate": 0.5, "visualRate": null,
-             "accuracy": {"both": \(accuracy["both"]!), "image": \(accuracy["image"]!), "audio": \(accuracy["audio"]!)},
-             "confusion": {"both": \(json(confusion)), "image": \(json(confusion)), "audio": \(json(confusion))},
-             "predictions": [\(predictions.joined(separator: ","))]}
-            """
-        try evaluation.write(to: directory.appendingPathComponent("evaluation.json"), atomically: true, encoding: .utf8)
+        // 45 test pairs per digit; "both" mostly right with a few 3 <-> 8 confusions, the
+        // single modalities worse. Written by the run's own encoder (the real schema).
+        func matrix(_ wrong: Int) -> [[Int]] {
+            var m = (0..<10).map { digit in (0..<10).map { $0 == digit ? 45 : 0 } }
+            m[3][3] -= wrong; m[3][8] += wrong; m[8][8] -= wrong / 2; m[8][3] += wrong / 2
+            return m
+        }
+        let confusion = matrix(5)
+        let matrices = ["both": confusion, "image": matrix(20), "audio": matrix(40)]
+        // Correct answers: 450 less the off-diagonal moves, counted by hand.
+        let accuracy = ["both": (450.0 - 5 - 2) / 450, "image": (450.0 - 20 - 10) / 450, "audio": (450.0 - 40 - 20) / 450]
+        let predictions = (0..<16).map { i in
+            AVMNISTEvaluation.Prediction(index: i, label: i % 10, both: i % 10, image: i % 10, audio: (i + i / 8) % 10)
+        }
+        let evaluation = AVMNISTEvaluation(sampleCount: 450, audioRate: 50, visualRate: nil, confusion: matrices, predictions: predictions)
+        try JSONEncoder().encode(evaluation).write(to: directory.appendingPathComponent("evaluation.json"))
         return (confusion, accuracy)
     }
 
@@ -48,7 +54,7 @@ final class AVMNISTReportTests: XCTestCase {
         XCTAssertTrue(html.contains(">image<") && html.contains(">audio<"), "weights are named image and audio")
         XCTAssertEqual(ReportTestSupport.dataValues(html, elementID: "accuracy-table"), ["both", "image", "audio"].map { accuracy[$0]! })
         XCTAssertTrue(html.contains("training audio rate</th><td>50%"))
-        XCTAssertTrue(html.contains("training visual rate</th><td>not recorded"))
+        XCTAssertTrue(html.contains("training visual rate</th><td>100% (every pair)"))
         XCTAssertEqual(ReportTestSupport.dataValues(html, elementID: "confusion-both"), confusion.flatMap { $0.map(Double.init) })
         // No cache: the section says so and still lists the predictions.
         XCTAssertTrue(html.contains("/nonexistent/avmnist.bin is absent"))

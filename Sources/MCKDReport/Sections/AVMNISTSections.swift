@@ -1,5 +1,6 @@
 import Foundation
 import MCKDData
+import MCKDTraining
 
 /// AV-MNIST: accuracy by available modality, confusion matrices and a few test pairs.
 enum AVMNISTSections {
@@ -12,32 +13,33 @@ enum AVMNISTSections {
         }
     }
 
-    static func rate(_ value: Double?) -> String { value.map { String(format: "%.0f%%", 100 * $0) } ?? "not recorded" }
+    /// Rates are percentages of the training pairs; the run writes null for 100% (every pair).
+    static func rate(_ value: Double?) -> String { value.map { String(format: "%g%%", $0) } ?? "100% (every pair)" }
 
     static func accuracy(_ run: RunFolder, baseline: RunFolder?) -> ReportSection {
         var section = ReportSection(id: "accuracy", title: "Accuracy by available modality")
         let (evaluation, problem) = decode(run)
         guard let evaluation else { section.missing.append(problem!); return section }
-        let bars = AVMNISTEvaluation.modes.enumerated().compactMap { index, mode in
-            evaluation.accuracy[mode].map { (label: modeTitles[mode]!, value: 100 * $0, colour: ColourMap.series[index]) }
+        let bars = AVMNISTEvaluation.subsetNames.enumerated().compactMap { index, mode in
+            evaluation.accuracies[mode].map { (label: modeTitles[mode]!, value: 100 * $0, colour: ColourMap.series[index]) }
         }
-        let missingModes = AVMNISTEvaluation.modes.filter { evaluation.accuracy[$0] == nil }
+        let missingModes = AVMNISTEvaluation.subsetNames.filter { evaluation.accuracies[$0] == nil }
         if !missingModes.isEmpty { section.missing.append("no accuracy for: " + missingModes.joined(separator: ", ")) }
         var body = "<div class=\"row\">"
         if let svg = try? BarChart(title: "Test accuracy (\(evaluation.sampleCount) pairs)", yLabel: "accuracy (%)", bars: bars, yRange: 0...100,
                                    format: { String(format: "%.1f%%", $0) }).svg() { body += svg }
         body += "<table class=\"facts\" id=\"accuracy-table\"><tr><th>training audio rate</th><td>\(rate(evaluation.audioRate))</td></tr>"
             + "<tr><th>training visual rate</th><td>\(rate(evaluation.visualRate))</td></tr>"
-        for mode in AVMNISTEvaluation.modes {
-            if let value = evaluation.accuracy[mode] {
+        for mode in AVMNISTEvaluation.subsetNames {
+            if let value = evaluation.accuracies[mode] {
                 body += "<tr><th>accuracy, \(modeTitles[mode]!)</th><td data-value=\"\(value)\">\(String(format: "%.1f%%", 100 * value))</td></tr>"
             }
         }
         if let baseline {
             let (base, baseProblem) = decode(baseline)
             if let base {
-                for mode in AVMNISTEvaluation.modes {
-                    if let value = evaluation.accuracy[mode], let other = base.accuracy[mode] {
+                for mode in AVMNISTEvaluation.subsetNames {
+                    if let value = evaluation.accuracies[mode], let other = base.accuracies[mode] {
                         body += "<tr><th>vs \(Escaping.escape(baseline.name)), \(modeTitles[mode]!)</th><td>\(String(format: "%+.1f pp", 100 * (value - other)))</td></tr>"
                     }
                 }
@@ -56,7 +58,7 @@ enum AVMNISTSections {
         let (evaluation, problem) = decode(run)
         guard let evaluation else { section.missing.append(problem!); return section }
         var body = "<div class=\"row\">"
-        for mode in AVMNISTEvaluation.modes {
+        for mode in AVMNISTEvaluation.subsetNames {
             guard let matrix = evaluation.confusion[mode], matrix.count == 10, matrix.allSatisfy({ $0.count == 10 }) else {
                 section.missing.append("no 10 x 10 confusion matrix for \(mode)")
                 continue
@@ -89,9 +91,10 @@ enum AVMNISTSections {
             return section
         }
         do {
-            let seed = (run.configurationValue("seed") as? NSNumber)?.uint64Value ?? 0
-            let dataset = try AVMNISTDataset(cachePath: path, configuration: AVMNISTConfiguration(
-                seed: seed, audioRate: evaluation.audioRate ?? 1, visualRate: evaluation.visualRate ?? 1))
+            // The run's own data configuration rebuilds exactly the test pairs it was evaluated on.
+            let configuration = try JSONDecoder().decode(AVMNISTRunConfiguration.self,
+                                                         from: Data(contentsOf: run.directory.appendingPathComponent("configuration.json")))
+            let dataset = try AVMNISTDataset(cachePath: path, configuration: configuration.dataConfiguration)
             section.body = "<p class=\"note\">Left: the MNIST image (28 × 28, upscaled). Right: the spoken digit's MFCCs "
                 + "(\(dataset.test.audioHeight) coefficients × \(dataset.test.audioWidth) frames, coefficient 0 at the bottom and scaled on its own, the others together; viridis from low to high).</p>"
                 + predictionList(evaluation.predictions.prefix(limit), test: dataset.test)
@@ -111,7 +114,7 @@ enum AVMNISTSections {
                     + "<img alt=\"MFCC\" width=\"\(images.mfcc.width)\" height=\"\(images.mfcc.height)\" src=\"\(images.mfccURI)\"></div>"
             }
             html += "<div>test pair \(prediction.index), label <strong>\(prediction.label)</strong></div>"
-            for mode in AVMNISTEvaluation.modes {
+            for mode in AVMNISTEvaluation.subsetNames {
                 let predicted = prediction.predicted(mode)
                 html += "<div>\(modeTitles[mode]!): <span class=\"\(predicted == prediction.label ? "ok" : "wrong")\">\(predicted)</span></div>"
             }

@@ -33,4 +33,12 @@ public struct Initializer {
         nextStream += 1
         return tensor
     }
+
+    /// A tensor of uniform values on [low, high).
+    public mutating func uniform(_ backend: any Backend, _ shape: Shape, low: Float, high: Float) throws -> Tensor {
+        let tensor = try backend.makeTensor(shape: shape)
+        try backend.fillRandom(tensor, .uniform(low: low, high: high), seed: seed, stream: nextStream)
+        nextStream += 1
+        return tensor
+    }
 }

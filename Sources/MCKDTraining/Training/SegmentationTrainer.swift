@@ -87,7 +87,7 @@ public final class SegmentationTrainer {
         if let metaBatch, settings.meta != .off, step % max(1, settings.metaEvery) == 0 {
             switch settings.meta {
             case .bilevel:
-                metaLoss = try bilevelMetaStep(trainInput: input, available: available, meta: metaBatch, lookAhead: learningRate)
+                metaLoss = try bilevelMetaStep(training: (input, available), meta: metaBatch, lookAhead: learningRate)
             case .gated:
                 metaLoss = try gatedMetaStep(meta: metaBatch)
             case .off:
@@ -125,7 +125,7 @@ public final class SegmentationTrainer {
     /// training batch at the current step, without updating anything (for tests and analysis).
     public func hypergradient(input: Tensor, targets: Tensor, metaBatch: (input: Tensor, targets: Tensor)) throws -> Tensor {
         let available = try computeTrainingGradient(input: input, targets: targets).available
-        return try bilevelHypergradient(trainInput: input, available: available, meta: metaBatch,
+        return try bilevelHypergradient(training: (input, available), meta: metaBatch,
                                         lookAhead: settings.learningRate(atStep: step)).gradient
     }
 

@@ -18,7 +18,7 @@ struct TrainCommand: ParsableCommand {
     var data = "synthetic"
     @Option(help: "Device: cpu or gpuN (see `mckd devices`).")
     var device = "gpu0"
-    @Option(help: "Architecture: small.")
+    @Option(help: "Architecture: small, or paper (the ~43.7M-parameter ResNet-50-3D + ASPP model; crop D divisible by 16, H and W by 32).")
     var arch = "small"
     @Option(help: "Encoder widths per level for --arch small, e.g. 8,16,32.")
     var channels = "8,16,32"
@@ -26,7 +26,7 @@ struct TrainCommand: ParsableCommand {
     var steps = 300
     @Option(help: "Batch size.")
     var batch = 2
-    @Option(help: "Training crop D,H,W (divisible by 2^(levels-1)).")
+    @Option(help: "Training crop D,H,W (small: divisible by 2^(levels-1); paper: D by 16, H and W by 32, e.g. 16,32,32).")
     var crop = "32,32,32"
     @Option(help: "Network learning rate (SGD, Nesterov momentum 0.99, poly decay).")
     var lr: Float = 1e-2
@@ -57,15 +57,23 @@ struct TrainCommand: ParsableCommand {
         guard task == "brats" else {
             throw ValidationError("--task \(task): only brats is available in this version (AV-MNIST training is not implemented yet)")
         }
-        guard arch == "small" else { throw ValidationError("--arch \(arch): only small is available in this version") }
         var configuration = BraTSRunConfiguration()
-        let widths = channels.split(separator: ",").compactMap { Int($0) }
-        guard widths.count >= 2, widths.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--channels needs two or more widths, e.g. 8,16,32") }
-        configuration.architecture.channels = widths
+        switch SegmentationArchitecture.Kind(rawValue: arch) {
+        case .small:
+            let widths = channels.split(separator: ",").compactMap { Int($0) }
+            guard widths.count >= 2, widths.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--channels needs two or more widths, e.g. 8,16,32") }
+            configuration.architecture.channels = widths
+        case .paper:
+            configuration.architecture = .paper
+        case nil:
+            throw ValidationError("--arch \(arch): choose small or paper")
+        }
         let cropSizes = crop.split(separator: ",").compactMap { Int($0) }
         guard cropSizes.count == 3 else { throw ValidationError("--crop must be D,H,W") }
-        guard cropSizes.allSatisfy({ $0 > 0 && $0 % configuration.architecture.sizeMultiple == 0 }) else {
-            throw ValidationError("--crop \(crop): each size must be a positive multiple of \(configuration.architecture.sizeMultiple)")
+        do {
+            try configuration.architecture.checkCrop(cropSizes)
+        } catch {
+            throw ValidationError("--crop \(crop): \(error)")
         }
         guard steps >= 1, batch >= 1 else { throw ValidationError("--steps and --batch must be positive") }
         configuration.crop = cropSizes

@@ -8,6 +8,8 @@ public final class ASPP: Layer {
     public let branches: [Layer]
     public let projection: Sequential
     public let dilations: [Int]
+    /// Width of every branch and of the output.
+    public let channels: Int
     private let backend: any Backend
     private var branchShapes: [Shape] = []
 
@@ -15,6 +17,7 @@ public final class ASPP: Layer {
                 activation: ActivationKind, standardizeWeights: Bool, name: String, initializer: inout Initializer) throws {
         self.backend = backend
         self.dilations = dilations
+        self.channels = channels
         func convUnit(_ descriptor: Conv3DDescriptor, _ unit: String, initializer: inout Initializer) throws -> Sequential {
             Sequential([
                 try Conv3d(backend, descriptor, standardizeWeights: standardizeWeights, name: "\(name).\(unit).conv", initializer: &initializer),
@@ -43,7 +46,8 @@ public final class ASPP: Layer {
     }
 
     public var summary: String {
-        "ASPP(1x1, 3^3 dilation \(dilations.map(String.init).joined(separator: "/")), image pooling) -> concat -> \(projection.summary)"
+        "ASPP(1x1, 3^3 dilation \(dilations.map(String.init).joined(separator: "/")), image pooling; "
+            + "concat \(branches.count * channels) -> 1x1 conv \(channels) + norm + act)"
     }
 
     public func outputShape(forInput input: Shape) throws -> Shape {

@@ -10,22 +10,23 @@ import MCKDEngine
 ///   layer4 3 bottlenecks of 320 planes, stride 2 (1280 out), 1x1 conv -> norm -> act to 256, ASPP (bottleneck, 256)
 /// For an 80x160x160 crop: 80^3, 40^3, 20^3, 10^3 and 5^3.
 enum PaperEncoderBuilder {
-    static func make(_ backend: any Backend, norm: NormalizationKind, activation: ActivationKind, standardizeWeights: Bool,
+    static func make(_ backend: any Backend, layout: PaperModelLayout, norm: NormalizationKind, activation: ActivationKind, standardizeWeights: Bool,
                      initializer: inout Initializer) throws -> SharedEncoder {
         typealias Layout = PaperModelLayout
+        let bottleneckChannels = layout.bottleneckChannels
         func convUnit(_ descriptor: Conv3DDescriptor, _ name: String, initializer: inout Initializer) throws -> [Layer] {
             [try Conv3d(backend, descriptor, standardizeWeights: standardizeWeights, name: "\(name).conv", initializer: &initializer),
              try Normalization(backend, norm, channels: descriptor.outputChannels, name: "\(name).norm"),
              Activation(backend, activation)]
         }
-        let stem = Conv3DDescriptor(inputChannels: 1, outputChannels: Layout.stemChannels, kernel: VolumeTriple(all: Layout.stemKernel),
+        let stem = Conv3DDescriptor(inputChannels: 1, outputChannels: layout.stemChannels, kernel: VolumeTriple(all: Layout.stemKernel),
                                     stride: Layout.stemStride, padding: VolumeTriple(all: Layout.stemKernel / 2))
         var levels = [Sequential(try convUnit(stem, "encoder.stem", initializer: &initializer))]
-        var descriptions = [(name: "stem", layers: levels[0].summary)]
+        var descriptions = [(name: "stem", layers: "conv \(Layout.stemKernel)^3 stride \(stem.stride) 1->\(stem.outputChannels) + norm + act")]
 
         let pool = MaxPool3d(backend, PoolingDescriptor(kernel: 3, stride: 2, padding: 1))
-        var inputChannels = Layout.stemChannels
-        for (index, (blockCount, planes)) in zip(Layout.blocks, Layout.planes).enumerated() {
+        var inputChannels = layout.stemChannels
+        for (index, (blockCount, planes)) in zip(Layout.blocks, layout.planes).enumerated() {
             let name = "encoder.layer\(index + 1)"
             var layers: [Layer] = index == 0 ? [pool] : []
             for block in 0..<blockCount {
@@ -35,15 +36,15 @@ enum PaperEncoderBuilder {
                 inputChannels = planes * Bottleneck.expansion
             }
             var description = (index == 0 ? "\(pool.summary), " : "")
-                + "\(blockCount) x bottleneck(\(planes) planes -> \(inputChannels), stride \(Layout.strides[index]) and projection on the first)"
+                + "\(blockCount) x bottleneck(\(planes) planes -> \(inputChannels); the first: stride \(Layout.strides[index]), projection)"
             if index == Layout.blocks.count - 1 {
-                let reduce = Conv3DDescriptor(inputChannels: inputChannels, outputChannels: Layout.bottleneckChannels, kernel: 1)
+                let reduce = Conv3DDescriptor(inputChannels: inputChannels, outputChannels: bottleneckChannels, kernel: 1)
                 let unit = try convUnit(reduce, "encoder.reduce", initializer: &initializer)
-                let aspp = try ASPP(backend, inputChannels: Layout.bottleneckChannels, channels: Layout.bottleneckChannels,
+                let aspp = try ASPP(backend, inputChannels: bottleneckChannels, channels: bottleneckChannels,
                                     dilations: Layout.asppDilations, norm: norm, activation: activation,
                                     standardizeWeights: standardizeWeights, name: "encoder.aspp", initializer: &initializer)
                 layers += unit + [aspp]
-                description += ", \(Sequential(unit).summary), \(aspp.summary)"
+                description += ", 1x1 conv \(inputChannels)->\(bottleneckChannels) + norm + act, \(aspp.summary)"
             }
             levels.append(Sequential(layers))
             descriptions.append((name: index == Layout.blocks.count - 1 ? "layer4 + ASPP" : "layer\(index + 1)", layers: description))

@@ -11,7 +11,9 @@ public struct SegmentationArchitecture: Codable, Equatable, Sendable {
 
     public var kind: Kind
     /// Feature widths per encoder level, shallowest first; the last is the bottleneck's.
-    /// Chosen freely for `small` (which also decodes at these widths); fixed for `paper`.
+    /// Chosen freely for `small` (which also decodes at these widths); for `paper` the
+    /// paper's [64, 256, 512, 1024, 256], or those divided by a common factor (narrowed
+    /// variants of the same topology, for tests).
     public var channels: [Int]
     public var modalities: Int
     public var outputChannels: Int
@@ -22,8 +24,13 @@ public struct SegmentationArchitecture: Codable, Equatable, Sendable {
 
     /// The paper model: skips from the stem (64), layer1 (256), layer2 (512) and layer3
     /// (1024) of the 3D ResNet-50, and the ASPP's 256-channel bottleneck.
-    public static let paper = SegmentationArchitecture(kind: .paper, channels: PaperModelLayout.featureChannels, modalities: 4,
-                                                       outputChannels: 3, standardizeWeights: true)
+    public static let paper = try! SegmentationArchitecture.paper(widthDivisor: 1)
+
+    /// The paper model's topology with every width divided by `widthDivisor` (tests).
+    public static func paper(widthDivisor: Int) throws -> SegmentationArchitecture {
+        SegmentationArchitecture(kind: .paper, channels: try PaperModelLayout(widthDivisor: widthDivisor).featureChannels,
+                                 modalities: 4, outputChannels: 3, standardizeWeights: true)
+    }
 
     public init(kind: Kind = .small, channels: [Int], modalities: Int, outputChannels: Int, standardizeWeights: Bool) {
         self.kind = kind

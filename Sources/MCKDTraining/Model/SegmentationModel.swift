@@ -9,7 +9,7 @@ public final class SegmentationModel {
     public let architecture: SegmentationArchitecture
     public let encoder: any SegmentationEncoder
     public let decoder: any SegmentationDecoder
-    let backend: any Backend
+    public let backend: any Backend
     private var lastAvailable: ModalitySet?
     private var lastFeatureShapes: [Shape] = []
     /// The filled bottleneck and the gate of a gated forward, kept for its backward.
@@ -30,14 +30,12 @@ public final class SegmentationModel {
                                         outputChannels: architecture.outputChannels, norm: .instance, activation: activation,
                                         standardizeWeights: ws, initializer: &initializer)
         case .paper:
-            guard architecture.channels == PaperModelLayout.featureChannels else {
-                throw EngineError.invalidArgument("the paper architecture has fixed widths \(PaperModelLayout.featureChannels), got \(architecture.channels)")
-            }
-            encoder = try PaperEncoderBuilder.make(backend, norm: .instance, activation: activation, standardizeWeights: ws,
+            let layout = try PaperModelLayout(featureChannels: architecture.channels)
+            encoder = try PaperEncoderBuilder.make(backend, layout: layout, norm: .instance, activation: activation, standardizeWeights: ws,
                                                    initializer: &initializer)
             typealias Layout = PaperModelLayout
-            decoder = try FusionDecoder(backend, skipChannels: Array(Layout.featureChannels.dropLast()),
-                                        bottleneckChannels: Layout.bottleneckChannels, widths: Layout.decoderWidths,
+            decoder = try FusionDecoder(backend, skipChannels: Array(layout.featureChannels.dropLast()),
+                                        bottleneckChannels: layout.bottleneckChannels, widths: layout.decoderWidths,
                                         modalities: architecture.modalities, outputChannels: architecture.outputChannels,
                                         finalUpsample: Layout.finalUpsample, norm: .instance, activation: activation,
                                         standardizeWeights: ws, initializer: &initializer)
@@ -69,10 +67,10 @@ public final class SegmentationModel {
         return lines.joined(separator: "\n")
     }
 
-    /// The encoder's feature shapes for one modality volume of a crop [D, H, W], by shape
-    /// inference (nothing runs, so this is cheap for any crop).
+    /// The encoder's feature shapes [M, c_i, ...] for the M modality volumes of one
+    /// sample with a crop [D, H, W], by shape inference (nothing runs: cheap for any crop).
     public func featureShapes(crop: [Int]) throws -> [Shape] {
-        try encoder.featureShapes(forInput: Shape([1, 1] + crop))
+        try encoder.featureShapes(forInput: Shape([architecture.modalities, 1] + crop))
     }
 
     /// [N*M, C, ...] -> [N, M*C, ...] as a shape.

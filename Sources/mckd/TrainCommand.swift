@@ -20,7 +20,7 @@ struct TrainCommand: ParsableCommand {
     var device = "gpu0"
     @Option(help: "Architecture: small, or paper (the ~43.7M-parameter ResNet-50-3D + ASPP model; crop D divisible by 16, H and W by 32).")
     var arch = "small"
-    @Option(help: "Encoder widths per level for --arch small, e.g. 8,16,32.")
+    @Option(help: "Encoder widths per level for --arch small, e.g. 8,16,32 (the paper model's widths are fixed).")
     var channels = "8,16,32"
     @Option(help: "Training steps.")
     var steps = 300
@@ -73,7 +73,7 @@ struct TrainCommand: ParsableCommand {
         do {
             try configuration.architecture.checkCrop(cropSizes)
         } catch {
-            throw ValidationError("--crop \(crop): \(error)")
+            throw ValidationError("--crop: \(error)")
         }
         guard steps >= 1, batch >= 1 else { throw ValidationError("--steps and --batch must be positive") }
         configuration.crop = cropSizes

@@ -73,11 +73,11 @@ final class PaperModelTests: XCTestCase {
         XCTAssertNoThrow(try paper.checkCrop([80, 160, 160]))
         for bad in [[8, 32, 32], [16, 48, 32], [16, 32, 16], [16, 32]] {
             XCTAssertThrowsError(try paper.checkCrop(bad)) { error in
-                XCTAssertTrue("\(error)".contains("D by 16, H by 32, W by 32"), "\(error)")
+                XCTAssertTrue("\(error)".contains("D a positive multiple of 16, H of 32, W of 32"), "\(error)")
             }
         }
         XCTAssertThrowsError(try SegmentationArchitecture.small.checkCrop([32, 32, 30])) { error in
-            XCTAssertTrue("\(error)".contains("divisible by 4 per axis"), "\(error)")
+            XCTAssertTrue("\(error)".contains("every side a positive multiple of 4"), "\(error)")
         }
         var wrongWidths = SegmentationArchitecture.paper
         wrongWidths.channels = [8, 16]
@@ -196,6 +196,7 @@ final class PaperModelTests: XCTestCase {
         let model = try SegmentationModel(backend, architecture: .paper, seed: 3)
         var settings = SegmentationTrainingSettings(steps: 10)
         settings.warmupSteps = 10
+        settings.meta = MetaMode(rawValue: ProcessInfo.processInfo.environment["MCKD_PAPER_TIMING_META"] ?? "bilevel") ?? .bilevel
         let trainer = try SegmentationTrainer(model: model, settings: settings)
         let sizes = (ProcessInfo.processInfo.environment["MCKD_PAPER_TIMING_CROPS"] ?? "16x32x32x1,32x64x64x2")
             .split(separator: ",").map { $0.split(separator: "x").compactMap { Int($0) } }
@@ -208,7 +209,7 @@ final class PaperModelTests: XCTestCase {
                 let start = Date()
                 let losses = try trainer.train(input: input, targets: targets, metaBatch: meta)
                 let dice = try backend.scalar(losses.dice)
-                print("paper step \(step) crop \(crop) batch \(samples): \(String(format: "%.2f", Date().timeIntervalSince(start))) s, "
+                print("paper step \(step) (meta \(settings.meta)) crop \(crop) batch \(samples): \(String(format: "%.2f", Date().timeIntervalSince(start))) s, "
                       + "dice \(dice), peak \(backend.counters.peakBytesInUse >> 20) MiB, allocations \(backend.counters.allocations), "
                       + "launches \(backend.counters.kernelLaunches)")
             }
@@ -255,5 +256,47 @@ final class PaperModelTests: XCTestCase {
             XCTAssertLessThanOrEqual(openCLError, 32 * referenceError, name)
             XCTAssertLessThan(openCLError, 0.005 * scale, name)
         }
+    }
+
+    /// A whole run of the narrowed paper model on the phantom: configuration.json records
+    /// the kind, the checkpoint reloads into a paper model (TrainedRun), evaluation runs.
+    func testRunFolderRecordsAndRestoresThePaperArchitecture() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mckd-paper-\(UUID().uuidString)")
+        setenv("MCKD_CACHE", folder.appendingPathComponent("cache").path, 1)
+        defer {
+            unsetenv("MCKD_CACHE")
+            try? FileManager.default.removeItem(at: folder)
+        }
+        var configuration = BraTSRunConfiguration()
+        configuration.architecture = try .paper(widthDivisor: 16)
+        configuration.phantomCases = 4
+        configuration.phantomSize = [16, 32, 32]
+        configuration.crop = [16, 32, 32]
+        configuration.batchSize = 1
+        configuration.metaValidationCases = 1
+        configuration.testCases = 1
+        configuration.training = SegmentationTrainingSettings(steps: 2)
+        let backend = try OpenCLBackend(device: try OpenCLDevice.all()[0])
+        let directory = folder.appendingPathComponent("run")
+        var log: [String] = []
+        let (trainer, table) = try BraTSTrainingRun(configuration: configuration, backend: backend, directory: directory) { log.append($0) }
+            .run(resume: false)
+        XCTAssertNotNil(table)
+        XCTAssertTrue(log.joined(separator: "\n").contains("layer4 + ASPP"), "the run prints the paper model's summary")
+        let written = try String(contentsOf: directory.appendingPathComponent("configuration.json"), encoding: .utf8)
+        XCTAssertTrue(written.contains("\"kind\" : \"paper\""), written)
+
+        let reloaded = try TrainedRun(directory: directory, backend: backend)
+        XCTAssertEqual(reloaded.model.architecture, configuration.architecture)
+        XCTAssertEqual(reloaded.step, 2)
+        for (a, b) in zip(trainer.model.parameters, reloaded.model.parameters) {
+            XCTAssertEqual(a.name, b.name)
+            XCTAssertEqual(try backend.download(a.value), try backend.download(b.value), a.name)
+        }
+
+        // A small model cannot load the paper model's checkpoint: a clear error, not a crash.
+        let small = try SegmentationTrainer(model: try SegmentationModel(backend, architecture: .small, seed: 0),
+                                            settings: SegmentationTrainingSettings(steps: 1))
+        XCTAssertThrowsError(try small.restore(from: try Checkpoint.read(from: directory.appendingPathComponent("checkpoint")), file: "checkpoint"))
     }
 }

@@ -53,10 +53,10 @@ public struct SegmentationArchitecture: Codable, Equatable, Sendable {
     public func checkCrop(_ crop: [Int]) throws {
         let multiples = cropMultiples
         guard crop.count == 3, zip(crop, multiples).allSatisfy({ $0 > 0 && $0 % $1 == 0 }) else {
-            let axes = Set(multiples).count == 1 ? "\(multiples[0]) per axis"
-                : "D by \(multiples[0]), H by \(multiples[1]), W by \(multiples[2])"
-            throw EngineError.shapeMismatch("crop \(crop.map(String.init).joined(separator: "x")) does not fit --arch \(kind.rawValue): "
-                                            + "each side must be positive and divisible by \(axes)")
+            let rule = Set(multiples).count == 1 ? "every side a positive multiple of \(multiples[0])"
+                : "D a positive multiple of \(multiples[0]), H of \(multiples[1]), W of \(multiples[2])"
+            throw EngineError.shapeMismatch("crop \(crop.map(String.init).joined(separator: ",")) does not fit --arch \(kind.rawValue), "
+                                            + "which needs 3 sides D,H,W with \(rule)")
         }
     }
 

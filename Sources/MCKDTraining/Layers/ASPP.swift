@@ -47,7 +47,7 @@ public final class ASPP: Layer {
 
     public var summary: String {
         "ASPP(1x1, 3^3 dilation \(dilations.map(String.init).joined(separator: "/")), image pooling; "
-            + "concat \(branches.count * channels) -> 1x1 conv \(channels) + norm + act)"
+            + "concat -> 1x1 conv \(branches.count * channels)->\(channels))"
     }
 
     public func outputShape(forInput input: Shape) throws -> Shape {

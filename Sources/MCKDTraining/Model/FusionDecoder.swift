@@ -90,13 +90,17 @@ public final class FusionDecoder: SegmentationDecoder {
         var current = fusedShapes.last!
         for step in 0..<ups.count {
             let level = ups.count - 1 - step
-            let up = try ups[step].outputShape(forInput: current)
-            let skip = try skipConvs[step].outputShape(forInput: fusedShapes[level])
-            guard up == skip else { throw EngineError.shapeMismatch("decoder level \(level): upsampled \(up) but skip \(skip)") }
-            current = try blocks[step].outputShape(forInput: up)
+            let upShape = try ups[step].outputShape(forInput: current)
+            let skipShape = try skipConvs[step].outputShape(forInput: fusedShapes[level])
+            guard upShape == skipShape else {
+                throw EngineError.shapeMismatch("decoder level \(level): upsampled \(upShape) but skip \(skipShape)")
+            }
+            current = try blocks[step].outputShape(forInput: upShape)
             let stage = ups[step].parameters + skipConvs[step].parameters + blocks[step].parameters
-            lines.append("  decoder level \(level): \(ups[step].summary) + skip \(skipConvs[step].summary), \(blocks[step].summary)"
-                         + " -> \(current.perSampleDescription), \(stage.scalarCount) parameters")
+            let up = ups[step].descriptor, skip = skipConvs[step]
+            lines.append("  decoder level \(level): transposed conv \(up.inputChannels)->\(up.outputChannels) k2 s2"
+                         + " + skip 1x1 conv \(skip.descriptor.inputChannels)->\(skip.descriptor.outputChannels)\(skip.standardizesWeights ? " WS" : "")"
+                         + ", residual block (2 x 3^3 conv + norm) -> \(current.perSampleDescription), \(stage.scalarCount) parameters")
         }
         var layers = head.summary
         current = try head.outputShape(forInput: current)

@@ -36,7 +36,7 @@ enum PaperEncoderBuilder {
                 inputChannels = planes * Bottleneck.expansion
             }
             var description = (index == 0 ? "\(pool.summary), " : "")
-                + "\(blockCount) x bottleneck(\(planes) planes -> \(inputChannels); the first: stride \(Layout.strides[index]), projection)"
+                + "\(blockCount) x bottleneck(\(planes) planes -> \(inputChannels); first: stride \(Layout.strides[index]), projection)"
             if index == Layout.blocks.count - 1 {
                 let reduce = Conv3DDescriptor(inputChannels: inputChannels, outputChannels: bottleneckChannels, kernel: 1)
                 let unit = try convUnit(reduce, "encoder.reduce", initializer: &initializer)
@@ -44,7 +44,7 @@ enum PaperEncoderBuilder {
                                     dilations: Layout.asppDilations, norm: norm, activation: activation,
                                     standardizeWeights: standardizeWeights, name: "encoder.aspp", initializer: &initializer)
                 layers += unit + [aspp]
-                description += ", 1x1 conv \(inputChannels)->\(bottleneckChannels) + norm + act, \(aspp.summary)"
+                description += ", 1x1 conv \(inputChannels)->\(bottleneckChannels), \(aspp.summary)"
             }
             levels.append(Sequential(layers))
             descriptions.append((name: index == Layout.blocks.count - 1 ? "layer4 + ASPP" : "layer\(index + 1)", layers: description))

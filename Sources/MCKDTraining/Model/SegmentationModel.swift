@@ -33,11 +33,10 @@ public final class SegmentationModel {
             let layout = try PaperModelLayout(featureChannels: architecture.channels)
             encoder = try PaperEncoderBuilder.make(backend, layout: layout, norm: .instance, activation: activation, standardizeWeights: ws,
                                                    initializer: &initializer)
-            typealias Layout = PaperModelLayout
             decoder = try FusionDecoder(backend, skipChannels: Array(layout.featureChannels.dropLast()),
                                         bottleneckChannels: layout.bottleneckChannels, widths: layout.decoderWidths,
                                         modalities: architecture.modalities, outputChannels: architecture.outputChannels,
-                                        finalUpsample: Layout.finalUpsample, norm: .instance, activation: activation,
+                                        finalUpsample: PaperModelLayout.finalUpsample, norm: .instance, activation: activation,
                                         standardizeWeights: ws, initializer: &initializer)
         }
     }

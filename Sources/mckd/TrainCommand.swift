@@ -19,9 +19,9 @@ struct TrainCommand: ParsableCommand {
     var data = "synthetic"
     @Option(help: "Device: cpu or gpuN (see `mckd devices`).")
     var device = "gpu0"
-    @Option(help: "Architecture: small.")
+    @Option(help: "Architecture: small, or paper (the ~43.7M-parameter ResNet-50-3D + ASPP model; crop D divisible by 16, H and W by 32).")
     var arch = "small"
-    @Option(help: "Encoder widths per level for --arch small, e.g. 8,16,32.")
+    @Option(help: "Encoder widths per level for --arch small, e.g. 8,16,32 (the paper model's widths are fixed).")
     var channels = "8,16,32"
     @Option(help: "Training steps (default: 300 for brats; avmnist trains --epochs unless --steps is given).")
     var steps: Int?
@@ -29,7 +29,7 @@ struct TrainCommand: ParsableCommand {
     var epochs: Int?
     @Option(help: "Batch size (default: 2 for brats, 64 for avmnist).")
     var batch: Int?
-    @Option(help: "Training crop D,H,W (divisible by 2^(levels-1)).")
+    @Option(help: "Training crop D,H,W (small: divisible by 2^(levels-1); paper: D by 16, H and W by 32, e.g. 32,64,64).")
     var crop = "32,32,32"
     @Option(help: "Network learning rate (brats: 1e-2, SGD Nesterov momentum 0.99, poly decay; avmnist: 1e-3, Adam, x0.9 every 20 epochs).")
     var lr: Float?
@@ -64,15 +64,23 @@ struct TrainCommand: ParsableCommand {
         guard task == "brats" else { throw ValidationError("--task \(task): choose brats or avmnist") }
         guard epochs == nil else { throw ValidationError("--epochs is for --task avmnist; brats trains --steps") }
         let steps = self.steps ?? 300, batch = self.batch ?? 2
-        guard arch == "small" else { throw ValidationError("--arch \(arch): only small is available in this version") }
         var configuration = BraTSRunConfiguration()
-        let widths = channels.split(separator: ",").compactMap { Int($0) }
-        guard widths.count >= 2, widths.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--channels needs two or more widths, e.g. 8,16,32") }
-        configuration.architecture.channels = widths
+        switch SegmentationArchitecture.Kind(rawValue: arch) {
+        case .small:
+            let widths = channels.split(separator: ",").compactMap { Int($0) }
+            guard widths.count >= 2, widths.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--channels needs two or more widths, e.g. 8,16,32") }
+            configuration.architecture.channels = widths
+        case .paper:
+            configuration.architecture = .paper
+        case nil:
+            throw ValidationError("--arch \(arch): choose small or paper")
+        }
         let cropSizes = crop.split(separator: ",").compactMap { Int($0) }
         guard cropSizes.count == 3 else { throw ValidationError("--crop must be D,H,W") }
-        guard cropSizes.allSatisfy({ $0 > 0 && $0 % configuration.architecture.sizeMultiple == 0 }) else {
-            throw ValidationError("--crop \(crop): each size must be a positive multiple of \(configuration.architecture.sizeMultiple)")
+        do {
+            try configuration.architecture.checkCrop(cropSizes)
+        } catch {
+            throw ValidationError("--crop: \(error)")
         }
         guard steps >= 1, batch >= 1 else { throw ValidationError("--steps and --batch must be positive") }
         configuration.crop = cropSizes

@@ -26,8 +26,10 @@ public struct SegmentationEvaluator {
         let (d, h, w) = (volume.shape[0], volume.shape[1], volume.shape[2])
         let modalities = model.architecture.modalities, outputs = model.architecture.outputChannels
         let tileShape = (0..<3).map { min(tile[$0], volume.shape[$0]) }
-        guard tileShape.allSatisfy({ $0 % model.architecture.sizeMultiple == 0 }) else {
-            throw EngineError.shapeMismatch("volume \(volume.shape) smaller than the tile \(tile) and not divisible by \(model.architecture.sizeMultiple)")
+        do {
+            try model.architecture.checkCrop(tileShape)
+        } catch {
+            throw EngineError.shapeMismatch("volume \(volume.shape) is smaller than the tile \(tile) and does not fit as a tile: \(error)")
         }
         let (td, th, tw) = (tileShape[0], tileShape[1], tileShape[2])
         var sums = [[Float]](repeating: [Float](repeating: 0, count: outputs * d * h * w), count: subsets.count)

@@ -14,6 +14,7 @@ public final class Activation: Layer {
 
     public var parameters: [Parameter] { [] }
     public var summary: String { "\(kind)" }
+    public func outputShape(forInput input: Shape) throws -> Shape { input }
 
     public func forward(_ x: Tensor) throws -> Tensor {
         let out = try backend.makeTensor(shape: x.shape)

@@ -30,6 +30,7 @@ public final class Conv3d: Layer {
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
     public var summary: String { "\(descriptor)\(standardizesWeights ? " WS" : "")\(bias == nil ? "" : " +b")" }
+    public func outputShape(forInput input: Shape) throws -> Shape { try descriptor.outputShape(forInput: input) }
 
     /// The weights the convolution uses (standardised or raw).
     private func effectiveWeight() throws -> Tensor {
@@ -89,6 +90,7 @@ public final class ConvTranspose3d: Layer {
 
     public var parameters: [Parameter] { [weight] }
     public var summary: String { "transposed \(descriptor)" }
+    public func outputShape(forInput input: Shape) throws -> Shape { try descriptor.transposedOutputShape(forInput: input) }
 
     public func forward(_ x: Tensor) throws -> Tensor {
         input = x

@@ -14,10 +14,18 @@ public protocol Layer: AnyObject {
     func setTraining(_ training: Bool)
     /// One line for the model summary, e.g. "conv 1->16 k3 s1 p1 (WS)".
     var summary: String { get }
+    /// The output shape for an input shape, without running anything (model summaries
+    /// and crop checks of large models).
+    func outputShape(forInput input: Shape) throws -> Shape
 }
 
 extension Layer {
     public func setTraining(_ training: Bool) {}
+
+    /// Layers that do not implement shape inference say so instead of guessing.
+    public func outputShape(forInput input: Shape) throws -> Shape {
+        throw EngineError.invalidArgument("\(summary): no shape inference for this layer")
+    }
 }
 
 /// Layers applied one after another.
@@ -39,6 +47,10 @@ public final class Sequential: Layer {
     public func setTraining(_ training: Bool) { layers.forEach { $0.setTraining(training) } }
 
     public var summary: String { layers.map(\.summary).joined(separator: " -> ") }
+
+    public func outputShape(forInput input: Shape) throws -> Shape {
+        try layers.reduce(input) { try $1.outputShape(forInput: $0) }
+    }
 }
 
 extension Tensor {

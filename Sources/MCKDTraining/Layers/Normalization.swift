@@ -31,6 +31,13 @@ public final class Normalization: Layer {
     public var summary: String { "\(descriptor.kind) norm(\(gamma.count))" }
     public func setTraining(_ training: Bool) { descriptor.training = training }
 
+    public func outputShape(forInput input: Shape) throws -> Shape {
+        guard input.rank >= 2, input[1] == gamma.count else {
+            throw EngineError.shapeMismatch("\(summary) needs \(gamma.count) channels, got \(input)")
+        }
+        return input
+    }
+
     public func forward(_ x: Tensor) throws -> Tensor {
         input = x
         let statistics = Shape(try descriptor.statisticCount(for: x.shape))

@@ -24,6 +24,7 @@ public final class ResidualBlock: Layer {
     public var parameters: [Parameter] { body.parameters }
     public var summary: String { "residual[\(body.summary)]" }
     public func setTraining(_ training: Bool) { body.setTraining(training) }
+    public func outputShape(forInput input: Shape) throws -> Shape { try body.outputShape(forInput: input) }
 
     public func forward(_ x: Tensor) throws -> Tensor {
         let sum = try backend.makeTensor(shape: x.shape)

@@ -2,24 +2,42 @@ import MCKDEngine
 
 /// The decoder on the fused (channel-concatenated) modality features: per level a
 /// transposed conv k2 s2, plus a 1x1 conv of the M modalities' concatenated skips
-/// (added), then a residual block; finally a 1x1 conv to the output channels.
-public final class FusionDecoder {
+/// (added), then a residual block; finally a 1x1 conv to the output channels and,
+/// for the paper model, an upsampling back to the input's resolution.
+public final class FusionDecoder: SegmentationDecoder {
     let ups: [ConvTranspose3d]
     let skipConvs: [Conv3d]
     let blocks: [ResidualBlock]
     let head: Conv3d
+    /// Trilinear (align corners) upsampling after the head; nil when the last skip
+    /// level already has the input's resolution.
+    let finalUpsample: Upsample?
     private let backend: any Backend
 
-    public init(_ backend: any Backend, channels: [Int], modalities: Int, outputChannels: Int, norm: NormalizationKind,
-                activation: ActivationKind, standardizeWeights: Bool, initializer: inout Initializer) throws {
+    /// The small model's decoder: it decodes at the encoder's own widths.
+    public convenience init(_ backend: any Backend, channels: [Int], modalities: Int, outputChannels: Int, norm: NormalizationKind,
+                            activation: ActivationKind, standardizeWeights: Bool, initializer: inout Initializer) throws {
+        try self.init(backend, skipChannels: Array(channels.dropLast()), bottleneckChannels: channels.last!, widths: Array(channels.dropLast()),
+                      modalities: modalities, outputChannels: outputChannels, finalUpsample: nil, norm: norm, activation: activation,
+                      standardizeWeights: standardizeWeights, initializer: &initializer)
+    }
+
+    /// skipChannels and widths per skip level, shallowest first: level i decodes at
+    /// widths[i] and adds a 1x1 conv of the M * skipChannels[i] fused skip channels.
+    public init(_ backend: any Backend, skipChannels: [Int], bottleneckChannels: Int, widths: [Int], modalities: Int, outputChannels: Int,
+                finalUpsample: VolumeTriple?, norm: NormalizationKind, activation: ActivationKind, standardizeWeights: Bool,
+                initializer: inout Initializer) throws {
+        guard !widths.isEmpty, widths.count == skipChannels.count else {
+            throw EngineError.invalidArgument("decoder: one width per skip level needed, got widths \(widths) for skips \(skipChannels)")
+        }
         self.backend = backend
         var ups: [ConvTranspose3d] = [], skipConvs: [Conv3d] = [], blocks: [ResidualBlock] = []
-        var incoming = modalities * channels.last!
-        for level in stride(from: channels.count - 2, through: 0, by: -1) {
-            let width = channels[level]
+        var incoming = modalities * bottleneckChannels
+        for level in stride(from: widths.count - 1, through: 0, by: -1) {
+            let width = widths[level]
             ups.append(try ConvTranspose3d(backend, Conv3DDescriptor(inputChannels: incoming, outputChannels: width, kernel: 2, stride: 2),
                                            name: "decoder.up\(level)", initializer: &initializer))
-            skipConvs.append(try Conv3d(backend, Conv3DDescriptor(inputChannels: modalities * width, outputChannels: width, kernel: 1),
+            skipConvs.append(try Conv3d(backend, Conv3DDescriptor(inputChannels: modalities * skipChannels[level], outputChannels: width, kernel: 1),
                                         standardizeWeights: standardizeWeights, name: "decoder.skip\(level)", initializer: &initializer))
             blocks.append(try ResidualBlock(backend, channels: width, norm: norm, activation: activation,
                                             standardizeWeights: standardizeWeights, name: "decoder.block\(level)", initializer: &initializer))
@@ -28,8 +46,9 @@ public final class FusionDecoder {
         self.ups = ups
         self.skipConvs = skipConvs
         self.blocks = blocks
-        head = try Conv3d(backend, Conv3DDescriptor(inputChannels: channels[0], outputChannels: outputChannels, kernel: 1),
+        head = try Conv3d(backend, Conv3DDescriptor(inputChannels: widths[0], outputChannels: outputChannels, kernel: 1),
                           name: "decoder.head", initializer: &initializer)
+        self.finalUpsample = finalUpsample.map { Upsample(backend, .trilinear, scale: $0) }
     }
 
     public var parameters: [Parameter] {
@@ -40,19 +59,23 @@ public final class FusionDecoder {
 
     /// fused: [N, M*c_i, ...] per encoder level, shallowest first -> logits [N, out, D, H, W].
     public func forward(_ fused: [Tensor]) throws -> Tensor {
+        guard fused.count == ups.count + 1 else {
+            throw EngineError.invalidArgument("decoder: \(fused.count) fused levels for \(ups.count) decoder stages plus the bottleneck")
+        }
         var current = fused.last!
         for (step, level) in stride(from: fused.count - 2, through: 0, by: -1).enumerated() {
             let up = try ups[step].forward(current)
             try backend.axpy(alpha: 1, x: try skipConvs[step].forward(fused[level]), y: up)
             current = try blocks[step].forward(up)
         }
-        return try head.forward(current)
+        let logits = try head.forward(current)
+        return try finalUpsample?.forward(logits) ?? logits
     }
 
     /// Gradients for each fused level input, shallowest first.
     public func backward(_ gradLogits: Tensor) throws -> [Tensor] {
         var gradients = [Tensor?](repeating: nil, count: ups.count + 1)
-        var grad = try head.backward(gradLogits)
+        var grad = try head.backward(try finalUpsample?.backward(gradLogits) ?? gradLogits)
         for (step, level) in (0..<ups.count).map({ ($0, ups.count - 1 - $0) }).reversed() {
             let gradSum = try blocks[step].backward(grad)
             gradients[level] = try skipConvs[step].backward(gradSum)
@@ -60,5 +83,32 @@ public final class FusionDecoder {
         }
         gradients[ups.count] = grad
         return gradients.map { $0! }
+    }
+
+    public func summaryLines(fusedShapes: [Shape]) throws -> [String] {
+        var lines: [String] = []
+        var current = fusedShapes.last!
+        for step in 0..<ups.count {
+            let level = ups.count - 1 - step
+            let upShape = try ups[step].outputShape(forInput: current)
+            let skipShape = try skipConvs[step].outputShape(forInput: fusedShapes[level])
+            guard upShape == skipShape else {
+                throw EngineError.shapeMismatch("decoder level \(level): upsampled \(upShape) but skip \(skipShape)")
+            }
+            current = try blocks[step].outputShape(forInput: upShape)
+            let stage = ups[step].parameters + skipConvs[step].parameters + blocks[step].parameters
+            let up = ups[step].descriptor, skip = skipConvs[step]
+            lines.append("  decoder level \(level): transposed conv \(up.inputChannels)->\(up.outputChannels) k2 s2"
+                         + " + skip 1x1 conv \(skip.descriptor.inputChannels)->\(skip.descriptor.outputChannels)\(skip.standardizesWeights ? " WS" : "")"
+                         + ", residual block (2 x 3^3 conv + norm) -> \(current.perSampleDescription), \(stage.scalarCount) parameters")
+        }
+        var layers = head.summary
+        current = try head.outputShape(forInput: current)
+        if let finalUpsample {
+            layers += " -> \(finalUpsample.summary)"
+            current = try finalUpsample.outputShape(forInput: current)
+        }
+        lines.append("  head: \(layers) -> \(current.perSampleDescription), \(head.parameters.scalarCount) parameters")
+        return lines
     }
 }

@@ -1,36 +1,15 @@
 import MCKDEngine
 
-/// The sizes of the segmentation network (`--arch small` by default).
-public struct SegmentationArchitecture: Codable, Equatable, Sendable {
-    /// Encoder widths per level; the last is the bottleneck's.
-    public var channels: [Int]
-    public var modalities: Int
-    public var outputChannels: Int
-    public var standardizeWeights: Bool
-
-    /// The CPU-sized default: three levels of 8, 16 and 32 channels, 4 modalities, 3 outputs (ET, WT, TC).
-    public static let small = SegmentationArchitecture(channels: [8, 16, 32], modalities: 4, outputChannels: 3, standardizeWeights: true)
-
-    public init(channels: [Int], modalities: Int, outputChannels: Int, standardizeWeights: Bool) {
-        self.channels = channels
-        self.modalities = modalities
-        self.outputChannels = outputChannels
-        self.standardizeWeights = standardizeWeights
-    }
-
-    /// Crop sides must be divisible by this (each level halves the resolution).
-    public var sizeMultiple: Int { 1 << (channels.count - 1) }
-}
-
 /// MCKD's segmentation network (method.md sections 2 and 7): one encoder shared by
 /// all modalities (each modality a 1-channel volume; the batch holds N*M volumes),
 /// mean fill-in of missing modalities' bottlenecks, channel-concatenation fusion and
-/// a residual decoder with skip convolutions.
+/// a residual decoder with skip convolutions. The encoder and decoder are the
+/// architecture's (`small` or `paper`); everything here works the same for both.
 public final class SegmentationModel {
     public let architecture: SegmentationArchitecture
-    public let encoder: SharedEncoder
-    public let decoder: FusionDecoder
-    let backend: any Backend
+    public let encoder: any SegmentationEncoder
+    public let decoder: any SegmentationDecoder
+    public let backend: any Backend
     private var lastAvailable: ModalitySet?
     private var lastFeatureShapes: [Shape] = []
     /// The filled bottleneck and the gate of a gated forward, kept for its backward.
@@ -42,11 +21,24 @@ public final class SegmentationModel {
         self.architecture = architecture
         var initializer = Initializer(seed: seed)
         let activation = ActivationKind.leakyReLU(slope: 0.01)
-        encoder = try SharedEncoder(backend, channels: architecture.channels, norm: .instance, activation: activation,
-                                    standardizeWeights: architecture.standardizeWeights, initializer: &initializer)
-        decoder = try FusionDecoder(backend, channels: architecture.channels, modalities: architecture.modalities,
-                                    outputChannels: architecture.outputChannels, norm: .instance, activation: activation,
-                                    standardizeWeights: architecture.standardizeWeights, initializer: &initializer)
+        let ws = architecture.standardizeWeights
+        switch architecture.kind {
+        case .small:
+            encoder = try SharedEncoder(backend, channels: architecture.channels, norm: .instance, activation: activation,
+                                        standardizeWeights: ws, initializer: &initializer)
+            decoder = try FusionDecoder(backend, channels: architecture.channels, modalities: architecture.modalities,
+                                        outputChannels: architecture.outputChannels, norm: .instance, activation: activation,
+                                        standardizeWeights: ws, initializer: &initializer)
+        case .paper:
+            let layout = try PaperModelLayout(featureChannels: architecture.channels)
+            encoder = try PaperEncoderBuilder.make(backend, layout: layout, norm: .instance, activation: activation, standardizeWeights: ws,
+                                                   initializer: &initializer)
+            decoder = try FusionDecoder(backend, skipChannels: Array(layout.featureChannels.dropLast()),
+                                        bottleneckChannels: layout.bottleneckChannels, widths: layout.decoderWidths,
+                                        modalities: architecture.modalities, outputChannels: architecture.outputChannels,
+                                        finalUpsample: PaperModelLayout.finalUpsample, norm: .instance, activation: activation,
+                                        standardizeWeights: ws, initializer: &initializer)
+        }
     }
 
     public var parameters: [Parameter] { encoder.parameters + decoder.parameters }
@@ -56,25 +48,38 @@ public final class SegmentationModel {
     /// feature shape it produces for a crop [D, H, W] (per modality volume for the
     /// encoder, per sample for the decoder) and its parameter count.
     public func summary(crop: [Int]) -> String {
-        func count(_ parameters: [Parameter]) -> Int { parameters.reduce(0) { $0 + $1.count } }
-        func shape(_ channels: Int, level: Int) -> String {
-            ([channels] + crop.map { $0 >> level }).map(String.init).joined(separator: "x")
-        }
-        let m = architecture.modalities, widths = architecture.channels
+        let m = architecture.modalities
         var lines = ["shared encoder (each of the \(m) modalities as a 1-channel volume):"]
-        for (level, block) in encoder.levels.enumerated() {
-            lines.append("  level \(level): \(block.summary) -> \(shape(widths[level], level: level)), \(count(block.parameters)) parameters")
+        do {
+            try architecture.checkCrop(crop)
+            let shapes = try featureShapes(crop: crop)
+            for (summary, shape) in zip(encoder.levelSummaries, shapes) {
+                lines.append("  \(summary.name): \(summary.layers) -> \(shape.perSampleDescription), \(summary.parameters) parameters")
+            }
+            let fused = try shapes.map(fusedShape)
+            lines.append("fill-in of missing bottlenecks, fusion by concatenation -> \(fused.last!.perSampleDescription)")
+            lines += try decoder.summaryLines(fusedShapes: fused)
+        } catch {
+            lines.append("  (no shapes: \(error))")
         }
-        lines.append("fill-in of missing bottlenecks, fusion by concatenation -> \(shape(m * widths.last!, level: widths.count - 1))")
-        for step in 0..<decoder.ups.count {
-            let level = widths.count - 2 - step
-            let stage = decoder.ups[step].parameters + decoder.skipConvs[step].parameters + decoder.blocks[step].parameters
-            lines.append("  decoder level \(level): \(decoder.ups[step].summary) + skip \(decoder.skipConvs[step].summary), \(decoder.blocks[step].summary)"
-                         + " -> \(shape(widths[level], level: level)), \(count(stage)) parameters")
-        }
-        lines.append("  head: \(decoder.head.summary) -> \(shape(architecture.outputChannels, level: 0)), \(count(decoder.head.parameters)) parameters")
         lines.append("total: \(parameterCount) parameters")
         return lines.joined(separator: "\n")
+    }
+
+    /// The encoder's feature shapes [M, c_i, ...] for the M modality volumes of one
+    /// sample with a crop [D, H, W], by shape inference (nothing runs: cheap for any crop).
+    public func featureShapes(crop: [Int]) throws -> [Shape] {
+        try encoder.featureShapes(forInput: Shape([architecture.modalities, 1] + crop))
+    }
+
+    /// [N*M, C, ...] -> [N, M*C, ...] as a shape.
+    private func fusedShape(_ features: Shape) throws -> Shape {
+        let m = architecture.modalities
+        guard features[0] % m == 0 else { throw EngineError.shapeMismatch("batch \(features[0]) is not a multiple of \(m) modalities") }
+        var dims = features.dims
+        dims[0] /= m
+        dims[1] *= m
+        return Shape(dims)
     }
 
     /// The encoder on every modality volume with missing ones zeroed.
@@ -84,10 +89,7 @@ public final class SegmentationModel {
         guard input.shape.rank == 5, input.shape[1] == m else {
             throw EngineError.shapeMismatch("segmentation input must be [N, \(m), D, H, W], got \(input.shape)")
         }
-        let multiple = architecture.sizeMultiple
-        guard input.shape.dims[2...].allSatisfy({ $0 % multiple == 0 }) else {
-            throw EngineError.shapeMismatch("crop \(input.shape.dims[2...].map(String.init).joined(separator: "x")) must be divisible by \(multiple) per axis")
-        }
+        try architecture.checkCrop(Array(input.shape.dims[2...]))
         let dims = input.shape.dims
         let volumes = try backend.makeTensor(shape: Shape(dims[0] * m, 1, dims[2], dims[3], dims[4]))
         try backend.copy(try input.reshaped(volumes.shape), to: volumes)
@@ -161,10 +163,7 @@ public final class SegmentationModel {
     /// [N*M, C, ...] -> [N, M*C, ...] (modality m in channels m*C ..< (m+1)*C).
     private func group(_ features: Tensor) throws -> Tensor {
         let m = architecture.modalities
-        var dims = features.shape.dims
-        dims[0] /= m
-        dims[1] *= m
-        let out = try backend.makeTensor(shape: Shape(dims))
+        let out = try backend.makeTensor(shape: try fusedShape(features.shape))
         try backend.groupModalities(features, modalities: m, order: .sampleMajor, into: out)
         return out
     }

@@ -72,6 +72,7 @@ let package = Package(
             name: "bench",
             dependencies: [
                 "MCKDEngine",
+                "MCKDData",
                 "MCKDTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -53,7 +53,7 @@ public final class AVMNISTModel {
             imageLayers += [
                 try Conv3d(backend, Conv3DDescriptor(inputChannels: inputs, outputChannels: width, kernel: VolumeTriple(1, 5, 5)),
                            bias: true, name: "image.conv\(index + 1)", initializer: &initializer),
-                MaxPool(backend, planar(2, 2)),
+                MaxPool3d(backend, planar(2, 2)),
                 Activation(backend, .relu),
             ]
             inputs = width
@@ -75,7 +75,7 @@ public final class AVMNISTModel {
             inputs = width
         }
         // 20 -conv2-> 19 -> 18 -> 17 -pool 4 (floor)-> 4: 20 channels x 4 x 4 = 320
-        audioLayers.append(MaxPool(backend, planar(4, 4)))
+        audioLayers.append(MaxPool3d(backend, planar(4, 4)))
         let audioFeatures = a.audioChannels[2] * 4 * 4
         let audioEncoder = try ModalityEncoder(name: "audio", body: audioLayers,
                                                projection: try Linear(backend, inFeatures: audioFeatures, outFeatures: a.featureWidth,
@@ -112,8 +112,7 @@ public final class AVMNISTModel {
             var shape = Shape(1, 1, 1, side, side)
             var parts: [String] = []
             for layer in encoder.body.layers {
-                if let conv = layer as? Conv3d { shape = (try? conv.descriptor.outputShape(forInput: shape)) ?? shape }
-                if let pool = layer as? MaxPool { shape = (try? pool.descriptor.outputShape(for: shape)) ?? shape }
+                shape = (try? layer.outputShape(forInput: shape)) ?? shape
                 parts.append(layer.summary)
             }
             let flat = shape.count

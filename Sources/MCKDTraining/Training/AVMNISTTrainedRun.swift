@@ -8,15 +8,7 @@ public struct AVMNISTTrainedRun {
     public let step: Int
 
     public init(directory: URL, backend: any Backend) throws {
-        let configurationURL = directory.appendingPathComponent("configuration.json")
-        guard let data = try? Data(contentsOf: configurationURL) else {
-            throw TrainingError.unusableRunFolder("\(configurationURL.path) is missing: is \(directory.path) a run folder written by `mckd train`?")
-        }
-        do {
-            configuration = try JSONDecoder().decode(AVMNISTRunConfiguration.self, from: data)
-        } catch {
-            throw TrainingError.unusableRunFolder("\(configurationURL.path) is not an AV-MNIST run configuration (\(error))")
-        }
+        configuration = try readRunConfiguration(AVMNISTRunConfiguration.self, in: directory, describedAs: "an AV-MNIST run configuration")
         let checkpointURL = directory.appendingPathComponent("checkpoint")
         let checkpoint = try Checkpoint.read(from: checkpointURL)
         model = try AVMNISTModel(backend, architecture: configuration.architecture, seed: configuration.training.seed)

@@ -5,39 +5,19 @@ extension SegmentationTrainer {
     /// buffers, theta_w and its Adam state, the step. (Dropout draws and crop sampling
     /// are functions of (seed, step) or replayed, so they need no state.)
     public func checkpoint(metadata: [String: String]) throws -> Checkpoint {
-        var tensors: [Checkpoint.Entry] = []
-        func add(_ name: String, _ tensor: Tensor) throws {
-            tensors.append(.init(name: name, shape: tensor.shape.dims, values: try backend.download(tensor)))
-        }
-        for (parameter, buffer) in zip(model.parameters, momentumBuffers) {
-            try add(parameter.name, parameter.value)
-            try add("\(parameter.name).momentum", buffer)
-        }
-        for (name, tensor) in importance.stateTensors() { try add(name, tensor) }
-        var info = metadata
-        info["importanceUpdates"] = String(importance.updates)
-        return Checkpoint(step: step, metadata: info, tensors: tensors)
+        try TrainingState.checkpoint(stateTensors, importance: importance, step: step, metadata: metadata, backend: backend)
     }
 
     /// Loads a checkpoint written by `checkpoint(metadata:)` for the same architecture.
     public func restore(from checkpoint: Checkpoint, file: String) throws {
-        func load(_ name: String, into tensor: Tensor) throws {
-            let entry = try checkpoint.tensor(name, file: file)
-            guard entry.shape == tensor.shape.dims else {
-                throw CheckpointError.incompatible(file: file, reason: "'\(name)' has shape \(entry.shape), this model needs \(tensor.shape.dims)")
-            }
-            try backend.copy(try backend.upload(entry.values, shape: tensor.shape), to: tensor)
+        step = try TrainingState.restore(stateTensors, importance: importance, from: checkpoint, file: file, backend: backend)
+    }
+
+    /// Parameters and their momentum buffers, by checkpoint name.
+    private var stateTensors: [(String, Tensor)] {
+        zip(model.parameters, momentumBuffers).flatMap { parameter, buffer in
+            [(parameter.name, parameter.value), ("\(parameter.name).momentum", buffer)]
         }
-        for (parameter, buffer) in zip(model.parameters, momentumBuffers) {
-            try load(parameter.name, into: parameter.value)
-            try load("\(parameter.name).momentum", into: buffer)
-        }
-        for (name, tensor) in importance.stateTensors() { try load(name, into: tensor) }
-        guard let updates = checkpoint.metadata["importanceUpdates"].flatMap(Int.init) else {
-            throw CheckpointError.corrupt(file: file, reason: "no importanceUpdates entry")
-        }
-        importance.restoreUpdates(updates)
-        step = checkpoint.step
     }
 
     /// softmax(theta_w) on the host, for logging (M floats come back).

@@ -12,15 +12,7 @@ public struct TrainedRun {
     /// Reads RUN_DIR/configuration.json and RUN_DIR/checkpoint; clear errors when
     /// either is missing, corrupt or does not match.
     public init(directory: URL, backend: any Backend) throws {
-        let configurationURL = directory.appendingPathComponent("configuration.json")
-        guard let data = try? Data(contentsOf: configurationURL) else {
-            throw TrainingError.unusableRunFolder("\(configurationURL.path) is missing: is \(directory.path) a run folder written by `mckd train`?")
-        }
-        do {
-            configuration = try JSONDecoder().decode(BraTSRunConfiguration.self, from: data)
-        } catch {
-            throw TrainingError.unusableRunFolder("\(configurationURL.path) is not a run configuration (\(error))")
-        }
+        configuration = try readRunConfiguration(BraTSRunConfiguration.self, in: directory, describedAs: "a run configuration")
         let checkpointURL = directory.appendingPathComponent("checkpoint")
         let checkpoint = try Checkpoint.read(from: checkpointURL)
         model = try SegmentationModel(backend, architecture: configuration.architecture, seed: configuration.training.seed)
@@ -55,5 +47,20 @@ public struct TrainedRun {
         header.descrip = "mckd label map (0,1,2,4)"
         let image = try NIfTIImage(header: header, voxels: Self.labelMap(probabilities: probabilities, voxels: volume.voxelCount))
         try image.write(to: url)
+    }
+}
+
+/// RUN_DIR/configuration.json decoded as `type`; clear errors when it is missing or
+/// is not `description` ("a run configuration").
+func readRunConfiguration<Configuration: Decodable>(_ type: Configuration.Type, in directory: URL,
+                                                    describedAs description: String) throws -> Configuration {
+    let url = directory.appendingPathComponent("configuration.json")
+    guard let data = try? Data(contentsOf: url) else {
+        throw TrainingError.unusableRunFolder("\(url.path) is missing: is \(directory.path) a run folder written by `mckd train`?")
+    }
+    do {
+        return try JSONDecoder().decode(type, from: data)
+    } catch {
+        throw TrainingError.unusableRunFolder("\(url.path) is not \(description) (\(error))")
     }
 }

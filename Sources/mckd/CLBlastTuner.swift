@@ -33,9 +33,9 @@ struct CLBlastTuner {
 
     /// Runs the tuner on `device` in a scratch folder, reporting explored
     /// configurations as it goes, and returns the best result of the stages that
-    /// finished. The GEMM tuners go on to random searches of much larger spaces
-    /// after their first stage; only `allStages` lets them. Stops after `timeLimit`
-    /// seconds, keeping the stages done by then.
+    /// finished or, when `timeLimit` seconds stop it earlier, the best verified
+    /// configuration it printed. The GEMM tuners go on to random searches of much
+    /// larger spaces after their first stage; only `allStages` lets them.
     func run(on device: OpenCLDevice, fraction: Double, allStages: Bool, timeLimit: TimeInterval,
              progress: (String) -> Void) throws -> CLBlastTunerResult {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mckd-tune-\(UUID().uuidString)")
@@ -54,6 +54,7 @@ struct CLBlastTuner {
 
         let deadline = Date().addingTimeInterval(timeLimit)
         var explored = 0, total = 0, stages = 0
+        var parameterNames: [String] = [], bestRow: CLBlastTunerResult? = nil
         var pending = Data()
         let reader = output.fileHandleForReading
         readLoop: while true {
@@ -72,13 +73,20 @@ struct CLBlastTuner {
                     }
                 }
                 if let count = Self.configurationCount(in: line) { total = count; explored = 0 }
+                if line.hasPrefix("* Parameters explored:") {
+                    parameterNames = line.dropFirst("* Parameters explored:".count).split(separator: " ").map(String.init)
+                }
+                if let row = CLBlastTunerResult(tableRow: line, parameterNames: parameterNames),
+                   row.bestMilliseconds < bestRow?.bestMilliseconds ?? .infinity {
+                    bestRow = row
+                }
                 if Self.isResultRow(line) {
                     explored += 1
                     progress("\(kernel): \(explored)/\(total) configurations")
                 }
             }
             if Date() > deadline {
-                progress("\(kernel): time limit reached, keeping the finished stages")
+                progress("\(kernel): time limit reached, keeping the best configuration so far")
                 process.terminate()
                 break
             }
@@ -89,8 +97,10 @@ struct CLBlastTuner {
         let results = try files.map { file in
             try CLBlastTunerResult(json: Data(contentsOf: scratch.appendingPathComponent(file)), source: "\(program)/\(file)")
         }
-        guard let best = results.min(by: { $0.bestMilliseconds < $1.bestMilliseconds }) else {
-            throw EngineError.invalidArgument("\(program) finished no tuning stage (exit status \(process.terminationStatus)); allow more time (--minutes)")
+        // The files of finished stages, and the best verified row of the table (which
+        // covers a stage cut short by the time limit).
+        guard let best = (results + [bestRow].compactMap { $0 }).min(by: { $0.bestMilliseconds < $1.bestMilliseconds }) else {
+            throw EngineError.invalidArgument("\(program) verified no configuration (exit status \(process.terminationStatus)); allow more time (--minutes)")
         }
         return best
     }

@@ -27,4 +27,20 @@ final class CLBlastTunerResultTests: XCTestCase {
             }
         }
     }
+
+    func testReadsAVerifiedTableRowAndSkipsOthers() {
+        let names = "GEMMK MWG NWG KWG MDIMC NDIMC MDIMA NDIMB KWI VWM VWN STRM STRN SA SB KREG".split(separator: " ").map(String.init)
+        // Rows as clblast_tuner_xgemm prints them (colour codes already removed).
+        let row = "|    4 |   578 |    0   16   16   32    8    8    8    8    2    1    2    0    0    1    1    1 |       8       8 |"
+            + "     512     512 |   OK   2318 ms |   1151.64 ms |    1.9 |     results match |"
+        let result = CLBlastTunerResult(tableRow: row, parameterNames: names)
+        XCTAssertEqual(result?.bestMilliseconds, 1151.64)
+        XCTAssertEqual(result?.parameters.count, 16)
+        XCTAssertEqual(result?.parameters["VWN"], 2)
+        XCTAssertEqual(result?.parameters["SA"], 1)
+        XCTAssertNil(CLBlastTunerResult(tableRow: row.replacingOccurrences(of: "results match", with: "error"), parameterNames: names),
+                     "an unverified result is not used")
+        XCTAssertNil(CLBlastTunerResult(tableRow: "|  ref |     - |  - |", parameterNames: names))
+        XCTAssertNil(CLBlastTunerResult(tableRow: row, parameterNames: Array(names.dropLast())), "values must match the names")
+    }
 }

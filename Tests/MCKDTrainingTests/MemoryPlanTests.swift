@@ -29,4 +29,18 @@ final class MemoryPlanTests: XCTestCase {
         XCTAssertGreaterThan(figures[0][0], 0)
         XCTAssertGreaterThan(figures[0][1], 0, "the first step allocates")
     }
+
+    /// A dry run plans sizes no real device buffer could hold, and holds none of them.
+    func testDryRunAccountsForTensorsLargerThanTheDevice() throws {
+        let device = try OpenCLDevice.all()[0]
+        let plan = try OpenCLBackend(device: device, dryRun: true)
+        let elements = min(Int(Int32.max), device.maxAllocationBytes / 4 + 1 << 20)
+        var tensors: [Tensor] = []
+        for _ in 0..<(device.globalMemoryBytes / (elements * 4) + 1) {
+            tensors.append(try plan.makeTensor(shape: [elements]))
+        }
+        XCTAssertGreaterThan(plan.counters.bytesInUse, device.globalMemoryBytes, "more than the device holds, planned")
+        XCTAssertGreaterThan(plan.reservedDeviceBytes, device.maxAllocationBytes)
+        XCTAssertThrowsError(try OpenCLBackend(device: device).makeTensor(shape: [elements]), "a real buffer that large is refused")
+    }
 }

@@ -28,4 +28,19 @@ public struct CLBlastTunerResult: Equatable, Sendable {
         self.parameters = parameters
         bestMilliseconds = time
     }
+
+    /// One row of a tuner's progress table, for the configurations explored before a
+    /// stage finished (a time limit can stop a tuner before it writes its file):
+    /// "| ID | total | values... | local | global | compiles | 4178.65 ms | GFLOPS | results match |".
+    /// nil for rows that are not a verified result.
+    public init?(tableRow: String, parameterNames: [String]) {
+        let cells = tableRow.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard cells.count >= 9, Int(cells[0]) != nil, cells[8].contains("results match") else { return nil }
+        let values = cells[2].split(separator: " ").compactMap { Int($0) }
+        guard !parameterNames.isEmpty, values.count == parameterNames.count,
+              cells[6].hasSuffix("ms"), let time = Double(cells[6].dropLast(2).trimmingCharacters(in: .whitespaces)) else { return nil }
+        parameters = Dictionary(uniqueKeysWithValues: zip(parameterNames, values))
+        parameters["PRECISION"] = nil
+        bestMilliseconds = time
+    }
 }

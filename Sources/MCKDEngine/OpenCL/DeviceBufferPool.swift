@@ -29,11 +29,13 @@ final class DeviceBufferPool {
             counters.noteAcquired(bytes: bytes)
             return (memory, bytes)
         }
-        guard bytes <= device.maxAllocationBytes else { throw outOfMemory(bytes, limit: device.maxAllocationBytes) }
-        if reservedBytes + bytes > device.globalMemoryBytes { releaseFreeBuffers() }
-        guard reservedBytes + bytes <= device.globalMemoryBytes else { throw outOfMemory(bytes, limit: device.globalMemoryBytes) }
-
-        var memory = try allocate(bytes)
+        // A dry run plans for the device it names but holds 1-byte buffers: no limit applies.
+        if !dryRun {
+            guard bytes <= device.maxAllocationBytes else { throw outOfMemory(bytes, limit: device.maxAllocationBytes) }
+            if reservedBytes + bytes > device.globalMemoryBytes { releaseFreeBuffers() }
+            guard reservedBytes + bytes <= device.globalMemoryBytes else { throw outOfMemory(bytes, limit: device.globalMemoryBytes) }
+        }
+        var memory = try allocate(dryRun ? 1 : bytes)
         if memory == nil {
             // The driver may hold memory we could give back: free our spares and try once more.
             releaseFreeBuffers()

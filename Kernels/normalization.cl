@@ -8,7 +8,8 @@
 // No atomics.
 //
 // Build-time defines: ACROSS_BATCH (0/1); DEVIATION selects the squared-deviation
-// variant of the first pass. Channel and group counts are arguments, so one program
+// variant of the first pass; VECTOR_SPANS (0/1) the explicit-vector first passes for
+// CPU devices. Channel and group counts are arguments, so one program
 // serves every layer (PoCL spends ~0.5 s per program build). Elementwise kernels run
 // 2D as (voxel, row): the row, and every division by it, is uniform across a vector.
 
@@ -22,6 +23,53 @@
 #define BLOCK_STRIDE 0
 #endif
 
+#if VECTOR_SPANS
+// CPU devices (PoCL does not vectorise the strided loop below well): work-item (row, c)
+// sums the contiguous span c of its row, eight voxels at a time into eight lane sums
+// that are added in a fixed order, then the span's tail. Still one fixed order per shape.
+inline int span_begin(const int c, const int spatial, const int chunks) {
+    const int span = ((spatial + chunks - 1) / chunks + 7) / 8 * 8;
+    return min(c * span, spatial);
+}
+
+inline float lane_sum(const float8 v) {
+    return ((v.s0 + v.s1) + (v.s2 + v.s3)) + ((v.s4 + v.s5) + (v.s6 + v.s7));
+}
+
+// partial[row * chunks + c] = sum over span c of row of x (or of (x - mean)^2 with DEVIATION).
+__kernel void norm_row_partial(__global const float* x, __global const float* mean, __global float* partial,
+                               const int rows, const int spatial, const int chunks,
+                               const int channels, const int group_size) {
+    const int gid = get_global_id(0);
+    if (gid >= rows * chunks) return;
+    const int row = gid / chunks, c = gid % chunks;
+    __global const float* base = x + (size_t)row * spatial;
+    const int begin = span_begin(c, spatial, chunks), end = span_begin(c + 1, spatial, chunks);
+#ifdef DEVIATION
+    const float m = mean[STAT_OF_ROW(row)];
+#endif
+    float8 lanes = (float8)(0.0f);
+    int k = begin;
+    for (; k + 8 <= end; k += 8) {
+#ifdef DEVIATION
+        const float8 e = vload8(0, base + k) - m;
+        lanes += e * e;
+#else
+        lanes += vload8(0, base + k);
+#endif
+    }
+    float sum = lane_sum(lanes);
+    for (; k < end; ++k) {
+#ifdef DEVIATION
+        const float e = base[k] - m;
+        sum += e * e;
+#else
+        sum += base[k];
+#endif
+    }
+    partial[gid] = sum;
+}
+#else
 // partial[row * chunks + c] = sum over voxels c, c + chunks, ... of row of x (or of (x - mean)^2 with DEVIATION).
 __kernel void norm_row_partial(__global const float* x, __global const float* mean, __global float* partial,
                                const int rows, const int spatial, const int chunks,
@@ -44,6 +92,8 @@ __kernel void norm_row_partial(__global const float* x, __global const float* me
     }
     partial[gid] = sum;
 }
+
+#endif
 
 // Sum of statistic j's partials: its rows in order, each row's chunks in order.
 inline float statistic_sum(__global const float* partial, const int j, const int blocks, const int chunks,
@@ -100,6 +150,35 @@ __kernel void norm_apply(__global const float* x, __global float* y, __global co
     y[i] = (x[i] - mean[j]) * (inv_std[j] * gamma[c]) + beta[c];
 }
 
+#if VECTOR_SPANS
+// Backward pass 1 (CPU devices): the sums of dy and dy * xhat over span c of row, as above.
+__kernel void norm_backward_partial(__global const float* x, __global const float* dy, __global const float* mean,
+                                    __global const float* inv_std, __global float* partial, const int rows,
+                                    const int spatial, const int chunks, const int channels,
+                                    const int group_size) {
+    const int gid = get_global_id(0);
+    if (gid >= rows * chunks) return;
+    const int row = gid / chunks, c = gid % chunks, j = STAT_OF_ROW(row);
+    const float m = mean[j], inv = inv_std[j];
+    const size_t base = (size_t)row * spatial;
+    const int begin = span_begin(c, spatial, chunks), end = span_begin(c + 1, spatial, chunks);
+    float8 lanes_dy = (float8)(0.0f), lanes_dy_xhat = (float8)(0.0f);
+    int k = begin;
+    for (; k + 8 <= end; k += 8) {
+        const float8 g = vload8(0, dy + base + k);
+        lanes_dy += g;
+        lanes_dy_xhat += g * ((vload8(0, x + base + k) - m) * inv);
+    }
+    float sum_dy = lane_sum(lanes_dy), sum_dy_xhat = lane_sum(lanes_dy_xhat);
+    for (; k < end; ++k) {
+        const float g = dy[base + k];
+        sum_dy += g;
+        sum_dy_xhat += g * ((x[base + k] - m) * inv);
+    }
+    partial[(size_t)gid * 2] = sum_dy;
+    partial[(size_t)gid * 2 + 1] = sum_dy_xhat;
+}
+#else
 // Backward pass 1: partial[(row * chunks + c) * 2 + {0, 1}] = sums of dy and dy * xhat over
 // voxels c, c + chunks, ... of row.
 __kernel void norm_backward_partial(__global const float* x, __global const float* dy, __global const float* mean,
@@ -120,6 +199,8 @@ __kernel void norm_backward_partial(__global const float* x, __global const floa
     partial[(size_t)gid * 2] = sum_dy;
     partial[(size_t)gid * 2 + 1] = sum_dy_xhat;
 }
+
+#endif
 
 // gradBeta[c] = sum dy, gradGamma[c] = sum dy * xhat over samples (in order) and chunks.
 __kernel void norm_backward_parameters(__global const float* partial, __global float* grad_gamma,

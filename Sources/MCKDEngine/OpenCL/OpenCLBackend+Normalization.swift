@@ -7,8 +7,15 @@ extension OpenCLBackend {
     static let normalizationLocalSize = [64, 1]
 
     private func defines(_ layout: NormalizationDescriptor.Layout, deviation: Bool = false) -> [String] {
-        ["ACROSS_BATCH=\(layout.acrossBatch ? 1 : 0)"] + (deviation ? ["DEVIATION"] : [])
+        ["ACROSS_BATCH=\(layout.acrossBatch ? 1 : 0)", "VECTOR_SPANS=\(vectorSpans ? 1 : 0)"] + (deviation ? ["DEVIATION"] : [])
     }
+
+    /// The statistics' first passes with explicit float8 spans on CPU devices (PoCL),
+    /// interleaved scalar loads on GPUs (coalesced). Both are fixed-order sums.
+    private var vectorSpans: Bool { device.kind == .cpu }
+
+    /// Explicit-vector kernels run one work-item per group on CPU devices (engine.md).
+    private var partialLocal: [Int] { vectorSpans ? [1] : [64] }
 
     /// The trailing (channels, group size) arguments every layout-aware kernel takes.
     private func grouping(_ layout: NormalizationDescriptor.Layout) -> [KernelArgument] {
@@ -28,12 +35,12 @@ extension OpenCLBackend {
                                                       .int(layout.spatial), .int(chunks)]
                 + grouping(layout)
             try launch("norm_row_partial", file: "normalization", defines: defines(layout), global: [layout.rows * chunks],
-                       local: local, partialArguments)
+                       local: partialLocal, partialArguments)
             try launch("norm_mean", file: "normalization", defines: defines(layout), global: statistics, local: local,
                        [.tensor(partial), .tensor(savedMean), .int(layout.statistics), .int(layout.blocks), .int(chunks), .int(layout.count)]
                        + grouping(layout))
             try launch("norm_row_partial", file: "normalization", defines: defines(layout, deviation: true),
-                       global: [layout.rows * chunks], local: local, partialArguments)
+                       global: [layout.rows * chunks], local: partialLocal, partialArguments)
             // Without running statistics the kernel never touches them; any buffer fills the slots.
             try launch("norm_inverse_std", file: "normalization", defines: defines(layout), global: statistics, local: local,
                        [.tensor(partial), .tensor(savedMean), .tensor(savedInvStd),
@@ -60,7 +67,7 @@ extension OpenCLBackend {
         let chunks = Self.normalizationPartialsPerRow
         let partial = try makeTensor(shape: Shape(layout.rows * chunks * 2))
         let coefficients = try makeTensor(shape: Shape(layout.statistics * 2))
-        try launch("norm_backward_partial", file: "normalization", defines: defines, global: [layout.rows * chunks], local: local,
+        try launch("norm_backward_partial", file: "normalization", defines: defines, global: [layout.rows * chunks], local: partialLocal,
                    [.tensor(x), .tensor(gradOutput), .tensor(savedMean), .tensor(savedInvStd), .tensor(partial),
                     .int(layout.rows), .int(layout.spatial), .int(chunks)] + grouping(layout))
         try launch("norm_backward_parameters", file: "normalization", defines: defines, global: [layout.channels], local: local,

@@ -22,7 +22,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Architecture: small, or paper (the ~43.7M-parameter ResNet-50-3D + ASPP model; crop D divisible by 16, H and W by 32).")
     var arch = "small"
     @Option(help: "Encoder widths per level for --arch small, e.g. 8,16,32 (the paper model's widths are fixed).")
-    var channels = "8,16,32"
+    var channels: String?
     @Option(help: "Training steps (default: 300 for brats; avmnist trains --epochs unless --steps is given).")
     var steps: Int?
     @Option(help: "AV-MNIST: training epochs (default 40).")
@@ -67,10 +67,11 @@ struct TrainCommand: ParsableCommand {
         var configuration = BraTSRunConfiguration()
         switch SegmentationArchitecture.Kind(rawValue: arch) {
         case .small:
-            let widths = channels.split(separator: ",").compactMap { Int($0) }
+            let widths = (channels ?? "8,16,32").split(separator: ",").compactMap { Int($0) }
             guard widths.count >= 2, widths.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--channels needs two or more widths, e.g. 8,16,32") }
             configuration.architecture.channels = widths
         case .paper:
+            guard channels == nil else { throw ValidationError("--channels is for --arch small; the paper model's widths are fixed") }
             configuration.architecture = .paper
         case nil:
             throw ValidationError("--arch \(arch): choose small or paper")

@@ -85,4 +85,14 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(garbage.status, 1, garbage.output)
         XCTAssertTrue(garbage.output.contains(file.path) && garbage.output.contains("mckd tune"), garbage.output)
     }
+
+    /// Options that do not apply to the chosen model are refused, not silently ignored.
+    func testTrainRefusesChannelsForModelsWithFixedWidths() throws {
+        for arguments in [["--arch", "paper"], ["--task", "avmnist"]] {
+            let result = try mckd(["train"] + arguments + ["--channels", "4,8", "--out", NSTemporaryDirectory() + "never-written"])
+            XCTAssertNotEqual(result.status, 0, result.output)
+            XCTAssertTrue(result.output.contains("--channels is for"), result.output)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: NSTemporaryDirectory() + "never-written"))
+    }
 }

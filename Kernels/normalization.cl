@@ -2,10 +2,8 @@
 // of S = D * H * W voxels. Statistic j owns the rows first(j) + a * BLOCK_STRIDE + k for
 // a < blocks, k < group_size (batch norm: row c of every sample; instance and group norm:
 // group_size consecutive rows of one sample). Every sum is deterministic: in pass 1,
-// work-item (row, c) of `chunks` per row sums voxels c, c + chunks, c + 2 * chunks, ... of
-// the row in order (interleaved, so the work-items PoCL packs into a vector read
-// neighbouring voxels); pass 2 adds a statistic's rows and partials in a fixed order.
-// No atomics.
+// work-item (row, c) of `chunks` per row sums its share of the row in a fixed order
+// (below); pass 2 adds a statistic's rows and partials in a fixed order. No atomics.
 //
 // Build-time defines: ACROSS_BATCH (0/1); DEVIATION selects the squared-deviation
 // variant of the first pass; VECTOR_SPANS (0/1) the explicit-vector first passes for
@@ -23,10 +21,11 @@
 #define BLOCK_STRIDE 0
 #endif
 
-#if VECTOR_SPANS
-// CPU devices (PoCL does not vectorise the strided loop below well): work-item (row, c)
-// sums the contiguous span c of its row, eight voxels at a time into eight lane sums
-// that are added in a fixed order, then the span's tail. Still one fixed order per shape.
+// The first passes sum a row's voxels in one of two fixed orders. GPUs: work-item
+// (row, c) takes voxels c, c + chunks, ... in order (interleaved, so neighbouring
+// work-items read neighbouring voxels). CPU devices (VECTOR_SPANS; PoCL does not
+// vectorise the strided loop): it takes the contiguous span c of the row, eight voxels
+// at a time into eight lane sums added in a fixed order, then the span's tail.
 inline int span_begin(const int c, const int spatial, const int chunks) {
     const int span = ((spatial + chunks - 1) / chunks + 7) / 8 * 8;
     return min(c * span, spatial);
@@ -36,7 +35,14 @@ inline float lane_sum(const float8 v) {
     return ((v.s0 + v.s1) + (v.s2 + v.s3)) + ((v.s4 + v.s5) + (v.s6 + v.s7));
 }
 
-// partial[row * chunks + c] = sum over span c of row of x (or of (x - mean)^2 with DEVIATION).
+// What pass 1 sums per voxel: x, or (x - mean)^2 with DEVIATION (for floats and float8s).
+#ifdef DEVIATION
+#define ROW_TERM(v) (((v) - m) * ((v) - m))
+#else
+#define ROW_TERM(v) (v)
+#endif
+
+// partial[row * chunks + c] = the sum of ROW_TERM over work-item (row, c)'s voxels.
 __kernel void norm_row_partial(__global const float* x, __global const float* mean, __global float* partial,
                                const int rows, const int spatial, const int chunks,
                                const int channels, const int group_size) {
@@ -44,56 +50,27 @@ __kernel void norm_row_partial(__global const float* x, __global const float* me
     if (gid >= rows * chunks) return;
     const int row = gid / chunks, c = gid % chunks;
     __global const float* base = x + (size_t)row * spatial;
-    const int begin = span_begin(c, spatial, chunks), end = span_begin(c + 1, spatial, chunks);
 #ifdef DEVIATION
     const float m = mean[STAT_OF_ROW(row)];
 #endif
+#if VECTOR_SPANS
+    const int end = span_begin(c + 1, spatial, chunks), step = 1;
+    int k = span_begin(c, spatial, chunks);
     float8 lanes = (float8)(0.0f);
-    int k = begin;
     for (; k + 8 <= end; k += 8) {
-#ifdef DEVIATION
-        const float8 e = vload8(0, base + k) - m;
-        lanes += e * e;
-#else
-        lanes += vload8(0, base + k);
-#endif
+        const float8 v = vload8(0, base + k);
+        lanes += ROW_TERM(v);
     }
     float sum = lane_sum(lanes);
-    for (; k < end; ++k) {
-#ifdef DEVIATION
-        const float e = base[k] - m;
-        sum += e * e;
 #else
-        sum += base[k];
-#endif
-    }
-    partial[gid] = sum;
-}
-#else
-// partial[row * chunks + c] = sum over voxels c, c + chunks, ... of row of x (or of (x - mean)^2 with DEVIATION).
-__kernel void norm_row_partial(__global const float* x, __global const float* mean, __global float* partial,
-                               const int rows, const int spatial, const int chunks,
-                               const int channels, const int group_size) {
-    const int gid = get_global_id(0);
-    if (gid >= rows * chunks) return;
-    const int row = gid / chunks, c = gid % chunks;
-    __global const float* base = x + (size_t)row * spatial;
-#ifdef DEVIATION
-    const float m = mean[STAT_OF_ROW(row)];
-#endif
+    const int end = spatial, step = chunks;
+    int k = c;
     float sum = 0.0f;
-    for (int k = c; k < spatial; k += chunks) {
-#ifdef DEVIATION
-        const float e = base[k] - m;
-        sum += e * e;
-#else
-        sum += base[k];
 #endif
-    }
+    // The strided loop (GPUs), or the span's tail.
+    for (; k < end; k += step) sum += ROW_TERM(base[k]);
     partial[gid] = sum;
 }
-
-#endif
 
 // Sum of statistic j's partials: its rows in order, each row's chunks in order.
 inline float statistic_sum(__global const float* partial, const int j, const int blocks, const int chunks,
@@ -150,8 +127,8 @@ __kernel void norm_apply(__global const float* x, __global float* y, __global co
     y[i] = (x[i] - mean[j]) * (inv_std[j] * gamma[c]) + beta[c];
 }
 
-#if VECTOR_SPANS
-// Backward pass 1 (CPU devices): the sums of dy and dy * xhat over span c of row, as above.
+// Backward pass 1: partial[(row * chunks + c) * 2 + {0, 1}] = sums of dy and dy * xhat over
+// work-item (row, c)'s voxels, in the order of the forward pass 1.
 __kernel void norm_backward_partial(__global const float* x, __global const float* dy, __global const float* mean,
                                     __global const float* inv_std, __global float* partial, const int rows,
                                     const int spatial, const int chunks, const int channels,
@@ -161,37 +138,23 @@ __kernel void norm_backward_partial(__global const float* x, __global const floa
     const int row = gid / chunks, c = gid % chunks, j = STAT_OF_ROW(row);
     const float m = mean[j], inv = inv_std[j];
     const size_t base = (size_t)row * spatial;
-    const int begin = span_begin(c, spatial, chunks), end = span_begin(c + 1, spatial, chunks);
+#if VECTOR_SPANS
+    const int end = span_begin(c + 1, spatial, chunks), step = 1;
+    int k = span_begin(c, spatial, chunks);
     float8 lanes_dy = (float8)(0.0f), lanes_dy_xhat = (float8)(0.0f);
-    int k = begin;
     for (; k + 8 <= end; k += 8) {
         const float8 g = vload8(0, dy + base + k);
         lanes_dy += g;
         lanes_dy_xhat += g * ((vload8(0, x + base + k) - m) * inv);
     }
     float sum_dy = lane_sum(lanes_dy), sum_dy_xhat = lane_sum(lanes_dy_xhat);
-    for (; k < end; ++k) {
-        const float g = dy[base + k];
-        sum_dy += g;
-        sum_dy_xhat += g * ((x[base + k] - m) * inv);
-    }
-    partial[(size_t)gid * 2] = sum_dy;
-    partial[(size_t)gid * 2 + 1] = sum_dy_xhat;
-}
 #else
-// Backward pass 1: partial[(row * chunks + c) * 2 + {0, 1}] = sums of dy and dy * xhat over
-// voxels c, c + chunks, ... of row.
-__kernel void norm_backward_partial(__global const float* x, __global const float* dy, __global const float* mean,
-                                    __global const float* inv_std, __global float* partial, const int rows,
-                                    const int spatial, const int chunks, const int channels,
-                                    const int group_size) {
-    const int gid = get_global_id(0);
-    if (gid >= rows * chunks) return;
-    const int row = gid / chunks, c = gid % chunks, j = STAT_OF_ROW(row);
-    const float m = mean[j], inv = inv_std[j];
-    const size_t base = (size_t)row * spatial;
+    const int end = spatial, step = chunks;
+    int k = c;
     float sum_dy = 0.0f, sum_dy_xhat = 0.0f;
-    for (int k = c; k < spatial; k += chunks) {
+#endif
+    // The strided loop (GPUs), or the span's tail.
+    for (; k < end; k += step) {
         const float g = dy[base + k];
         sum_dy += g;
         sum_dy_xhat += g * ((x[base + k] - m) * inv);
@@ -199,8 +162,6 @@ __kernel void norm_backward_partial(__global const float* x, __global const floa
     partial[(size_t)gid * 2] = sum_dy;
     partial[(size_t)gid * 2 + 1] = sum_dy_xhat;
 }
-
-#endif
 
 // gradBeta[c] = sum dy, gradGamma[c] = sum dy * xhat over samples (in order) and chunks.
 __kernel void norm_backward_parameters(__global const float* partial, __global float* grad_gamma,

@@ -36,10 +36,7 @@ struct EvalCommand: ParsableCommand {
             print("evaluating step \(trained.step) of \(directory.path) on \(volumes.count) cases on \(backend.name)")
             let table = try SegmentationEvaluator(model: trained.model, tile: trained.configuration.crop).evaluate(volumes)
             print(TerminalDiceTable.render(table, colour: TerminalDiceTable.colourEnabled()))
-            try table.csv().write(to: directory.appendingPathComponent("evaluation.csv"), atomically: true, encoding: .utf8)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(table).write(to: directory.appendingPathComponent("evaluation.json"), options: .atomic)
+            try TrainingRunFolder.writeEvaluation(table, csv: table.csv(), in: directory)
             print("written: \(directory.path)/evaluation.{csv,json}")
             print(try writeReport(run: directory, baseline: nil, out: nil, device: device, backend: backend).path)
         }

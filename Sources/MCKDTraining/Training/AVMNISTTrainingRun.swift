@@ -100,11 +100,8 @@ public final class AVMNISTTrainingRun {
     /// Trains (from scratch or from RUN_DIR/checkpoint), then evaluates on the 450 test
     /// pairs. With `stopAfterStep` it checkpoints and returns after that step instead.
     public func run(resume: Bool, stopAfterStep: Int? = nil) throws -> (trainer: AVMNISTTrainer, evaluation: AVMNISTEvaluation?) {
-        let fileManager = FileManager.default
-        try fileManager.createDirectory(at: directory, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let configurationJSON = String(decoding: try encoder.encode(configuration), as: UTF8.self)
+        let folder = try TrainingRunFolder(directory: directory, configuration: configuration)
+        let configurationJSON = folder.configurationJSON
 
         let data = try loadData()
         let (trainIndices, metaIndices) = try Self.partition(data.train, metaValidationSize: configuration.metaValidationSize)
@@ -117,20 +114,8 @@ public final class AVMNISTTrainingRun {
         let trainer = try AVMNISTTrainer(model: model, settings: configuration.training)
         let metaBatch = try trainer.metaInput(try data.train.batch(metaIndices))   // uploaded once
 
-        var resumeStep: Int? = nil
-        if resume {
-            guard fileManager.fileExists(atPath: checkpointURL.path) else {
-                throw TrainingError.unusableRunFolder("nothing to resume: \(directory.path) has no checkpoint (start without --resume)")
-            }
-            let checkpoint = try Checkpoint.read(from: checkpointURL)
-            guard checkpoint.metadata["configuration"] == configurationJSON else {
-                throw TrainingError.unusableRunFolder("checkpoint \(checkpointURL.path) was written by a run with another configuration; resume with the same options")
-            }
+        let resumeStep = try folder.start(resume: resume, say: say) { checkpoint in
             try trainer.restore(from: checkpoint, file: checkpointURL.path)
-            resumeStep = checkpoint.step
-            say("resumed from \(checkpointURL.path) at step \(checkpoint.step)")
-        } else {
-            try configurationJSON.write(to: directory.appendingPathComponent("configuration.json"), atomically: true, encoding: .utf8)
         }
 
         let training = configuration.training
@@ -150,10 +135,7 @@ public final class AVMNISTTrainingRun {
             var parts: [(String, Float)] = [("ce", try backend.scalar(losses.crossEntropy))]
             if let kd = losses.distillation { parts.append(("kd", try backend.scalar(kd))) }
             if let metaLoss = losses.meta { parts.append(("meta", try backend.scalar(metaLoss))) }
-            if let bad = parts.first(where: { !$0.1.isFinite }) {
-                throw TrainingError.nonFinite(step: step, part: bad.0, value: bad.1,
-                                              checkpoint: fileManager.fileExists(atPath: checkpointURL.path) ? checkpointURL.path : "(none written yet)")
-            }
+            try folder.requireFinite(parts, step: step)
             let weights = try trainer.importanceWeights()
             var record: [String: Any] = ["step": step + 1, "lr": Double(training.learningRate(atStep: step)),
                                          "epoch": training.epoch(atStep: step), "available": losses.drawn.name(names),
@@ -182,10 +164,7 @@ public final class AVMNISTTrainingRun {
                                 into directory: URL) throws -> AVMNISTEvaluation {
         let evaluation = try AVMNISTEvaluation.evaluate(model: model, split: data.test, audioRate: configuration.audioRate,
                                                         visualRate: configuration.visualRate)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(evaluation).write(to: directory.appendingPathComponent("evaluation.json"), options: .atomic)
-        try evaluation.csv().write(to: directory.appendingPathComponent("evaluation.csv"), atomically: true, encoding: .utf8)
+        try TrainingRunFolder.writeEvaluation(evaluation, csv: evaluation.csv(), in: directory)
         return evaluation
     }
 }

@@ -90,11 +90,8 @@ public final class BraTSTrainingRun {
     /// With `stopAfterStep` it checkpoints and returns after that step instead (to be
     /// resumed later, e.g. across time-limited jobs); no evaluation then.
     public func run(resume: Bool, stopAfterStep: Int? = nil) throws -> (trainer: SegmentationTrainer, table: DiceTable?) {
-        let fileManager = FileManager.default
-        try fileManager.createDirectory(at: directory, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let configurationJSON = String(decoding: try encoder.encode(configuration), as: UTF8.self)
+        let folder = try TrainingRunFolder(directory: directory, configuration: configuration)
+        let configurationJSON = folder.configurationJSON
 
         let data = try loadSplit()
         let model = try SegmentationModel(backend, architecture: configuration.architecture, seed: configuration.training.seed)
@@ -106,24 +103,12 @@ public final class BraTSTrainingRun {
         let training = configuration.training
         let metaDue = { (step: Int) in training.meta != .off && step % max(1, training.metaEvery) == 0 }
 
-        var resumeStep: Int? = nil
-        if resume {
-            guard fileManager.fileExists(atPath: checkpointURL.path) else {
-                throw TrainingError.unusableRunFolder("nothing to resume: \(directory.path) has no checkpoint (start without --resume)")
-            }
-            let checkpoint = try Checkpoint.read(from: checkpointURL)
-            guard checkpoint.metadata["configuration"] == configurationJSON else {
-                throw TrainingError.unusableRunFolder("checkpoint \(checkpointURL.path) was written by a run with another configuration; resume with the same options")
-            }
+        let resumeStep = try folder.start(resume: resume, say: say) { checkpoint in
             try trainer.restore(from: checkpoint, file: checkpointURL.path)
             for step in 0..<checkpoint.step {   // replay the crop draws so the data continues exactly
                 _ = sampler.nextBatch(size: configuration.batchSize)
                 if metaDue(step) { _ = metaSampler.nextBatch(size: 1) }
             }
-            resumeStep = checkpoint.step
-            say("resumed from \(checkpointURL.path) at step \(checkpoint.step)")
-        } else {
-            try configurationJSON.write(to: directory.appendingPathComponent("configuration.json"), atomically: true, encoding: .utf8)
         }
 
         let metrics = try MetricsLog(url: directory.appendingPathComponent("metrics.jsonl"), resumeStep: resumeStep ?? (resume ? 0 : nil))
@@ -150,10 +135,7 @@ public final class BraTSTrainingRun {
             var parts: [(String, Float)] = [("dice", try backend.scalar(losses.dice)), ("bce", try backend.scalar(losses.crossEntropy))]
             if let kd = losses.distillation { parts.append(("kd", try backend.scalar(kd))) }
             if let metaLoss = losses.meta { parts.append(("meta", try backend.scalar(metaLoss))) }
-            if let bad = parts.first(where: { !$0.1.isFinite }) {
-                throw TrainingError.nonFinite(step: step, part: bad.0, value: bad.1,
-                                              checkpoint: fileManager.fileExists(atPath: checkpointURL.path) ? checkpointURL.path : "(none written yet)")
-            }
+            try folder.requireFinite(parts, step: step)
             let weights = try trainer.importanceWeights()
             var record: [String: Any] = ["step": step + 1, "lr": Double(configuration.training.learningRate(atStep: step)),
                                          "available": losses.available.name(names), "weights": weights.map(Double.init),
@@ -174,8 +156,7 @@ public final class BraTSTrainingRun {
         guard !data.test.isEmpty else { return (trainer, nil) }
         say("evaluating \(data.test.count) test cases x 15 modality subsets (sliding windows, overlap 1/3)")
         let table = try SegmentationEvaluator(model: model, tile: configuration.crop).evaluate(data.test)
-        try table.csv().write(to: directory.appendingPathComponent("evaluation.csv"), atomically: true, encoding: .utf8)
-        try encoder.encode(table).write(to: directory.appendingPathComponent("evaluation.json"), options: .atomic)
+        try TrainingRunFolder.writeEvaluation(table, csv: table.csv(), in: directory)
         return (trainer, table)
     }
 }

@@ -166,22 +166,9 @@ public final class AVMNISTTrainer {
             let rows = group.samples.flatMap { sample in (0..<m).map { sample * m + $0 } }
             let features = try backend.makeTensor(shape: Shape(rows.count, width))
             try backend.gatherBatch(filled, indices: rows, into: features)
-            let descriptor = DistillationDescriptor(available: (0..<m).map(group.set.contains),
-                                                    distance: settings.distillation == .mse ? .meanSquared : .l1)
-            let groupLoss = try backend.makeTensor(shape: [1]), groupDistances = try backend.makeTensor(shape: Shape(m, m))
-            let groupGradient = withGradient ? try backend.makeTensor(shape: features.shape) : nil
-            try backend.modalityWeightedDistillation(descriptor, features: features, thetaW: thetaW, loss: groupLoss,
-                                                     distances: groupDistances, gradFeatures: groupGradient)
-            if let groupGradient, !settings.detachTeacher {
-                // The teacher side of pair (i, j) weighs w_i/w_j on f_i: the student-side op
-                // evaluated with -theta_w (ratios w_j/w_i) gives exactly those terms.
-                let negated = try backend.makeTensor(shape: thetaW.shape), teacherSide = try backend.makeTensor(shape: features.shape)
-                try backend.scale(thetaW, by: -1, into: negated)
-                try backend.modalityWeightedDistillation(descriptor, features: features, thetaW: negated,
-                                                         loss: try backend.makeTensor(shape: [1]),
-                                                         distances: try backend.makeTensor(shape: Shape(m, m)), gradFeatures: teacherSide)
-                try backend.axpy(alpha: 1, x: teacherSide, y: groupGradient)
-            }
+            let (groupLoss, groupDistances, groupGradient) = try weightedDistillation(
+                features, available: group.set, modalities: m, thetaW: thetaW,
+                settings: (settings.distillation, settings.detachTeacher), withGradient: withGradient, backend: backend)
             try backend.axpy(alpha: share, x: groupLoss, y: loss)
             try backend.axpy(alpha: share, x: groupDistances, y: distances)
             if let gradient, let groupGradient {

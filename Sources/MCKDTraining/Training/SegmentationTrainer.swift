@@ -143,23 +143,9 @@ public final class SegmentationTrainer {
     /// lambda times its gradient for the students.
     func distillationLoss(_ bottleneck: Tensor, available: ModalitySet, withGradient: Bool) throws
         -> (loss: Tensor, distances: Tensor, gradient: Tensor?) {
-        let m = model.architecture.modalities
-        let descriptor = DistillationDescriptor(available: (0..<m).map(available.contains),
-                                                distance: settings.distillation == .mse ? .meanSquared : .l1)
-        let loss = try backend.makeTensor(shape: [1]), distances = try backend.makeTensor(shape: Shape(m, m))
-        let gradient = withGradient ? try backend.makeTensor(shape: bottleneck.shape) : nil
-        try backend.modalityWeightedDistillation(descriptor, features: bottleneck, thetaW: thetaW, loss: loss,
-                                                 distances: distances, gradFeatures: gradient)
-        if let gradient, !settings.detachTeacher {
-            // The teacher side of pair (i, j) weighs r_ij = w_i/w_j on f_i: the student-side
-            // op evaluated with -theta_w, whose ratios are r_ji, gives exactly those terms.
-            let negated = try backend.makeTensor(shape: thetaW.shape), teacherSide = try backend.makeTensor(shape: bottleneck.shape)
-            try backend.scale(thetaW, by: -1, into: negated)
-            try backend.modalityWeightedDistillation(descriptor, features: bottleneck, thetaW: negated,
-                                                     loss: try backend.makeTensor(shape: [1]),
-                                                     distances: try backend.makeTensor(shape: Shape(m, m)), gradFeatures: teacherSide)
-            try backend.axpy(alpha: 1, x: teacherSide, y: gradient)
-        }
+        let (loss, distances, gradient) = try weightedDistillation(
+            bottleneck, available: available, modalities: model.architecture.modalities, thetaW: thetaW,
+            settings: (settings.distillation, settings.detachTeacher), withGradient: withGradient, backend: backend)
         if let gradient { try backend.scale(gradient, by: settings.distillationWeight, into: gradient) }
         return (loss, distances, gradient)
     }

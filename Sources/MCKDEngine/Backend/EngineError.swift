@@ -24,7 +24,7 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
         case let .kernelBuild(program, defines, log):
             return "building OpenCL program '\(program)'\(defines.isEmpty ? "" : " with \(defines)") failed:\n\(log)"
         case let .outOfDeviceMemory(requested, inUse, limit, device):
-            return "out of device memory on \(device): requested \(formatBytes(requested)) with \(formatBytes(inUse)) in use; the device allows \(formatBytes(limit))"
+            return "out of device memory on \(device): requested \(formatBytes(requested)) with \(formatBytes(inUse)) in use of at most \(formatBytes(limit))"
         case let .clblast(call, status, context):
             return "\(call) failed with CLBlast status \(status)\(context.isEmpty ? "" : ": \(context)")"
         }

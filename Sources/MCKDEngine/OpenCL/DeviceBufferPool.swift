@@ -9,12 +9,16 @@ final class DeviceBufferPool {
     private var freeBuffers: [Int: [cl_mem]] = [:]
     /// Dry run (see OpenCLBackend.isDryRun): 1-byte buffers, sizes only accounted.
     private let dryRun: Bool
+    /// The most the pool may hold: the device's memory, or a smaller limit the caller set.
+    let capacityBytes: Int
     /// Bytes allocated from the device, in use or waiting in the free lists.
     private(set) var reservedBytes = 0
     private(set) var peakReservedBytes = 0
 
-    init(context: cl_context, device: OpenCLDevice, counters: BackendCounters, dryRun: Bool) {
+    init(context: cl_context, device: OpenCLDevice, counters: BackendCounters, dryRun: Bool, limitBytes: Int?) {
         self.dryRun = dryRun
+        // A dry run plans for the device it names but holds 1-byte buffers: only a set limit applies.
+        capacityBytes = min(limitBytes ?? .max, dryRun ? .max : device.globalMemoryBytes)
         self.context = context
         self.device = device
         self.counters = counters
@@ -25,16 +29,13 @@ final class DeviceBufferPool {
 
     func acquire(bytes requested: Int) throws -> (memory: cl_mem, bytes: Int) {
         let bytes = Self.bucket(for: requested)
-        if let memory = freeBuffers[bytes]?.popLast() {
-            counters.noteAcquired(bytes: bytes)
-            return (memory, bytes)
+        if let spare = takeSpare(fitting: bytes) {
+            counters.noteAcquired(bytes: spare.bytes)
+            return spare
         }
-        // A dry run plans for the device it names but holds 1-byte buffers: no limit applies.
-        if !dryRun {
-            guard bytes <= device.maxAllocationBytes else { throw outOfMemory(bytes, limit: device.maxAllocationBytes) }
-            if reservedBytes + bytes > device.globalMemoryBytes { releaseFreeBuffers() }
-            guard reservedBytes + bytes <= device.globalMemoryBytes else { throw outOfMemory(bytes, limit: device.globalMemoryBytes) }
-        }
+        if !dryRun, bytes > device.maxAllocationBytes { throw outOfMemory(bytes, limit: device.maxAllocationBytes) }
+        if reservedBytes + bytes > capacityBytes { releaseSpares(toFit: bytes) }
+        guard reservedBytes + bytes <= capacityBytes else { throw outOfMemory(bytes, limit: capacityBytes) }
         var memory = try allocate(dryRun ? 1 : bytes)
         if memory == nil {
             // The driver may hold memory we could give back: free our spares and try once more.
@@ -47,6 +48,27 @@ final class DeviceBufferPool {
         counters.allocations += 1
         counters.noteAcquired(bytes: bytes)
         return (memory, bytes)
+    }
+
+    /// A free buffer of exactly `bytes`, else the smallest one up to twice as large: a
+    /// half-batch tensor (the meta-validation batch) then reuses a full-batch tensor's
+    /// buffer instead of growing the pool. Sizes are few (one per tensor shape), so a scan is cheap.
+    private func takeSpare(fitting bytes: Int) -> (memory: cl_mem, bytes: Int)? {
+        let size = freeBuffers[bytes]?.isEmpty == false ? bytes
+            : freeBuffers.filter { $0.key > bytes && $0.key <= 2 * bytes && !$0.value.isEmpty }.keys.min()
+        guard let size, let memory = freeBuffers[size]?.popLast() else { return nil }
+        return (memory, size)
+    }
+
+    /// Gives spare buffers back to the device, largest first, until `bytes` more fit
+    /// under the capacity (or none is left): a pool at its limit trades reuse for room.
+    private func releaseSpares(toFit bytes: Int) {
+        for size in freeBuffers.keys.sorted(by: >) {
+            while reservedBytes + bytes > capacityBytes, let memory = freeBuffers[size]?.popLast() {
+                clReleaseMemObject(memory)
+                reservedBytes -= size
+            }
+        }
     }
 
     func release(_ memory: cl_mem, bytes: Int) {

@@ -26,7 +26,10 @@ public final class OpenCLBackend: Backend {
     public let isDryRun: Bool
 
     /// Opens a context and an in-order queue on `device` (`dryRun`: see `isDryRun`).
-    public init(device: OpenCLDevice, dryRun: Bool = false) throws {
+    /// `memoryLimit`: the buffer pool holds at most this many bytes, as if the device had
+    /// no more (it gives spare buffers back before it grows past it; a step that needs
+    /// more live memory fails with outOfDeviceMemory). Nil: the device's global memory.
+    public init(device: OpenCLDevice, dryRun: Bool = false, memoryLimit: Int? = nil) throws {
         self.device = device
         isDryRun = dryRun
         // Read before the context exists, so a bad file cannot leak it.
@@ -42,7 +45,7 @@ public final class OpenCLBackend: Backend {
             throw EngineError.openCL(call: "clCreateCommandQueue", code: status, context: device.name)
         }
         self.queue = queue
-        pool = DeviceBufferPool(context: context, device: device, counters: counters, dryRun: dryRun)
+        pool = DeviceBufferPool(context: context, device: device, counters: counters, dryRun: dryRun, limitBytes: memoryLimit)
         programs = ProgramCache(context: context, device: device)
         vectorizedRandomFills = device.kind == .cpu
         clblastTuning = tuning

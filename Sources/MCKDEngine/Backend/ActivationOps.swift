@@ -10,11 +10,12 @@ public enum ActivationKind: Equatable, Sendable {
 
 /// Activations, channel softmax and dropout. Any shape unless stated.
 public protocol ActivationOps: AnyObject {
-    /// y = f(x), elementwise; x and y have the same shape.
+    /// y = f(x), elementwise; x and y have the same shape and may be one tensor (in place).
     func activationForward(_ kind: ActivationKind, x: Tensor, into y: Tensor) throws
 
     /// gradInput = f'(x) * gradOutput. ReLU and LeakyReLU read `x` (the derivative at
-    /// 0 is taken from the negative side; a NaN input gives a NaN gradient), sigmoid
+    /// 0 is taken from the negative side; a NaN input gives a NaN gradient; with a
+    /// non-negative slope, passing y as x gives the same result), sigmoid
     /// reads its forward output `y` (f' = y * (1 - y)). All four tensors have one shape.
     func activationBackward(_ kind: ActivationKind, x: Tensor, y: Tensor, gradOutput: Tensor, into gradInput: Tensor) throws
 

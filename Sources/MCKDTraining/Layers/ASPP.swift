@@ -22,7 +22,7 @@ public final class ASPP: Layer {
             Sequential([
                 try Conv3d(backend, descriptor, standardizeWeights: standardizeWeights, name: "\(name).\(unit).conv", initializer: &initializer),
                 try Normalization(backend, norm, channels: descriptor.outputChannels, name: "\(name).\(unit).norm"),
-                Activation(backend, activation),
+                Activation(backend, activation, inPlace: true),
             ])
         }
         var branches: [Layer] = [try convUnit(Conv3DDescriptor(inputChannels: inputChannels, outputChannels: channels, kernel: 1),

@@ -26,11 +26,11 @@ public final class Bottleneck: Layer {
         body = Sequential([
             try conv(Conv3DDescriptor(inputChannels: inputChannels, outputChannels: planes, kernel: 1), "conv1", initializer: &initializer),
             try Normalization(backend, norm, channels: planes, name: "\(name).norm1"),
-            Activation(backend, activation),
+            Activation(backend, activation, inPlace: true),
             try conv(Conv3DDescriptor(inputChannels: planes, outputChannels: planes, kernel: 3, stride: VolumeTriple(all: stride), padding: 1),
                      "conv2", initializer: &initializer),
             try Normalization(backend, norm, channels: planes, name: "\(name).norm2"),
-            Activation(backend, activation),
+            Activation(backend, activation, inPlace: true),
             try conv(Conv3DDescriptor(inputChannels: planes, outputChannels: outputChannels, kernel: 1), "conv3", initializer: &initializer),
             try Normalization(backend, norm, channels: outputChannels, name: "\(name).norm3"),
         ])
@@ -43,7 +43,7 @@ public final class Bottleneck: Layer {
         } else {
             projection = nil
         }
-        finalActivation = Activation(backend, activation)
+        finalActivation = Activation(backend, activation, inPlace: true)
     }
 
     public var parameters: [Parameter] { body.parameters + (projection?.parameters ?? []) }
@@ -65,10 +65,9 @@ public final class Bottleneck: Layer {
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {
-        let residual = try body.forward(x)
-        let shortcut = try projection?.forward(x) ?? x
-        let sum = try backend.makeTensor(shape: residual.shape)
-        try backend.binary(.add, residual, shortcut, into: sum)
+        // The sum and the activation overwrite the body's last output: its norm's backward reads the norm's input.
+        let sum = try body.forward(x)
+        try backend.axpy(alpha: 1, x: try projection?.forward(x) ?? x, y: sum)
         return try finalActivation.forward(sum)
     }
 

@@ -69,6 +69,7 @@ public final class Conv3d: Layer {
         } else {
             try backend.conv3dBackwardFilter(descriptor, input: x, gradOutput: gradOutput, into: weight.gradient, gradBias: bias?.gradient)
         }
+        (input, standardized) = (nil, nil)
     }
 }
 
@@ -104,6 +105,7 @@ public final class ConvTranspose3d: Layer {
         let gradInput = try backend.makeTensor(shape: x.shape)
         try backend.convTranspose3dBackwardData(descriptor, gradOutput: gradOutput, weight: weight.value, into: gradInput)
         try backend.convTranspose3dBackwardFilter(descriptor, input: x, gradOutput: gradOutput, into: weight.gradient, gradBias: nil)
+        input = nil
         return gradInput
     }
 }

@@ -17,7 +17,7 @@ public final class ImagePoolingBranch: Layer {
         self.backend = backend
         convolution = try Conv3d(backend, Conv3DDescriptor(inputChannels: inputChannels, outputChannels: outputChannels, kernel: 1),
                                  standardizeWeights: standardizeWeights, name: "\(name).conv", initializer: &initializer)
-        self.activation = Activation(backend, activation)
+        self.activation = Activation(backend, activation, inPlace: true)
     }
 
     public var parameters: [Parameter] { convolution.parameters }

@@ -4,7 +4,9 @@ import MCKDEngine
 ///
 /// `forward` keeps what `backward` needs; `backward` takes the gradient of the loss
 /// with respect to the last forward's output, writes (overwrites) the gradients of
-/// the layer's parameters and returns the gradient with respect to its input.
+/// the layer's parameters and returns the gradient with respect to its input. Layers
+/// that hold activations let them go once backward has used them (device memory
+/// between passes), so each forward is followed by at most one backward.
 public protocol Layer: AnyObject {
     /// The layer's own parameters and those of its sublayers, in a fixed order.
     var parameters: [Parameter] { get }

@@ -28,6 +28,7 @@ public final class MaxPool3d: Layer {
         guard let inputShape else { throw EngineError.invalidArgument("\(summary): backward called before forward") }
         let gradInput = try backend.makeTensor(shape: inputShape)
         try backend.maxPoolBackward(descriptor, gradOutput: gradOutput, argmax: try Tensor.cached(argmax, summary), into: gradInput)
+        argmax = nil
         return gradInput
     }
 }

@@ -56,6 +56,7 @@ public final class Normalization: Layer {
         try backend.normalizationBackward(descriptor, x: x, gradOutput: gradOutput, gamma: gamma.value,
                                           savedMean: try Tensor.cached(savedMean, summary), savedInvStd: try Tensor.cached(savedInvStd, summary),
                                           gradInput: gradInput, gradGamma: gamma.gradient, gradBeta: beta.gradient)
+        (input, savedMean, savedInvStd) = (nil, nil, nil)
         return gradInput
     }
 }

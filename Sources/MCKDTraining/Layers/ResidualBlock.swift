@@ -14,11 +14,11 @@ public final class ResidualBlock: Layer {
         body = Sequential([
             try Conv3d(backend, conv, standardizeWeights: standardizeWeights, name: "\(name).conv1", initializer: &initializer),
             try Normalization(backend, norm, channels: channels, name: "\(name).norm1"),
-            Activation(backend, activation),
+            Activation(backend, activation, inPlace: true),
             try Conv3d(backend, conv, standardizeWeights: standardizeWeights, name: "\(name).conv2", initializer: &initializer),
             try Normalization(backend, norm, channels: channels, name: "\(name).norm2"),
         ])
-        finalActivation = Activation(backend, activation)
+        finalActivation = Activation(backend, activation, inPlace: true)
     }
 
     public var parameters: [Parameter] { body.parameters }
@@ -27,8 +27,9 @@ public final class ResidualBlock: Layer {
     public func outputShape(forInput input: Shape) throws -> Shape { try body.outputShape(forInput: input) }
 
     public func forward(_ x: Tensor) throws -> Tensor {
-        let sum = try backend.makeTensor(shape: x.shape)
-        try backend.binary(.add, x, try body.forward(x), into: sum)
+        // The sum and the activation overwrite the body's last output: its norm's backward reads the norm's input.
+        let sum = try body.forward(x)
+        try backend.axpy(alpha: 1, x: x, y: sum)
         return try finalActivation.forward(sum)
     }
 

@@ -138,11 +138,7 @@ public final class SegmentationModel {
     public func backward(gradLogits: Tensor, gradBottleneck: Tensor? = nil, throughEncoder: Bool = true) throws -> Tensor? {
         guard let available = lastAvailable else { throw EngineError.invalidArgument("backward before forward") }
         let m = architecture.modalities
-        var gradients = try decoder.backward(gradLogits).enumerated().map { level, grad in
-            let out = try backend.makeTensor(shape: lastFeatureShapes[level])
-            try backend.ungroupModalities(grad, modalities: m, order: .sampleMajor, into: out)
-            return out
-        }
+        var gradients = try decoder.backward(gradLogits).enumerated().map { level, grad in try grad.reshaped(lastFeatureShapes[level]) }
         let last = gradients.count - 1
         var gradWeights: Tensor? = nil
         if let (filled, gate) = lastGate {
@@ -160,12 +156,11 @@ public final class SegmentationModel {
         return gradWeights
     }
 
-    /// [N*M, C, ...] -> [N, M*C, ...] (modality m in channels m*C ..< (m+1)*C).
+    /// [N*M, C, ...] -> [N, M*C, ...] (modality m in channels m*C ..< (m+1)*C). The
+    /// encoder's batch is sample-major (entry n*M + m), so this is the same memory viewed
+    /// with the fused shape: no copy (the decoder only reads it).
     private func group(_ features: Tensor) throws -> Tensor {
-        let m = architecture.modalities
-        let out = try backend.makeTensor(shape: try fusedShape(features.shape))
-        try backend.groupModalities(features, modalities: m, order: .sampleMajor, into: out)
-        return out
+        try features.reshaped(try fusedShape(features.shape))
     }
 
     public func setTraining(_ training: Bool) {

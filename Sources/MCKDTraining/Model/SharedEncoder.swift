@@ -39,10 +39,10 @@ public final class SharedEncoder: SegmentationEncoder {
             levels.append(Sequential([
                 try Conv3d(backend, first, standardizeWeights: standardizeWeights, name: "\(name).conv1", initializer: &initializer),
                 try Normalization(backend, norm, channels: width, name: "\(name).norm1"),
-                Activation(backend, activation),
+                Activation(backend, activation, inPlace: true),
                 try Conv3d(backend, second, standardizeWeights: standardizeWeights, name: "\(name).conv2", initializer: &initializer),
                 try Normalization(backend, norm, channels: width, name: "\(name).norm2"),
-                Activation(backend, activation),
+                Activation(backend, activation, inPlace: true),
             ]))
             inputChannels = width
         }

@@ -19,7 +19,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Tiny sizes and few repeats: checks every section runs (CI), figures are not meaningful.")
     var quick = false
 
-    @Option(help: "Run only this section: device, kernels, steps.")
+    @Option(help: "Run only this section: device, kernels, steps, memory.")
     var only: String?
 
     @Option(help: "Time the same rows with a peer: torch (Benchmarks/peers/torch_twin.py, needs `pip install torch`).")
@@ -38,6 +38,7 @@ struct BenchCommand: ParsableCommand {
             ("device", DeviceSection.run),
             ("kernels", KernelSection.run),
             ("steps", StepSection.run),
+            ("memory", MemoryPlanSection.run),
         ]
         if let compare, compare != "torch" {
             throw ValidationError("--compare \(compare): the only peer is torch")

@@ -22,6 +22,10 @@ struct BenchRow: Codable {
     var kernelLaunches: Int?
     var bytesMoved: Int?
     var peakDeviceBytes: Int?
+    /// Memory-plan rows: the buffer pool's high-water mark (live tensors plus spare
+    /// buffers) and the buffers a steady step had to allocate afresh.
+    var reservedDeviceBytes: Int?
+    var buffersRemadePerStep: Int?
 }
 
 /// Everything one bench run measured (the --json output).

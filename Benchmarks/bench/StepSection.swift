@@ -7,7 +7,7 @@ import MCKDTraining
 /// batch 2) and the AV-MNIST model (batch 64, audio rate 10%), each with the plain
 /// step and with the bi-level meta step; the first step (kernel builds included)
 /// and the steady state, with per-step kernel launches, host<->device bytes and the
-/// device memory high-water marks. Then exact memory plans from dry runs.
+/// device memory high-water marks.
 enum StepSection {
     static func run(_ backend: any Backend, quick: Bool, report: inout BenchReport) throws {
         print("steps")
@@ -22,15 +22,6 @@ enum StepSection {
         print(String(format: "  bi-level step / plain step (small model): %.2fx", seconds[.bilevel]! / seconds[.off]!))
         try avmnistSteps(backend, quick: quick, report: &report)
         try paperStep(backend, quick: quick, report: &report)
-        if let device = backend as? OpenCLBackend {
-            try plan(on: device.device, architecture: small, crop: crop, batch: batch, report: &report)
-            // The paper model at the reference crop (issue target: at most PyTorch's 15.3 GB plain-step peak).
-            let paper = quick ? try SegmentationArchitecture.paper(widthDivisor: 16) : .paper
-            let referenceCrop = quick ? [32, 64, 64] : [80, 160, 160]
-            for meta in [MetaMode.off, .bilevel] {
-                try plan(on: device.device, architecture: paper, crop: referenceCrop, batch: quick ? 1 : 2, meta: meta, report: &report)
-            }
-        }
     }
 
     /// The paper model's plain step at the 32x64x64 crop, batch 2 (the PyTorch reference
@@ -125,26 +116,5 @@ enum StepSection {
                 _ = try trainer.train(batch: batch, meta: meta == .off ? nil : metaInput)
             }
         }
-    }
-
-    /// The device memory of a bi-level step from a dry run (exact: the same code
-    /// allocates the same tensors, nothing is computed), for crops too large to run.
-    static func plan(on device: OpenCLDevice, architecture: SegmentationArchitecture, crop: [Int], batch: Int,
-                     meta: MetaMode = .bilevel, report: inout BenchReport) throws {
-        let backend = try OpenCLBackend(device: device, dryRun: true)
-        let model = try SegmentationModel(backend, architecture: architecture, seed: 1)
-        var settings = SegmentationTrainingSettings(steps: 10)
-        settings.meta = meta
-        let trainer = try SegmentationTrainer(model: model, settings: settings)
-        let m = architecture.modalities
-        let input = try backend.makeTensor(shape: Shape([batch, m] + crop)), targets = try backend.makeTensor(shape: Shape([batch, 3] + crop))
-        let metaBatch = (try backend.makeTensor(shape: Shape([1, m] + crop)), try backend.makeTensor(shape: Shape([1, 3] + crop)))
-        for _ in 0..<2 { try trainer.train(input: input, targets: targets, metaBatch: meta == .off ? nil : metaBatch) }
-        let name = "plan \(architecture.kind.rawValue) \(crop.map(String.init).joined(separator: "x")) b\(batch) \(meta == .off ? "plain" : "bi-level")"
-        var row = BenchRow(section: "steps", name: name, shape: "\(model.parameterCount) parameters", seconds: 0, rate: 0, unit: "(dry run)")
-        row.peakDeviceBytes = backend.peakReservedDeviceBytes
-        report.rows.append(row)
-        print("  memory plan, \(name.dropFirst(5)): live tensors at most \(formatBytes(backend.counters.peakBytesInUse)),"
-              + " pool \(formatBytes(backend.peakReservedDeviceBytes)) (\(backend.peakReservedDeviceBytes) bytes)")
     }
 }

@@ -127,6 +127,95 @@ __kernel void conv3d_forward(__global const float* x, __global const float* pack
     }
 }
 
+// Forward for small output rows (the paper model's deep layers, W = 5 to 10, where
+// most of conv3d_forward's 16 W-lanes would idle): the vector runs over CB output
+// channels instead, and a work-item owns POSITIONS consecutive output positions of the
+// flattened (D, H, W) volume, so a row's end does not waste lanes. Per tap, the
+// positions' input offsets and padding checks are worked out once and then serve
+// every input channel; a tap that falls in the padding for all positions (dilated
+// taps at a 5^3 bottleneck) is skipped. Each output sums taps, then input channels:
+// a fixed order. global [ceil(outVolume / POSITIONS), N, coBlocks], local [1, 1, 1].
+#define POSITIONS 8
+#if CB == 16
+#define CHANNELS float16
+#define LOAD_CHANNELS vload16
+#define STORE_CHANNELS vstore16
+#elif CB == 4
+#define CHANNELS float4
+#define LOAD_CHANNELS vload4
+#define STORE_CHANNELS vstore4
+#else
+#define CHANNELS float
+#define LOAD_CHANNELS(i, p) ((p)[i])
+#define STORE_CHANNELS(v, i, p) ((p)[i] = (v))
+#endif
+
+__kernel void conv3d_forward_tiles(__global const float* x, __global const float* packed, __global const float* bias,
+                                   __global float* y, const int N, const int CI, const int CO,
+                                   const int inD, const int inH, const int inW,
+                                   const int outD, const int outH, const int outW, const int hasBias) {
+    const int outVolume = outD * outH * outW;
+    const int p0 = get_global_id(0) * POSITIONS;
+    const int n = get_global_id(1);
+    const int cob = get_global_id(2);
+    if (p0 >= outVolume || n >= N || cob * CB >= CO) return;
+
+    // Each position's input corner (tap 0); positions past the end repeat the last one.
+    int cornerD[POSITIONS], cornerH[POSITIONS], cornerW[POSITIONS];
+    #pragma unroll
+    for (int p = 0; p < POSITIONS; ++p) {
+        const int q = min(p0 + p, outVolume - 1);
+        cornerW[p] = (q % outW) * SW - PW;
+        cornerH[p] = ((q / outW) % outH) * SH - PH;
+        cornerD[p] = (q / (outW * outH)) * SD - PD;
+    }
+    CHANNELS acc[POSITIONS];
+    #pragma unroll
+    for (int p = 0; p < POSITIONS; ++p) acc[p] = (CHANNELS)(0.0f);
+    const int inPlane = inH * inW, inVolume = inD * inPlane;
+    __global const float* xn = x + (size_t)n * CI * inVolume;
+    __global const float* wb = packed + (size_t)cob * CI * TAPS * CB;
+    for (int kd = 0; kd < KD; ++kd) {
+        for (int kh = 0; kh < KH; ++kh) {
+            for (int kw = 0; kw < KW; ++kw) {
+                int offset[POSITIONS];
+                bool inside[POSITIONS];
+                bool any = false;
+                #pragma unroll
+                for (int p = 0; p < POSITIONS; ++p) {
+                    const int id = cornerD[p] + kd * DD, ih = cornerH[p] + kh * DH, iw = cornerW[p] + kw * DW;
+                    inside[p] = id >= 0 && id < inD && ih >= 0 && ih < inH && iw >= 0 && iw < inW;
+                    offset[p] = inside[p] ? id * inPlane + ih * inW + iw : 0;
+                    any = any || inside[p];
+                }
+                if (!any) continue;
+                __global const float* wt = wb + ((kd * KH + kh) * KW + kw) * CB;
+                for (int ci = 0; ci < CI; ++ci) {
+                    const CHANNELS w = LOAD_CHANNELS(0, wt + (size_t)ci * TAPS * CB);
+                    __global const float* xc = xn + (size_t)ci * inVolume;
+                    #pragma unroll
+                    for (int p = 0; p < POSITIONS; ++p) {
+                        const float v = inside[p] ? xc[offset[p]] : 0.0f;
+                        acc[p] = fma((CHANNELS)(v), w, acc[p]);
+                    }
+                }
+            }
+        }
+    }
+    // Channel-major output: each channel's POSITIONS results are consecutive in y.
+    float result[POSITIONS * CB];
+    #pragma unroll
+    for (int p = 0; p < POSITIONS; ++p) STORE_CHANNELS(acc[p], p, result);
+    const int positions = min(POSITIONS, outVolume - p0);
+    for (int c = 0; c < CB; ++c) {
+        const int co = cob * CB + c;
+        if (co >= CO) break;
+        const float b = hasBias ? bias[co] : 0.0f;
+        __global float* yc = y + (size_t)(n * CO + co) * outVolume + p0;
+        for (int p = 0; p < positions; ++p) yc[p] = hasBias ? result[p * CB + c] + b : result[p * CB + c];
+    }
+}
+
 // Gather (conv backward-data; transposed-conv forward): for the convolution
 // x [N, CI, in...] -> y [N, CO, out...] with weights w[co, ci, k],
 //   dx[n, ci, i] = bias[ci] + sum over co, taps k with i = o * S - P + k * D of dy[n, co, o] * w[co, ci, k].

@@ -100,6 +100,33 @@ final class ConvolutionParityTests: XCTestCase {
         for (c, input) in Self.transposed { try checkParity(c, input: input, transposed: true) }
     }
 
+    /// The paper model's deep layers: short rows (W <= 8), where the position-tile
+    /// forward kernel runs; two channel blocks, strides, dilation past the volume.
+    static let shortRows: [(Conv3DDescriptor, Shape)] = [
+        (Conv3DDescriptor(inputChannels: 32, outputChannels: 32, kernel: 3, stride: 2, padding: 1), [2, 32, 5, 9, 10]),
+        (Conv3DDescriptor(inputChannels: 20, outputChannels: 16, kernel: 3, padding: 8, dilation: 8), [1, 20, 5, 5, 5]),
+        (Conv3DDescriptor(inputChannels: 16, outputChannels: 48, kernel: 3, padding: 2, dilation: 2), [2, 16, 5, 5, 5]),
+        (Conv3DDescriptor(inputChannels: 64, outputChannels: 32, kernel: 1), [2, 64, 3, 5, 5]),
+    ]
+
+    func testShortRowParity() throws {
+        XCTAssertEqual(try TestDevices.gpu().forwardKernel(outputWidth: 5), .positionTiles)
+        XCTAssertEqual(try TestDevices.gpu().forwardKernel(outputWidth: 9), .rowSegments)
+        for (c, input) in Self.shortRows { try checkParity(c, input: input, transposed: false) }
+    }
+
+    /// Each forward kernel, forced, on every shape above (the transposed conv's
+    /// backward-data is a direct forward too).
+    func testBothForwardKernelsOnEveryShape() throws {
+        let gpu = try TestDevices.gpu()
+        defer { gpu.convolutionForwardKernel = .automatic }
+        for kernel in [ConvolutionForwardKernel.rowSegments, .positionTiles] {
+            gpu.convolutionForwardKernel = kernel
+            for (c, input) in Self.convolutions + Self.shortRows { try checkParity(c, input: input, transposed: false) }
+            for (c, input) in Self.transposed { try checkParity(c, input: input, transposed: true) }
+        }
+    }
+
     /// A realistic block: 32 channels at 16^3 (two full 16-lane segments per row).
     func testLargerShapeParity() throws {
         try checkParity(Conv3DDescriptor(inputChannels: 32, outputChannels: 32, kernel: 3, padding: 1), input: [1, 32, 8, 12, 32],

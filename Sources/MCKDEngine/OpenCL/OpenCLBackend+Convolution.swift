@@ -1,7 +1,9 @@
 /// The convolution family on OpenCL (Kernels/conv3d.cl, Kernels/conv3d_support.cl).
 ///
-/// Three kernels do all the work, each specialised for one geometry by -D defines:
-/// - `conv3d_forward`: the direct convolution (any stride, padding, dilation);
+/// Four kernels do all the work, each specialised for one geometry by -D defines:
+/// - `conv3d_forward`: the direct convolution (any stride, padding, dilation), 16
+///   outputs along W per work-item; `conv3d_forward_tiles` for rows too short for that
+///   (8 output positions per work-item, the vector over output channels);
 /// - `conv3d_gather`: conv backward-data, which is also the transposed conv's forward;
 /// - `conv3d_filter`: the filter gradient, each weight summed by one work-item in order.
 /// Weights are first re-packed into 16-channel blocks (`pack_weights`) so the kernels'
@@ -55,13 +57,28 @@ extension OpenCLBackend {
         return packed
     }
 
+    /// Output positions of a `conv3d_forward_tiles` work-item (its POSITIONS).
+    private static let tilePositions = 8
+
+    /// Rows of at most this many outputs take the position-tile kernel: at W <= 8 the
+    /// row kernel would leave at least half of its 16 lanes idle.
+    static let shortRow = 8
+
+    /// The forward kernel for an output row of `width` (unless forced).
+    public func forwardKernel(outputWidth width: Int) -> ConvolutionForwardKernel {
+        guard convolutionForwardKernel == .automatic else { return convolutionForwardKernel }
+        return width <= Self.shortRow ? .positionTiles : .rowSegments
+    }
+
     /// y = conv(x, w) + bias; shapes already checked against `c`.
     private func directForward(_ c: Conv3DDescriptor, input: Tensor, weight: Tensor, bias: Tensor?, into output: Tensor) throws {
         let block = Self.channelBlock(forChannels: c.outputChannels)
         let packed = try packWeights(weight, swapped: false, block: block)
-        let out = output.shape
-        try launch("conv3d_forward", file: "conv3d", defines: geometryDefines(c, channelBlock: block),
-                   global: [Self.blocks(out[4], of: Self.segment), out[3], out[0] * out[2] * Self.blocks(c.outputChannels, of: block)],
+        let out = output.shape, coBlocks = Self.blocks(c.outputChannels, of: block)
+        let tiles = forwardKernel(outputWidth: out[4]) == .positionTiles
+        try launch(tiles ? "conv3d_forward_tiles" : "conv3d_forward", file: "conv3d", defines: geometryDefines(c, channelBlock: block),
+                   global: tiles ? [Self.blocks(out[2] * out[3] * out[4], of: Self.tilePositions), out[0], coBlocks]
+                                 : [Self.blocks(out[4], of: Self.segment), out[3], out[0] * out[2] * coBlocks],
                    local: Self.convolutionLocalSize,
                    [.tensor(input), .tensor(packed), .tensor(bias ?? packed), .tensor(output)]
                     + extentArguments(c, input: input.shape, output: out) + [.int(bias == nil ? 0 : 1)])
@@ -167,4 +184,14 @@ extension OpenCLBackend {
                    [.tensor(weight), .tensor(gradStandardized), .tensor(gradWeight), .int(channels),
                     .int(weight.count / channels), .float(eps)])
     }
+}
+
+/// The direct convolution's two forward kernels (conv3d.cl).
+public enum ConvolutionForwardKernel: String, Sendable {
+    /// By the output row's width: position tiles for rows of at most 8.
+    case automatic
+    /// `conv3d_forward`: 16 outputs along W per work-item, times a channel block.
+    case rowSegments
+    /// `conv3d_forward_tiles`: 8 consecutive output positions, the vector over output channels.
+    case positionTiles
 }

@@ -150,6 +150,38 @@ __kernel void conv3d_forward(__global const float* x, __global const float* pack
 #define STORE_CHANNELS(v, i, p) ((p)[i] = (v))
 #endif
 
+// acc[p] += sum over channels c (in order) of src[c * volume + offset[p]] * w(c), w(c) the
+// CB-channel weight vector at wt + c * TAPS * CB; positions outside the volume add zero.
+inline void accumulate_tile(CHANNELS acc[POSITIONS], __global const float* src, const int channels, const int volume,
+                            __global const float* wt, const int offset[POSITIONS], const bool inside[POSITIONS]) {
+    for (int c = 0; c < channels; ++c) {
+        const CHANNELS w = LOAD_CHANNELS(0, wt + (size_t)c * TAPS * CB);
+        __global const float* sc = src + (size_t)c * volume;
+        #pragma unroll
+        for (int p = 0; p < POSITIONS; ++p) {
+            const float v = inside[p] ? sc[offset[p]] : 0.0f;
+            acc[p] = fma((CHANNELS)(v), w, acc[p]);
+        }
+    }
+}
+
+// Writes the tile to dst[n, block * CB + c, p0 + p] (plus bias) for the channels and
+// positions that exist: each channel's results are consecutive in dst.
+inline void store_tile(const CHANNELS acc[POSITIONS], __global float* dst, __global const float* bias, const int hasBias,
+                       const int n, const int block, const int channels, const int volume, const int p0) {
+    float result[POSITIONS * CB];
+    #pragma unroll
+    for (int p = 0; p < POSITIONS; ++p) STORE_CHANNELS(acc[p], p, result);
+    const int positions = min(POSITIONS, volume - p0);
+    for (int c = 0; c < CB; ++c) {
+        const int channel = block * CB + c;
+        if (channel >= channels) break;
+        const float b = hasBias ? bias[channel] : 0.0f;
+        __global float* row = dst + (size_t)(n * channels + channel) * volume + p0;
+        for (int p = 0; p < positions; ++p) row[p] = hasBias ? result[p * CB + c] + b : result[p * CB + c];
+    }
+}
+
 __kernel void conv3d_forward_tiles(__global const float* x, __global const float* packed, __global const float* bias,
                                    __global float* y, const int N, const int CI, const int CO,
                                    const int inD, const int inH, const int inW,
@@ -173,8 +205,6 @@ __kernel void conv3d_forward_tiles(__global const float* x, __global const float
     #pragma unroll
     for (int p = 0; p < POSITIONS; ++p) acc[p] = (CHANNELS)(0.0f);
     const int inPlane = inH * inW, inVolume = inD * inPlane;
-    __global const float* xn = x + (size_t)n * CI * inVolume;
-    __global const float* wb = packed + (size_t)cob * CI * TAPS * CB;
     for (int kd = 0; kd < KD; ++kd) {
         for (int kh = 0; kh < KH; ++kh) {
             for (int kw = 0; kw < KW; ++kw) {
@@ -188,32 +218,65 @@ __kernel void conv3d_forward_tiles(__global const float* x, __global const float
                     offset[p] = inside[p] ? id * inPlane + ih * inW + iw : 0;
                     any = any || inside[p];
                 }
-                if (!any) continue;
-                __global const float* wt = wb + ((kd * KH + kh) * KW + kw) * CB;
-                for (int ci = 0; ci < CI; ++ci) {
-                    const CHANNELS w = LOAD_CHANNELS(0, wt + (size_t)ci * TAPS * CB);
-                    __global const float* xc = xn + (size_t)ci * inVolume;
-                    #pragma unroll
-                    for (int p = 0; p < POSITIONS; ++p) {
-                        const float v = inside[p] ? xc[offset[p]] : 0.0f;
-                        acc[p] = fma((CHANNELS)(v), w, acc[p]);
-                    }
+                if (any) {
+                    accumulate_tile(acc, x + (size_t)n * CI * inVolume, CI, inVolume,
+                                    packed + (size_t)cob * CI * TAPS * CB + ((kd * KH + kh) * KW + kw) * CB, offset, inside);
                 }
             }
         }
     }
-    // Channel-major output: each channel's POSITIONS results are consecutive in y.
-    float result[POSITIONS * CB];
+    store_tile(acc, y, bias, hasBias, n, cob, CO, outVolume, p0);
+}
+
+// The gather (below) for short rows, in the same tiles: a work-item owns POSITIONS
+// consecutive positions i of the flattened input volume for CB input channels; for
+// each tap, position i reads dy at o = (i + P - k * D) / S where that division is exact
+// and o lies in the output. Sums taps, then output channels: a fixed order. global
+// [ceil(inVolume / POSITIONS), N, ciBlocks], local [1, 1, 1]; `packed` with swap == 1.
+__kernel void conv3d_gather_tiles(__global const float* dy, __global const float* packed, __global const float* bias,
+                                  __global float* dx, const int N, const int CI, const int CO,
+                                  const int inD, const int inH, const int inW,
+                                  const int outD, const int outH, const int outW, const int hasBias) {
+    const int inVolume = inD * inH * inW;
+    const int p0 = get_global_id(0) * POSITIONS;
+    const int n = get_global_id(1);
+    const int cib = get_global_id(2);
+    if (p0 >= inVolume || n >= N || cib * CB >= CI) return;
+
+    int baseD[POSITIONS], baseH[POSITIONS], baseW[POSITIONS];
     #pragma unroll
-    for (int p = 0; p < POSITIONS; ++p) STORE_CHANNELS(acc[p], p, result);
-    const int positions = min(POSITIONS, outVolume - p0);
-    for (int c = 0; c < CB; ++c) {
-        const int co = cob * CB + c;
-        if (co >= CO) break;
-        const float b = hasBias ? bias[co] : 0.0f;
-        __global float* yc = y + (size_t)(n * CO + co) * outVolume + p0;
-        for (int p = 0; p < positions; ++p) yc[p] = hasBias ? result[p * CB + c] + b : result[p * CB + c];
+    for (int p = 0; p < POSITIONS; ++p) {
+        const int q = min(p0 + p, inVolume - 1);
+        baseW[p] = q % inW + PW;
+        baseH[p] = (q / inW) % inH + PH;
+        baseD[p] = q / (inW * inH) + PD;
     }
+    CHANNELS acc[POSITIONS];
+    #pragma unroll
+    for (int p = 0; p < POSITIONS; ++p) acc[p] = (CHANNELS)(0.0f);
+    const int outPlane = outH * outW, outVolume = outD * outPlane;
+    for (int kd = 0; kd < KD; ++kd) {
+        for (int kh = 0; kh < KH; ++kh) {
+            for (int kw = 0; kw < KW; ++kw) {
+                int offset[POSITIONS];
+                bool inside[POSITIONS];
+                bool any = false;
+                #pragma unroll
+                for (int p = 0; p < POSITIONS; ++p) {
+                    const int qd = baseD[p] - kd * DD, qh = baseH[p] - kh * DH, qw = baseW[p] - kw * DW;
+                    inside[p] = qd >= 0 && qh >= 0 && qw >= 0 && qd % SD == 0 && qh % SH == 0 && qw % SW == 0
+                        && qd / SD < outD && qh / SH < outH && qw / SW < outW;
+                    offset[p] = inside[p] ? (qd / SD) * outPlane + (qh / SH) * outW + qw / SW : 0;
+                    any = any || inside[p];
+                }
+                if (any) {
+                    accumulate_tile(acc, dy + (size_t)n * CO * outVolume, CO, outVolume,
+                                    packed + (size_t)cib * CO * TAPS * CB + ((kd * KH + kh) * KW + kw) * CB, offset, inside);
+                }
+            }
+        }
+    }
+    store_tile(acc, dx, bias, hasBias, n, cib, CI, inVolume, p0);
 }
 
 // Gather (conv backward-data; transposed-conv forward): for the convolution

@@ -80,21 +80,24 @@ enum ConvolutionRows {
                                   seconds: try backend.bestTime(repeats: repeats, body),
                                   twin: .convolution("\(twinPrefix)_\(twinPass)", d, input: item.input))
             }
-            if !item.transposed, let device = backend as? OpenCLBackend {
-                try otherForwardKernel(device, label: "\(prefix) fwd \(item.label)", shape: "\(d)", outputWidth: outputShape[4],
-                                       flops: flops, repeats: repeats, report: &report, passes[0].2)
+            if let device = backend as? OpenCLBackend {
+                // The passes whose kernels have two tilings: forward and backward-data (gathers).
+                for (index, rows) in [outputShape, item.input].enumerated() {
+                    try otherTiling(device, label: "\(prefix) \(passes[index].0) \(item.label)", shape: "\(d)", rowWidth: rows[4],
+                                    flops: flops, repeats: repeats, report: &report, passes[index].2)
+                }
             }
         }
     }
 
-    /// The forward again with the kernel the shape did not choose, so the bench shows
-    /// what the choice (`OpenCLBackend.forwardKernel(outputWidth:)`) gains.
-    static func otherForwardKernel(_ device: OpenCLBackend, label: String, shape: String, outputWidth: Int, flops: Double,
-                                   repeats: Int, report: inout BenchReport, _ forward: () throws -> Void) throws {
-        let other: ConvolutionForwardKernel = device.forwardKernel(outputWidth: outputWidth) == .positionTiles ? .rowSegments : .positionTiles
-        device.convolutionForwardKernel = other
-        defer { device.convolutionForwardKernel = .automatic }
+    /// A pass again with the tiling its shape did not choose, so the bench shows what
+    /// the choice (`OpenCLBackend.tiling(rowWidth:)`) gains.
+    static func otherTiling(_ device: OpenCLBackend, label: String, shape: String, rowWidth: Int, flops: Double,
+                            repeats: Int, report: inout BenchReport, _ pass: () throws -> Void) throws {
+        let other: ConvolutionTiling = device.tiling(rowWidth: rowWidth) == .positionTiles ? .rowSegments : .positionTiles
+        device.convolutionTiling = other
+        defer { device.convolutionTiling = .automatic }
         report.addCompute("kernels", "\(label) (\(other.rawValue), not chosen)", shape: shape, flops: flops,
-                          seconds: try device.bestTime(repeats: repeats, forward))
+                          seconds: try device.bestTime(repeats: repeats, pass))
     }
 }

@@ -100,8 +100,8 @@ final class ConvolutionParityTests: XCTestCase {
         for (c, input) in Self.transposed { try checkParity(c, input: input, transposed: true) }
     }
 
-    /// The paper model's deep layers: short rows (W <= 8), where the position-tile
-    /// forward kernel runs; two channel blocks, strides, dilation past the volume.
+    /// The paper model's deep layers: short rows (W <= 12), where the position-tile
+    /// kernels run; two channel blocks, strides, dilation past the volume.
     static let shortRows: [(Conv3DDescriptor, Shape)] = [
         (Conv3DDescriptor(inputChannels: 32, outputChannels: 32, kernel: 3, stride: 2, padding: 1), [2, 32, 5, 9, 10]),
         (Conv3DDescriptor(inputChannels: 20, outputChannels: 16, kernel: 3, padding: 8, dilation: 8), [1, 20, 5, 5, 5]),
@@ -110,18 +110,17 @@ final class ConvolutionParityTests: XCTestCase {
     ]
 
     func testShortRowParity() throws {
-        XCTAssertEqual(try TestDevices.gpu().forwardKernel(outputWidth: 5), .positionTiles)
-        XCTAssertEqual(try TestDevices.gpu().forwardKernel(outputWidth: 9), .rowSegments)
+        XCTAssertEqual(try TestDevices.gpu().tiling(rowWidth: 5), .positionTiles)
+        XCTAssertEqual(try TestDevices.gpu().tiling(rowWidth: 16), .rowSegments)
         for (c, input) in Self.shortRows { try checkParity(c, input: input, transposed: false) }
     }
 
-    /// Each forward kernel, forced, on every shape above (the transposed conv's
-    /// backward-data is a direct forward too).
-    func testBothForwardKernelsOnEveryShape() throws {
+    /// Each tiling of the forward and gather kernels, forced, on every shape above.
+    func testBothTilingsOnEveryShape() throws {
         let gpu = try TestDevices.gpu()
-        defer { gpu.convolutionForwardKernel = .automatic }
-        for kernel in [ConvolutionForwardKernel.rowSegments, .positionTiles] {
-            gpu.convolutionForwardKernel = kernel
+        defer { gpu.convolutionTiling = .automatic }
+        for tiling in [ConvolutionTiling.rowSegments, .positionTiles] {
+            gpu.convolutionTiling = tiling
             for (c, input) in Self.convolutions + Self.shortRows { try checkParity(c, input: input, transposed: false) }
             for (c, input) in Self.transposed { try checkParity(c, input: input, transposed: true) }
         }

@@ -1,10 +1,10 @@
 /// The convolution family on OpenCL (Kernels/conv3d.cl, Kernels/conv3d_support.cl).
 ///
-/// Four kernels do all the work, each specialised for one geometry by -D defines:
-/// - `conv3d_forward`: the direct convolution (any stride, padding, dilation), 16
-///   outputs along W per work-item; `conv3d_forward_tiles` for rows too short for that
-///   (8 output positions per work-item, the vector over output channels);
+/// The kernels, each specialised for one geometry by -D defines:
+/// - `conv3d_forward`: the direct convolution (any stride, padding, dilation);
 /// - `conv3d_gather`: conv backward-data, which is also the transposed conv's forward;
+/// - for rows too short for their 16 lanes along W, `conv3d_forward_tiles` and
+///   `conv3d_gather_tiles` (8 flattened positions per work-item, the vector over channels);
 /// - `conv3d_filter`: the filter gradient, each weight summed by one work-item in order.
 /// Weights are first re-packed into 16-channel blocks (`pack_weights`) so the kernels'
 /// per-tap weight reads are one contiguous float16.
@@ -57,16 +57,17 @@ extension OpenCLBackend {
         return packed
     }
 
-    /// Output positions of a `conv3d_forward_tiles` work-item (its POSITIONS).
+    /// Positions of a tile kernel's work-item (their POSITIONS).
     private static let tilePositions = 8
 
-    /// Rows of at most this many outputs take the position-tile kernel: at W <= 8 the
-    /// row kernel would leave at least half of its 16 lanes idle.
-    static let shortRow = 8
+    /// Rows of at most this many results take the tile kernels: there the row kernels
+    /// leave at least a quarter of their 16 lanes idle, and on PoCL (this 2-core
+    /// machine, under load) the tiles ran 1.2-3x faster at W = 5 to 14 and 0.8-1x at 16 to 64.
+    static let shortRow = 12
 
-    /// The forward kernel for an output row of `width` (unless forced).
-    public func forwardKernel(outputWidth width: Int) -> ConvolutionForwardKernel {
-        guard convolutionForwardKernel == .automatic else { return convolutionForwardKernel }
+    /// The kernels for result rows of `width` (unless `convolutionTiling` forces them).
+    public func tiling(rowWidth width: Int) -> ConvolutionTiling {
+        guard convolutionTiling == .automatic else { return convolutionTiling }
         return width <= Self.shortRow ? .positionTiles : .rowSegments
     }
 
@@ -75,7 +76,7 @@ extension OpenCLBackend {
         let block = Self.channelBlock(forChannels: c.outputChannels)
         let packed = try packWeights(weight, swapped: false, block: block)
         let out = output.shape, coBlocks = Self.blocks(c.outputChannels, of: block)
-        let tiles = forwardKernel(outputWidth: out[4]) == .positionTiles
+        let tiles = tiling(rowWidth: out[4]) == .positionTiles
         try launch(tiles ? "conv3d_forward_tiles" : "conv3d_forward", file: "conv3d", defines: geometryDefines(c, channelBlock: block),
                    global: tiles ? [Self.blocks(out[2] * out[3] * out[4], of: Self.tilePositions), out[0], coBlocks]
                                  : [Self.blocks(out[4], of: Self.segment), out[3], out[0] * out[2] * coBlocks],
@@ -88,10 +89,12 @@ extension OpenCLBackend {
     private func gather(_ c: Conv3DDescriptor, gradOutput: Tensor, weight: Tensor, bias: Tensor?, into gradInput: Tensor) throws {
         let block = Self.channelBlock(forChannels: c.inputChannels)
         let packed = try packWeights(weight, swapped: true, block: block)
-        let x = gradInput.shape
+        let x = gradInput.shape, ciBlocks = Self.blocks(c.inputChannels, of: block)
         let blocksPerPhase = Self.blocks((x[4] + c.stride.w - 1) / c.stride.w, of: Self.segment)
-        try launch("conv3d_gather", file: "conv3d", defines: geometryDefines(c, channelBlock: block),
-                   global: [c.stride.w * blocksPerPhase, x[3], x[0] * x[2] * Self.blocks(c.inputChannels, of: block)],
+        let tiles = tiling(rowWidth: x[4]) == .positionTiles
+        try launch(tiles ? "conv3d_gather_tiles" : "conv3d_gather", file: "conv3d", defines: geometryDefines(c, channelBlock: block),
+                   global: tiles ? [Self.blocks(x[2] * x[3] * x[4], of: Self.tilePositions), x[0], ciBlocks]
+                                 : [c.stride.w * blocksPerPhase, x[3], x[0] * x[2] * ciBlocks],
                    local: Self.convolutionLocalSize,
                    [.tensor(gradOutput), .tensor(packed), .tensor(bias ?? packed), .tensor(gradInput)]
                     + extentArguments(c, input: x, output: gradOutput.shape) + [.int(bias == nil ? 0 : 1)])
@@ -186,12 +189,13 @@ extension OpenCLBackend {
     }
 }
 
-/// The direct convolution's two forward kernels (conv3d.cl).
-public enum ConvolutionForwardKernel: String, Sendable {
-    /// By the output row's width: position tiles for rows of at most 8.
+/// How the forward and gather kernels split their results among work-items (conv3d.cl).
+public enum ConvolutionTiling: String, Sendable {
+    /// By the width of the rows they write: position tiles for rows of at most 12.
     case automatic
-    /// `conv3d_forward`: 16 outputs along W per work-item, times a channel block.
+    /// `conv3d_forward` / `conv3d_gather`: 16 results along W per work-item, times a channel block.
     case rowSegments
-    /// `conv3d_forward_tiles`: 8 consecutive output positions, the vector over output channels.
+    /// `conv3d_forward_tiles` / `conv3d_gather_tiles`: 8 consecutive positions of the
+    /// flattened volume, the vector over channels.
     case positionTiles
 }

@@ -14,9 +14,9 @@ public final class OpenCLBackend: Backend {
     /// work-groups: 12x faster on PoCL, which does not vectorise the scalar kernels'
     /// loops and branches) or the scalar ones (GPUs). Both give the same bits.
     public var vectorizedRandomFills: Bool
-    /// Which direct-forward convolution kernel runs: chosen by the output row's width
+    /// Which convolution kernels run: chosen by the width of the rows they write
     /// (`automatic`), or forced (the parity tests run both; the bench compares them).
-    public var convolutionForwardKernel = ConvolutionForwardKernel.automatic
+    public var convolutionTiling = ConvolutionTiling.automatic
     /// The CLBlast parameters `mckd tune` stored for this device, applied at start-up;
     /// nil: CLBlast's built-in ones.
     public let clblastTuning: CLBlastTuning?

@@ -389,3 +389,71 @@ __kernel void conv3d_filter(__global const float* x, __global const float* dy, _
         dw[((size_t)(cob * LANES + c) * CI + ci) * TAPS + tap] = s2.x + s2.y;
     }
 }
+
+// The filter gradient for short rows: conv3d_filter's work split (one (tap, ci) and 16
+// output channels per work-item), but each vector holds 16 consecutive positions of
+// the flattened output volume instead of 16 along one row, so no lanes idle at small
+// W. The lanes' (od, oh, ow) advance by 16 positions per chunk with carries, not
+// divisions; their input values are gathered (zero in the padding). Lane partial sums
+// over samples and chunks, then the same fixed lane reduction: deterministic.
+// global [TAPS, CI, coBlocks], local [1, 1, 1].
+__kernel void conv3d_filter_tiles(__global const float* x, __global const float* dy, __global float* dw,
+                                  const int N, const int CI, const int CO,
+                                  const int inD, const int inH, const int inW,
+                                  const int outD, const int outH, const int outW) {
+    const int tap = get_global_id(0);
+    const int ci = get_global_id(1);
+    const int cob = get_global_id(2);
+    if (tap >= TAPS || ci >= CI || cob * LANES >= CO) return;
+    const int kw = tap % KW;
+    const int kh = (tap / KW) % KH;
+    const int kd = tap / (KW * KH);
+    const int channels = min(LANES, CO - cob * LANES);
+    const int inPlane = inH * inW, inVolume = inD * inPlane;
+    const int outPlane = outH * outW, outVolume = outD * outPlane;
+    const int16 lane = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    // Where the lanes start, and how far 16 positions move them along W and H.
+    const int16 startW = lane % outW, startH = (lane / outW) % outH, startD = lane / outPlane;
+    const int stepW = LANES % outW, stepH = LANES / outW;
+
+    float16 acc[LANES];
+    for (int c = 0; c < LANES; ++c) acc[c] = (float16)(0.0f);
+    for (int n = 0; n < N; ++n) {
+        __global const float* xc = x + (size_t)(n * CI + ci) * inVolume;
+        __global const float* dyc = dy + (size_t)(n * CO + cob * LANES) * outVolume;
+        int16 ow = startW, oh = startH, od = startD;
+        for (int p0 = 0; p0 < outVolume; p0 += LANES) {
+            const int16 id = od * SD + (kd * DD - PD), ih = oh * SH + (kh * DH - PH), iw = ow * SW + (kw * DW - PW);
+            const int16 inside = (p0 + lane < outVolume) & (id >= 0) & (id < inD) & (ih >= 0) & (ih < inH) & (iw >= 0) & (iw < inW);
+            int offsets[LANES], flags[LANES];
+            vstore16(id * inPlane + ih * inW + iw, 0, offsets);
+            vstore16(inside, 0, flags);
+            float values[LANES];
+            #pragma unroll
+            for (int j = 0; j < LANES; ++j) values[j] = flags[j] ? xc[offsets[j]] : 0.0f;
+            const float16 v = vload16(0, values);
+            #pragma unroll
+            for (int c = 0; c < LANES; ++c) {
+                if (c < channels) acc[c] = fma(load_segment(dyc + (size_t)c * outVolume, p0, 1, outVolume), v, acc[c]);
+            }
+            // Advance every lane by 16 positions: W, then the carries into H and D.
+            ow += stepW;
+            oh += stepH;
+            const int16 wrapW = ow >= outW;
+            ow = select(ow, ow - outW, wrapW);
+            oh = select(oh, oh + 1, wrapW);
+            while (any(oh >= outH)) {
+                const int16 wrapH = oh >= outH;
+                oh = select(oh, oh - outH, wrapH);
+                od = select(od, od + 1, wrapH);
+            }
+        }
+    }
+    for (int c = 0; c < channels; ++c) {
+        const float16 a = acc[c];
+        const float8 s8 = a.lo + a.hi;
+        const float4 s4 = s8.lo + s8.hi;
+        const float2 s2 = s4.lo + s4.hi;
+        dw[((size_t)(cob * LANES + c) * CI + ci) * TAPS + tap] = s2.x + s2.y;
+    }
+}

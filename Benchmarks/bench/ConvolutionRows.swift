@@ -81,8 +81,9 @@ enum ConvolutionRows {
                                   twin: .convolution("\(twinPrefix)_\(twinPass)", d, input: item.input))
             }
             if let device = backend as? OpenCLBackend {
-                // The passes whose kernels have two tilings: forward and backward-data (gathers).
-                for (index, rows) in [outputShape, item.input].enumerated() {
+                // Each pass again with the other tiling, chosen by the rows it writes (forward,
+                // backward-data) or reads (the filter gradient reads the output's rows).
+                for (index, rows) in [outputShape, item.input, item.transposed ? item.input : outputShape].enumerated() {
                     try otherTiling(device, label: "\(prefix) \(passes[index].0) \(item.label)", shape: "\(d)", rowWidth: rows[4],
                                     flops: flops, repeats: repeats, report: &report, passes[index].2)
                 }

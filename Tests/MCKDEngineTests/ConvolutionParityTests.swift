@@ -115,7 +115,7 @@ final class ConvolutionParityTests: XCTestCase {
         for (c, input) in Self.shortRows { try checkParity(c, input: input, transposed: false) }
     }
 
-    /// Each tiling of the forward and gather kernels, forced, on every shape above.
+    /// Each tiling of the forward, gather and filter kernels, forced, on every shape above.
     func testBothTilingsOnEveryShape() throws {
         let gpu = try TestDevices.gpu()
         defer { gpu.convolutionTiling = .automatic }

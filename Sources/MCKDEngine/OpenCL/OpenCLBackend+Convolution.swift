@@ -4,7 +4,8 @@
 /// - `conv3d_forward`: the direct convolution (any stride, padding, dilation);
 /// - `conv3d_gather`: conv backward-data, which is also the transposed conv's forward;
 /// - for rows too short for their 16 lanes along W, `conv3d_forward_tiles` and
-///   `conv3d_gather_tiles` (8 flattened positions per work-item, the vector over channels);
+///   `conv3d_gather_tiles` (8 flattened positions per work-item, the vector over
+///   channels) and `conv3d_filter_tiles` (16 flattened positions per vector);
 /// - `conv3d_filter`: the filter gradient, each weight summed by one work-item in order.
 /// Weights are first re-packed into 16-channel blocks (`pack_weights`) so the kernels'
 /// per-tap weight reads are one contiguous float16.
@@ -105,7 +106,8 @@ extension OpenCLBackend {
         // conv3d_filter ignores CB; passing the forward's block reuses the forward's
         // program instead of building another (seconds per build on PoCL).
         let block = Self.channelBlock(forChannels: c.outputChannels)
-        try launch("conv3d_filter", file: "conv3d", defines: geometryDefines(c, channelBlock: block),
+        let tiles = tiling(rowWidth: gradOutput.shape[4]) == .positionTiles
+        try launch(tiles ? "conv3d_filter_tiles" : "conv3d_filter", file: "conv3d", defines: geometryDefines(c, channelBlock: block),
                    global: [c.taps, c.inputChannels, Self.blocks(c.outputChannels, of: Self.filterChannelBlock)],
                    local: Self.convolutionLocalSize,
                    [.tensor(input), .tensor(gradOutput), .tensor(gradWeight)]
@@ -189,13 +191,14 @@ extension OpenCLBackend {
     }
 }
 
-/// How the forward and gather kernels split their results among work-items (conv3d.cl).
+/// How the convolution kernels lay their work over vector lanes (conv3d.cl).
 public enum ConvolutionTiling: String, Sendable {
     /// By the width of the rows they write: position tiles for rows of at most 12.
     case automatic
-    /// `conv3d_forward` / `conv3d_gather`: 16 results along W per work-item, times a channel block.
+    /// `conv3d_forward` / `conv3d_gather` / `conv3d_filter`: 16 lanes along one row (W).
     case rowSegments
     /// `conv3d_forward_tiles` / `conv3d_gather_tiles`: 8 consecutive positions of the
-    /// flattened volume, the vector over channels.
+    /// flattened volume, the vector over channels; `conv3d_filter_tiles`: 16
+    /// consecutive positions of the flattened volume per vector.
     case positionTiles
 }

@@ -127,14 +127,12 @@ __kernel void conv3d_forward(__global const float* x, __global const float* pack
     }
 }
 
-// Forward for small output rows (the paper model's deep layers, W = 5 to 10, where
-// most of conv3d_forward's 16 W-lanes would idle): the vector runs over CB output
-// channels instead, and a work-item owns POSITIONS consecutive output positions of the
-// flattened (D, H, W) volume, so a row's end does not waste lanes. Per tap, the
-// positions' input offsets and padding checks are worked out once and then serve
-// every input channel; a tap that falls in the padding for all positions (dilated
-// taps at a 5^3 bottleneck) is skipped. Each output sums taps, then input channels:
-// a fixed order. global [ceil(outVolume / POSITIONS), N, coBlocks], local [1, 1, 1].
+// Position tiles, for short rows (the paper model's deep layers, W = 5 to 12, where
+// most of the row kernels' 16 W-lanes would idle): the vector runs over CB channels
+// instead, and a work-item owns POSITIONS consecutive positions of the flattened
+// (D, H, W) result volume, so a row's end wastes no lanes. conv3d_forward_tiles and
+// conv3d_gather_tiles share the loop (tile_taps); each result sums taps, then
+// channels: a fixed order.
 #define POSITIONS 8
 #if CB == 16
 #define CHANNELS float16
@@ -182,100 +180,84 @@ inline void store_tile(const CHANNELS acc[POSITIONS], __global float* dst, __glo
     }
 }
 
+// Sums every tap into the tile at positions p0 ... p0 + POSITIONS - 1 of a result
+// volume of planes h x w. The source [channels, srcD, srcH, srcW] is x (forward:
+// position o reads i = o * S - P + k * D) or dy (gather: position i reads o = (i + P -
+// k * D) / S where the division is exact). Per tap, the positions' offsets and checks
+// are worked out once and serve every channel; a tap no position reaches is skipped.
+inline void tile_taps(CHANNELS acc[POSITIONS], const bool gather, const int p0, const int volume, const int h, const int w,
+                      __global const float* src, const int channels, const int srcD, const int srcH, const int srcW,
+                      __global const float* weights) {
+    // Forward: each position's input corner (tap 0); gather: its index plus padding.
+    // Positions past the end repeat the last one (store_tile drops them).
+    int baseD[POSITIONS], baseH[POSITIONS], baseW[POSITIONS];
+    #pragma unroll
+    for (int p = 0; p < POSITIONS; ++p) {
+        const int q = min(p0 + p, volume - 1);
+        const int qd = q / (w * h), qh = (q / w) % h, qw = q % w;
+        baseD[p] = gather ? qd + PD : qd * SD - PD;
+        baseH[p] = gather ? qh + PH : qh * SH - PH;
+        baseW[p] = gather ? qw + PW : qw * SW - PW;
+    }
+    const int srcPlane = srcH * srcW, srcVolume = srcD * srcPlane;
+    for (int kd = 0; kd < KD; ++kd) {
+        for (int kh = 0; kh < KH; ++kh) {
+            for (int kw = 0; kw < KW; ++kw) {
+                int offset[POSITIONS];
+                bool inside[POSITIONS];
+                bool any = false;
+                #pragma unroll
+                for (int p = 0; p < POSITIONS; ++p) {
+                    int sd, sh, sw;
+                    if (gather) {
+                        const int nd = baseD[p] - kd * DD, nh = baseH[p] - kh * DH, nw = baseW[p] - kw * DW;
+                        inside[p] = nd >= 0 && nh >= 0 && nw >= 0 && nd % SD == 0 && nh % SH == 0 && nw % SW == 0;
+                        sd = nd / SD; sh = nh / SH; sw = nw / SW;
+                    } else {
+                        sd = baseD[p] + kd * DD; sh = baseH[p] + kh * DH; sw = baseW[p] + kw * DW;
+                        inside[p] = sd >= 0 && sh >= 0 && sw >= 0;
+                    }
+                    inside[p] = inside[p] && sd < srcD && sh < srcH && sw < srcW;
+                    offset[p] = inside[p] ? sd * srcPlane + sh * srcW + sw : 0;
+                    any = any || inside[p];
+                }
+                if (any) accumulate_tile(acc, src, channels, srcVolume, weights + ((kd * KH + kh) * KW + kw) * CB, offset, inside);
+            }
+        }
+    }
+}
+
+// global [ceil(outVolume / POSITIONS), N, coBlocks], local [1, 1, 1].
 __kernel void conv3d_forward_tiles(__global const float* x, __global const float* packed, __global const float* bias,
                                    __global float* y, const int N, const int CI, const int CO,
                                    const int inD, const int inH, const int inW,
                                    const int outD, const int outH, const int outW, const int hasBias) {
     const int outVolume = outD * outH * outW;
-    const int p0 = get_global_id(0) * POSITIONS;
-    const int n = get_global_id(1);
-    const int cob = get_global_id(2);
+    const int p0 = get_global_id(0) * POSITIONS, n = get_global_id(1), cob = get_global_id(2);
     if (p0 >= outVolume || n >= N || cob * CB >= CO) return;
-
-    // Each position's input corner (tap 0); positions past the end repeat the last one.
-    int cornerD[POSITIONS], cornerH[POSITIONS], cornerW[POSITIONS];
-    #pragma unroll
-    for (int p = 0; p < POSITIONS; ++p) {
-        const int q = min(p0 + p, outVolume - 1);
-        cornerW[p] = (q % outW) * SW - PW;
-        cornerH[p] = ((q / outW) % outH) * SH - PH;
-        cornerD[p] = (q / (outW * outH)) * SD - PD;
-    }
     CHANNELS acc[POSITIONS];
     #pragma unroll
     for (int p = 0; p < POSITIONS; ++p) acc[p] = (CHANNELS)(0.0f);
-    const int inPlane = inH * inW, inVolume = inD * inPlane;
-    for (int kd = 0; kd < KD; ++kd) {
-        for (int kh = 0; kh < KH; ++kh) {
-            for (int kw = 0; kw < KW; ++kw) {
-                int offset[POSITIONS];
-                bool inside[POSITIONS];
-                bool any = false;
-                #pragma unroll
-                for (int p = 0; p < POSITIONS; ++p) {
-                    const int id = cornerD[p] + kd * DD, ih = cornerH[p] + kh * DH, iw = cornerW[p] + kw * DW;
-                    inside[p] = id >= 0 && id < inD && ih >= 0 && ih < inH && iw >= 0 && iw < inW;
-                    offset[p] = inside[p] ? id * inPlane + ih * inW + iw : 0;
-                    any = any || inside[p];
-                }
-                if (any) {
-                    accumulate_tile(acc, x + (size_t)n * CI * inVolume, CI, inVolume,
-                                    packed + (size_t)cob * CI * TAPS * CB + ((kd * KH + kh) * KW + kw) * CB, offset, inside);
-                }
-            }
-        }
-    }
+    tile_taps(acc, false, p0, outVolume, outH, outW, x + (size_t)n * CI * inD * inH * inW, CI, inD, inH, inW,
+              packed + (size_t)cob * CI * TAPS * CB);
     store_tile(acc, y, bias, hasBias, n, cob, CO, outVolume, p0);
 }
 
-// The gather (below) for short rows, in the same tiles: a work-item owns POSITIONS
-// consecutive positions i of the flattened input volume for CB input channels; for
-// each tap, position i reads dy at o = (i + P - k * D) / S where that division is exact
-// and o lies in the output. Sums taps, then output channels: a fixed order. global
-// [ceil(inVolume / POSITIONS), N, ciBlocks], local [1, 1, 1]; `packed` with swap == 1.
+// The gather in the same tiles: a work-item owns POSITIONS consecutive positions of
+// the flattened input volume for CB input channels; sums taps, then output channels.
+// global [ceil(inVolume / POSITIONS), N, ciBlocks], local [1, 1, 1]; `packed` with swap == 1.
 __kernel void conv3d_gather_tiles(__global const float* dy, __global const float* packed, __global const float* bias,
                                   __global float* dx, const int N, const int CI, const int CO,
                                   const int inD, const int inH, const int inW,
                                   const int outD, const int outH, const int outW, const int hasBias) {
     const int inVolume = inD * inH * inW;
-    const int p0 = get_global_id(0) * POSITIONS;
-    const int n = get_global_id(1);
-    const int cib = get_global_id(2);
+    const int p0 = get_global_id(0) * POSITIONS, n = get_global_id(1), cib = get_global_id(2);
     if (p0 >= inVolume || n >= N || cib * CB >= CI) return;
-
-    int baseD[POSITIONS], baseH[POSITIONS], baseW[POSITIONS];
-    #pragma unroll
-    for (int p = 0; p < POSITIONS; ++p) {
-        const int q = min(p0 + p, inVolume - 1);
-        baseW[p] = q % inW + PW;
-        baseH[p] = (q / inW) % inH + PH;
-        baseD[p] = q / (inW * inH) + PD;
-    }
     CHANNELS acc[POSITIONS];
     #pragma unroll
     for (int p = 0; p < POSITIONS; ++p) acc[p] = (CHANNELS)(0.0f);
-    const int outPlane = outH * outW, outVolume = outD * outPlane;
-    for (int kd = 0; kd < KD; ++kd) {
-        for (int kh = 0; kh < KH; ++kh) {
-            for (int kw = 0; kw < KW; ++kw) {
-                int offset[POSITIONS];
-                bool inside[POSITIONS];
-                bool any = false;
-                #pragma unroll
-                for (int p = 0; p < POSITIONS; ++p) {
-                    const int qd = baseD[p] - kd * DD, qh = baseH[p] - kh * DH, qw = baseW[p] - kw * DW;
-                    inside[p] = qd >= 0 && qh >= 0 && qw >= 0 && qd % SD == 0 && qh % SH == 0 && qw % SW == 0
-                        && qd / SD < outD && qh / SH < outH && qw / SW < outW;
-                    offset[p] = inside[p] ? (qd / SD) * outPlane + (qh / SH) * outW + qw / SW : 0;
-                    any = any || inside[p];
-                }
-                if (any) {
-                    accumulate_tile(acc, dy + (size_t)n * CO * outVolume, CO, outVolume,
-                                    packed + (size_t)cib * CO * TAPS * CB + ((kd * KH + kh) * KW + kw) * CB, offset, inside);
-                }
-            }
-        }
-    }
+    tile_taps(acc, true, p0, inVolume, inH, inW, dy + (size_t)n * CO * outD * outH * outW, CO, outD, outH, outW,
+              packed + (size_t)cib * CO * TAPS * CB);
     store_tile(acc, dx, bias, hasBias, n, cib, CI, inVolume, p0);
 }
 

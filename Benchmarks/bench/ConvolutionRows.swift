@@ -81,10 +81,13 @@ enum ConvolutionRows {
                                   twin: .convolution("\(twinPrefix)_\(twinPass)", d, input: item.input))
             }
             if let device = backend as? OpenCLBackend {
-                // Each pass again with the other tiling, chosen by the rows it writes (forward,
-                // backward-data) or reads (the filter gradient reads the output's rows).
-                for (index, rows) in [outputShape, item.input, item.transposed ? item.input : outputShape].enumerated() {
-                    try otherTiling(device, label: "\(prefix) \(passes[index].0) \(item.label)", shape: "\(d)", rowWidth: rows[4],
+                // Each pass again with the tiling its shape did not choose. A transposed
+                // convolution runs its adjoint's kernels: gather, forward, filter gradient.
+                let (conv, inShape, outShape) = item.transposed ? (d.adjoint, outputShape, item.input) : (d, item.input, outputShape)
+                let kinds: [ConvolutionPass] = item.transposed ? [.gather, .forward, .filterGradient] : [.forward, .gather, .filterGradient]
+                for (index, kind) in kinds.enumerated() {
+                    let chosen = device.tiling(kind, conv, input: inShape, output: outShape)
+                    try otherTiling(device, label: "\(prefix) \(passes[index].0) \(item.label)", shape: "\(d)", chosen: chosen,
                                     flops: flops, repeats: repeats, report: &report, passes[index].2)
                 }
             }
@@ -92,10 +95,10 @@ enum ConvolutionRows {
     }
 
     /// A pass again with the tiling its shape did not choose, so the bench shows what
-    /// the choice (`OpenCLBackend.tiling(rowWidth:)`) gains.
-    static func otherTiling(_ device: OpenCLBackend, label: String, shape: String, rowWidth: Int, flops: Double,
+    /// the choice (`OpenCLBackend.tiling(_:_:input:output:)`) gains.
+    static func otherTiling(_ device: OpenCLBackend, label: String, shape: String, chosen: ConvolutionTiling, flops: Double,
                             repeats: Int, report: inout BenchReport, _ pass: () throws -> Void) throws {
-        let other: ConvolutionTiling = device.tiling(rowWidth: rowWidth) == .positionTiles ? .rowSegments : .positionTiles
+        let other: ConvolutionTiling = chosen == .positionTiles ? .rowSegments : .positionTiles
         device.convolutionTiling = other
         defer { device.convolutionTiling = .automatic }
         report.addCompute("kernels", "\(label) (\(other.rawValue), not chosen)", shape: shape, flops: flops,

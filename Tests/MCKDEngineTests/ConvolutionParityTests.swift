@@ -112,6 +112,10 @@ final class ConvolutionParityTests: XCTestCase {
     func testShortRowParity() throws {
         XCTAssertEqual(try TestDevices.gpu().tiling(rowWidth: 5), .positionTiles)
         XCTAssertEqual(try TestDevices.gpu().tiling(rowWidth: 16), .rowSegments)
+        // A stride-2 gather fills rows of 16 one phase of 8 at a time: tiles.
+        let strided = Conv3DDescriptor(inputChannels: 8, outputChannels: 8, kernel: 3, stride: 2, padding: 1)
+        XCTAssertEqual(try TestDevices.gpu().tiling(.gather, strided, input: [1, 8, 16, 16, 16], output: [1, 8, 8, 8, 8]), .positionTiles)
+        XCTAssertEqual(try TestDevices.gpu().tiling(.gather, strided, input: [1, 8, 32, 32, 32], output: [1, 8, 16, 16, 16]), .rowSegments)
         for (c, input) in Self.shortRows { try checkParity(c, input: input, transposed: false) }
     }
 

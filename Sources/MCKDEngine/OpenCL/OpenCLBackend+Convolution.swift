@@ -72,12 +72,22 @@ extension OpenCLBackend {
         return width <= Self.shortRow ? .positionTiles : .rowSegments
     }
 
+    /// The tiling one pass of the convolution `c` (input -> output shapes) runs with:
+    /// the forward and the filter gradient go by the output's rows, the gather
+    /// (backward-data) by the input's rows as it fills them, one stride phase at a time.
+    public func tiling(_ pass: ConvolutionPass, _ c: Conv3DDescriptor, input: Shape, output: Shape) -> ConvolutionTiling {
+        switch pass {
+        case .forward, .filterGradient: return tiling(rowWidth: output[4])
+        case .gather: return tiling(rowWidth: (input[4] + c.stride.w - 1) / c.stride.w)
+        }
+    }
+
     /// y = conv(x, w) + bias; shapes already checked against `c`.
     private func directForward(_ c: Conv3DDescriptor, input: Tensor, weight: Tensor, bias: Tensor?, into output: Tensor) throws {
         let block = Self.channelBlock(forChannels: c.outputChannels)
         let packed = try packWeights(weight, swapped: false, block: block)
         let out = output.shape, coBlocks = Self.blocks(c.outputChannels, of: block)
-        let tiles = tiling(rowWidth: out[4]) == .positionTiles
+        let tiles = tiling(.forward, c, input: input.shape, output: out) == .positionTiles
         try launch(tiles ? "conv3d_forward_tiles" : "conv3d_forward", file: "conv3d", defines: geometryDefines(c, channelBlock: block),
                    global: tiles ? [Self.blocks(out[2] * out[3] * out[4], of: Self.tilePositions), out[0], coBlocks]
                                  : [Self.blocks(out[4], of: Self.segment), out[3], out[0] * out[2] * coBlocks],
@@ -92,7 +102,7 @@ extension OpenCLBackend {
         let packed = try packWeights(weight, swapped: true, block: block)
         let x = gradInput.shape, ciBlocks = Self.blocks(c.inputChannels, of: block)
         let blocksPerPhase = Self.blocks((x[4] + c.stride.w - 1) / c.stride.w, of: Self.segment)
-        let tiles = tiling(rowWidth: x[4]) == .positionTiles
+        let tiles = tiling(.gather, c, input: x, output: gradOutput.shape) == .positionTiles
         try launch(tiles ? "conv3d_gather_tiles" : "conv3d_gather", file: "conv3d", defines: geometryDefines(c, channelBlock: block),
                    global: tiles ? [Self.blocks(x[2] * x[3] * x[4], of: Self.tilePositions), x[0], ciBlocks]
                                  : [c.stride.w * blocksPerPhase, x[3], x[0] * x[2] * ciBlocks],
@@ -106,7 +116,7 @@ extension OpenCLBackend {
         // conv3d_filter ignores CB; passing the forward's block reuses the forward's
         // program instead of building another (seconds per build on PoCL).
         let block = Self.channelBlock(forChannels: c.outputChannels)
-        let tiles = tiling(rowWidth: gradOutput.shape[4]) == .positionTiles
+        let tiles = tiling(.filterGradient, c, input: input.shape, output: gradOutput.shape) == .positionTiles
         try launch(tiles ? "conv3d_filter_tiles" : "conv3d_filter", file: "conv3d", defines: geometryDefines(c, channelBlock: block),
                    global: [c.taps, c.inputChannels, Self.blocks(c.outputChannels, of: Self.filterChannelBlock)],
                    local: Self.convolutionLocalSize,
@@ -201,4 +211,10 @@ public enum ConvolutionTiling: String, Sendable {
     /// flattened volume, the vector over channels; `conv3d_filter_tiles`: 16
     /// consecutive positions of the flattened volume per vector.
     case positionTiles
+}
+
+/// The three kernel families of a convolution: direct forward, gather (backward-data
+/// and the transposed forward), filter gradient.
+public enum ConvolutionPass: Sendable {
+    case forward, gather, filterGradient
 }

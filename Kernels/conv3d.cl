@@ -18,7 +18,7 @@
 
 // 16 values of `row` at start + j * step (j = 0..15); positions outside [0, extent)
 // read zero (padding). Whole in-range segments use contiguous vector loads.
-inline float16 load_segment(__global const float* row, const int start, const int step, const int extent) {
+static inline float16 load_segment(__global const float* row, const int start, const int step, const int extent) {
     if (start >= 0) {
         if (step == 1 && start + LANES <= extent) return vload16(0, row + start);
         if (step == 2 && start + 2 * LANES <= extent) {
@@ -36,7 +36,7 @@ inline float16 load_segment(__global const float* row, const int start, const in
 }
 
 // Writes lanes j with start + j * step < extent.
-inline void store_segment(__global float* row, const int start, const int step, const int extent, const float16 v) {
+static inline void store_segment(__global float* row, const int start, const int step, const int extent, const float16 v) {
     if (step == 1 && start + LANES <= extent) {
         vstore16(v, 0, row + start);
         return;
@@ -150,7 +150,7 @@ __kernel void conv3d_forward(__global const float* x, __global const float* pack
 
 // acc[p] += sum over channels c (in order) of src[c * volume + offset[p]] * w(c), w(c) the
 // CB-channel weight vector at wt + c * TAPS * CB; positions outside the volume add zero.
-inline void accumulate_tile(CHANNELS acc[POSITIONS], __global const float* src, const int channels, const int volume,
+static inline void accumulate_tile(CHANNELS acc[POSITIONS], __global const float* src, const int channels, const int volume,
                             __global const float* wt, const int offset[POSITIONS], const bool inside[POSITIONS]) {
     for (int c = 0; c < channels; ++c) {
         const CHANNELS w = LOAD_CHANNELS(0, wt + (size_t)c * TAPS * CB);
@@ -165,7 +165,7 @@ inline void accumulate_tile(CHANNELS acc[POSITIONS], __global const float* src, 
 
 // Writes the tile to dst[n, block * CB + c, p0 + p] (plus bias) for the channels and
 // positions that exist: each channel's results are consecutive in dst.
-inline void store_tile(const CHANNELS acc[POSITIONS], __global float* dst, __global const float* bias, const int hasBias,
+static inline void store_tile(const CHANNELS acc[POSITIONS], __global float* dst, __global const float* bias, const int hasBias,
                        const int n, const int block, const int channels, const int volume, const int p0) {
     float result[POSITIONS * CB];
     #pragma unroll
@@ -185,7 +185,7 @@ inline void store_tile(const CHANNELS acc[POSITIONS], __global float* dst, __glo
 // position o reads i = o * S - P + k * D) or dy (gather: position i reads o = (i + P -
 // k * D) / S where the division is exact). Per tap, the positions' offsets and checks
 // are worked out once and serve every channel; a tap no position reaches is skipped.
-inline void tile_taps(CHANNELS acc[POSITIONS], const bool gather, const int p0, const int volume, const int h, const int w,
+static inline void tile_taps(CHANNELS acc[POSITIONS], const bool gather, const int p0, const int volume, const int h, const int w,
                       __global const float* src, const int channels, const int srcD, const int srcH, const int srcW,
                       __global const float* weights) {
     // Forward: each position's input corner (tap 0); gather: its index plus padding.

@@ -42,7 +42,7 @@ __kernel void channel_sum(__global const float* t, __global float* out, const in
 // weights far from zero (1e3 +- 1e-2) would otherwise lose the spread's bits to the
 // rounding of a large mean. Returns (w[0], mean of w - w[0], 1 / sqrt(var + eps)),
 // var the biased variance by a second pass over the centred values.
-inline float3 standardization(__global const float* w, const int K, const float eps) {
+static inline float3 standardization(__global const float* w, const int K, const float eps) {
     const float shift = w[0];
     float sum = 0.0f;
     for (int j = 0; j < K; ++j) sum += w[j] - shift;

@@ -19,7 +19,7 @@
 #define DERIVATIVE(d) (isnan(d) ? (d) : sign(d))
 #endif
 
-inline bool in_set(const int mask, const int m) { return (mask >> m) & 1; }
+static inline bool in_set(const int mask, const int m) { return (mask >> m) & 1; }
 
 // Launched 2D as (v, n * PAIRS + p): terms[n, p, v] = dist(f[n, i, v], f[n, j, v]) for
 // pair p = (i, j). Rows of pairs outside A are skipped (uniformly per row) and never read.

@@ -35,7 +35,7 @@ BINARY_KERNEL(binary_sub, x - y)
 BINARY_KERNEL(binary_mul, x * y)
 
 // Stable logistic: exp is only taken of a non-positive number.
-inline float stable_sigmoid(const float x) {
+static inline float stable_sigmoid(const float x) {
     if (x >= 0.0f) return 1.0f / (1.0f + exp(-x));
     const float e = exp(x);
     return e / (1.0f + e);

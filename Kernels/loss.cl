@@ -8,7 +8,7 @@
 // Stable logistic without branches (PoCL vectorises selects, not branches; measured
 // 2x faster): with e = exp(-|x|) <= 1 and s = 1 / (1 + e), sigmoid(x) = s for x >= 0
 // and e * s below. NaN stays NaN; +-Inf give 1 and 0.
-inline float stable_sigmoid(const float x) {
+static inline float stable_sigmoid(const float x) {
     const float e = exp(-fabs(x));
     const float s = 1.0f / (1.0f + e);
     return x >= 0.0f ? s : e * s;
@@ -16,7 +16,7 @@ inline float stable_sigmoid(const float x) {
 
 // sigmoid(x) * sigmoid(-x) = e * s^2: the logistic's slope, with no cancellation for
 // large |x| (unlike p * (1 - p)).
-inline float sigmoid_slope(const float x) {
+static inline float sigmoid_slope(const float x) {
     const float e = exp(-fabs(x));
     const float s = 1.0f / (1.0f + e);
     return e * s * s;
@@ -73,7 +73,7 @@ __kernel void dice_backward(__global const float* logits, __global const float* 
 // with z = e / (2 + e) <= 1/3: after the z^15 term the series' remainder is below
 // (1/9)^8 / 17 ~ 1.4e-9 relative, far under float's 6e-8. Only +, *, / : PoCL vectorises
 // it, where its log1p (and log) ran scalar and measured 6-10x slower than exp.
-inline float log1p_unit(const float e) {
+static inline float log1p_unit(const float e) {
     const float z = e / (2.0f + e);
     const float q = z * z;
     float p = 1.0f / 15.0f;

@@ -26,12 +26,12 @@
 // work-items read neighbouring voxels). CPU devices (VECTOR_SPANS; PoCL does not
 // vectorise the strided loop): it takes the contiguous span c of the row, eight voxels
 // at a time into eight lane sums added in a fixed order, then the span's tail.
-inline int span_begin(const int c, const int spatial, const int chunks) {
+static inline int span_begin(const int c, const int spatial, const int chunks) {
     const int span = ((spatial + chunks - 1) / chunks + 7) / 8 * 8;
     return min(c * span, spatial);
 }
 
-inline float lane_sum(const float8 v) {
+static inline float lane_sum(const float8 v) {
     return ((v.s0 + v.s1) + (v.s2 + v.s3)) + ((v.s4 + v.s5) + (v.s6 + v.s7));
 }
 
@@ -73,7 +73,7 @@ __kernel void norm_row_partial(__global const float* x, __global const float* me
 }
 
 // Sum of statistic j's partials: its rows in order, each row's chunks in order.
-inline float statistic_sum(__global const float* partial, const int j, const int blocks, const int chunks,
+static inline float statistic_sum(__global const float* partial, const int j, const int blocks, const int chunks,
                            const int channels, const int group_size) {
     float sum = 0.0f;
     for (int a = 0; a < blocks; ++a)

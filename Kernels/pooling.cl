@@ -7,8 +7,8 @@
 
 #ifdef KD
 // Output windows along one axis that contain input position i (an empty range if none).
-inline int first_window(const int i, const int k, const int s, const int p) { return max(0, i + p - k + s) / s; }
-inline int last_window(const int i, const int s, const int p, const int outputs) { return min(outputs - 1, (i + p) / s); }
+static inline int first_window(const int i, const int k, const int s, const int p) { return max(0, i + p - k + s) / s; }
+static inline int last_window(const int i, const int s, const int p, const int outputs) { return min(outputs - 1, (i + p) / s); }
 
 // argmax holds the winner's flat index inside its (n, c) volume, as a float (exact below 2^24).
 // Ties keep the first maximum in window order; the first NaN wins and stays.

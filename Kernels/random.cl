@@ -5,7 +5,7 @@
 // reference and every device produce the same bits. Contraction would change them.
 #pragma OPENCL FP_CONTRACT OFF
 
-inline uint4 philox4x32_10(uint4 c, uint2 k) {
+static inline uint4 philox4x32_10(uint4 c, uint2 k) {
     for (int round = 0; round < 10; ++round) {
         const uint hi0 = mul_hi(0xD2511F53u, c.x), lo0 = 0xD2511F53u * c.x;
         const uint hi1 = mul_hi(0xCD9E8D57u, c.z), lo1 = 0xCD9E8D57u * c.z;
@@ -15,7 +15,7 @@ inline uint4 philox4x32_10(uint4 c, uint2 k) {
     return c;
 }
 
-inline uint4 random_words(const uint seed_lo, const uint seed_hi, const uint stream_lo, const uint stream_hi, const uint index) {
+static inline uint4 random_words(const uint seed_lo, const uint seed_hi, const uint stream_lo, const uint stream_hi, const uint index) {
     // Tensors stay below 2^31 elements, so the counter's high index word is 0.
     return philox4x32_10((uint4)(index, 0u, stream_lo, stream_hi), (uint2)(seed_lo, seed_hi));
 }
@@ -34,7 +34,7 @@ __constant float SIN_SERIES[8] = {
     0x1p+0f, -0x1.555556p-3f, 0x1.111112p-7f, -0x1.a01a02p-13f, 0x1.71de3ap-19f, -0x1.ae6456p-26f,
     0x1.612462p-33f, -0x1.ae7f3ep-41f};
 
-inline float deterministic_log(const float x) {
+static inline float deterministic_log(const float x) {
     const uint bits = as_uint(x);
     int exponent = (int)((bits >> 23) & 0xFFu) - 127;
     float mantissa = as_float((bits & 0x007FFFFFu) | 0x3F800000u);
@@ -48,7 +48,7 @@ inline float deterministic_log(const float x) {
     return fma(f, series, (float)exponent * 0x1.62e430p-1f);
 }
 
-inline float deterministic_sqrt(const float x) {
+static inline float deterministic_sqrt(const float x) {
     if (x == 0.0f) return 0.0f;
     float r = as_float(0x5F3759DFu - (as_uint(x) >> 1));
     const float half_x = 0.5f * x;
@@ -57,7 +57,7 @@ inline float deterministic_sqrt(const float x) {
 }
 
 // cos(2 pi t) for t in [0, 1).
-inline float deterministic_cos_turns(const float t) {
+static inline float deterministic_cos_turns(const float t) {
     const float scaled = 4.0f * t;
     const int quadrant = (int)scaled;
     const float phase = (scaled - (float)quadrant) * 0x1.921fb6p+0f;
@@ -97,7 +97,7 @@ __kernel void fill_normal(__global float* out, const int n, const uint seed_lo, 
 // elements with the same operations lane by lane (selects instead of branches), so the
 // bits are identical to the scalar kernels and to the CPU reference. CPU OpenCL devices
 // do not vectorise the scalar kernels' loops and branches on their own.
-inline void philox8(uint8* c0, uint8* c1, uint8* c2, uint8* c3, uint k0, uint k1) {
+static inline void philox8(uint8* c0, uint8* c1, uint8* c2, uint8* c3, uint k0, uint k1) {
     for (int round = 0; round < 10; ++round) {
         const uint8 hi0 = mul_hi((uint8)(0xD2511F53u), *c0), lo0 = (uint8)(0xD2511F53u) * *c0;
         const uint8 hi1 = mul_hi((uint8)(0xCD9E8D57u), *c2), lo1 = (uint8)(0xCD9E8D57u) * *c2;
@@ -108,7 +108,7 @@ inline void philox8(uint8* c0, uint8* c1, uint8* c2, uint8* c3, uint k0, uint k1
     }
 }
 
-inline float8 deterministic_log8(const float8 x) {
+static inline float8 deterministic_log8(const float8 x) {
     const uint8 bits = as_uint8(x);
     int8 exponent = convert_int8((bits >> 23) & (uint8)(0xFFu)) - (int8)(127);
     float8 mantissa = as_float8((bits & (uint8)(0x007FFFFFu)) | (uint8)(0x3F800000u));
@@ -121,14 +121,14 @@ inline float8 deterministic_log8(const float8 x) {
     return fma(f, series, convert_float8(exponent) * 0x1.62e430p-1f);
 }
 
-inline float8 deterministic_sqrt8(const float8 x) {
+static inline float8 deterministic_sqrt8(const float8 x) {
     float8 r = as_float8((uint8)(0x5F3759DFu) - (as_uint8(x) >> 1));
     const float8 half_x = 0.5f * x;
     for (int i = 0; i < 4; ++i) r = r * (1.5f - half_x * r * r);
     return select(x * r, (float8)(0.0f), isequal(x, (float8)(0.0f)));
 }
 
-inline float8 deterministic_cos_turns8(const float8 t) {
+static inline float8 deterministic_cos_turns8(const float8 t) {
     const float8 scaled = 4.0f * t;
     const int8 quadrant = convert_int8(scaled);
     const float8 phase = (scaled - convert_float8(quadrant)) * 0x1.921fb6p+0f;
@@ -145,7 +145,7 @@ inline float8 deterministic_cos_turns8(const float8 t) {
     return select(result, c, quadrant == (int8)(0));
 }
 
-inline void store8(__global float* out, const int first, const int n, const float8 v) {
+static inline void store8(__global float* out, const int first, const int n, const float8 v) {
     if (first + 8 <= n) { vstore8(v, 0, out + first); return; }
     const float values[8] = {v.s0, v.s1, v.s2, v.s3, v.s4, v.s5, v.s6, v.s7};
     for (int lane = 0; lane < 8 && first + lane < n; ++lane) out[first + lane] = values[lane];

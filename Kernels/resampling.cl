@@ -7,9 +7,9 @@
 // Volume kernels launch 3D as (w, h, volume * depth + d): a vector differs only in w.
 
 // Lower tap, upper tap and the upper tap's weight for output position o.
-inline int lower_tap(const int o, const float ratio, const int inputs) { return min((int)((float)o * ratio), inputs - 1); }
+static inline int lower_tap(const int o, const float ratio, const int inputs) { return min((int)((float)o * ratio), inputs - 1); }
 
-inline float tap_weight(const int o, const int index, const float ratio, const int inputs) {
+static inline float tap_weight(const int o, const int index, const float ratio, const int inputs) {
     const float source = (float)o * ratio;
     const int lower = min((int)source, inputs - 1), upper = min(lower + 1, inputs - 1);
     const float t = source - (float)lower;
@@ -62,8 +62,8 @@ __kernel void upsample_trilinear_forward(__global const float* x, __global float
 
 // Outputs whose taps can reach input i lie where o * ratio is in (i - 1, i + 1); the
 // range is widened by one on each side and tap_weight decides exactly.
-inline int first_output(const int i, const float ratio) { return ratio > 0.0f ? max(0, (int)((float)(i - 1) / ratio) - 1) : 0; }
-inline int last_output(const int i, const float ratio, const int outputs) {
+static inline int first_output(const int i, const float ratio) { return ratio > 0.0f ? max(0, (int)((float)(i - 1) / ratio) - 1) : 0; }
+static inline int last_output(const int i, const float ratio, const int outputs) {
     return ratio > 0.0f ? min(outputs - 1, (int)((float)(i + 1) / ratio) + 1) : outputs - 1;
 }
 

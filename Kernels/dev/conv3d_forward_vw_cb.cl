@@ -10,7 +10,7 @@
 #define WVEC CAT(float, CB)
 #define WLOAD CAT(vload, CB)
 
-inline VEC load_segment(__global const float* row, const int start, const int step, const int extent) {
+static inline VEC load_segment(__global const float* row, const int start, const int step, const int extent) {
     if (start >= 0 && step == 1 && start + VW <= extent) return VLOAD(0, row + start);
     float lanes[VW];
     for (int j = 0; j < VW; ++j) {

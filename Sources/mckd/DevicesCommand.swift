@@ -23,6 +23,11 @@ struct DevicesCommand: ParsableCommand {
             print("    global memory:  \(formatBytes(device.globalMemoryBytes)) (max allocation \(formatBytes(device.maxAllocationBytes)))")
             print("    local memory:   \(formatBytes(device.localMemoryBytes))")
             print("    OpenCL:         \(device.openCLVersion); \(device.openCLCVersion); driver \(device.driverVersion)")
+            do {
+                print("    kernels:        \(try DeviceProfile(device: device))")
+            } catch {
+                print("    kernels:        \(error)")
+            }
         }
     }
 }

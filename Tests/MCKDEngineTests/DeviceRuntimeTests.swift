@@ -73,10 +73,20 @@ final class DeviceRuntimeTests: XCTestCase {
 
     func testImpossibleAllocationIsAClearError() throws {
         let gpu = try TestDevices.gpu()
-        let tooMany = gpu.device.maxAllocationBytes / 4 + 1024
-        XCTAssertThrowsError(try gpu.makeTensor(shape: [tooMany])) { error in
-            let message = "\(error)"
-            XCTAssertTrue(message.contains("out of device memory") && message.contains(gpu.device.name), message)
+        func assertOutOfMemory(_ make: @autoclosure () throws -> Tensor, _ label: String) {
+            XCTAssertThrowsError(try make(), label) { error in
+                let message = "\(error)"
+                XCTAssertTrue(message.contains("out of device memory") && message.contains(gpu.device.name), message)
+            }
+        }
+        // A pool limited to 1 MiB refuses 2 MiB on any device, however large.
+        assertOutOfMemory(try OpenCLBackend(device: gpu.device, memoryLimit: 1 << 20).makeTensor(shape: [1 << 19]), "over the limit")
+        // Beyond the device's largest allocation, where the kernels' 32-bit indexing can
+        // address it (PoCL's 8 GiB allocations cannot be; GPUs' smaller ones can).
+        let beyondDevice = gpu.device.maxAllocationBytes / 4 + 1024
+        if beyondDevice <= Int(Int32.max) { assertOutOfMemory(try gpu.makeTensor(shape: [beyondDevice]), "over the device's maximum allocation") }
+        XCTAssertThrowsError(try gpu.makeTensor(shape: [Int(Int32.max) + 1])) { error in
+            XCTAssertTrue("\(error)".contains("32-bit indexing"), "\(error)")
         }
     }
 }

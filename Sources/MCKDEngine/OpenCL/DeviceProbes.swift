@@ -13,8 +13,9 @@ extension OpenCLBackend {
     /// (the first call also compiles the probe kernels).
     public func measureLimits(quick: Bool = false) throws -> DeviceLimits {
         // Explicit-vector kernels want tiny work-groups on CPU devices (engine.md).
-        let local = device.kind == .cpu ? 1 : 64
-        let workItems = max(1, device.computeUnits) * (device.kind == .cpu ? 16 : 2048)
+        let onCPU = deviceClass == .cpu
+        let local = onCPU ? 1 : 64
+        let workItems = max(1, device.computeUnits) * (onCPU ? 16 : 2048)
         let iterations = quick ? 256 : 4096
         let sink = try makeTensor(shape: Shape(workItems))
         // Two register budgets (float16 x 8 chains, float8 x 12 chains); the faster one counts.

@@ -10,9 +10,9 @@ extension OpenCLBackend {
         ["ACROSS_BATCH=\(layout.acrossBatch ? 1 : 0)", "VECTOR_SPANS=\(vectorSpans ? 1 : 0)"] + (deviation ? ["DEVIATION"] : [])
     }
 
-    /// The statistics' first passes with explicit float8 spans on CPU devices (PoCL),
-    /// interleaved scalar loads on GPUs (coalesced). Both are fixed-order sums.
-    private var vectorSpans: Bool { device.kind == .cpu }
+    /// The statistics' first passes with explicit float8 spans in the CPU family (PoCL),
+    /// interleaved scalar loads in the GPU family (coalesced). Both are fixed-order sums.
+    private var vectorSpans: Bool { deviceClass == .cpu }
 
     /// Explicit-vector kernels run one work-item per group on CPU devices (engine.md).
     private var partialLocal: [Int] { vectorSpans ? [1] : [64] }

@@ -5,6 +5,8 @@ import COpenCL
 /// buffers; upload and download are the only host<->device copies.
 public final class OpenCLBackend: Backend {
     public let device: OpenCLDevice
+    /// The device's class (kernel family), vector width and limits the kernels use.
+    public let profile: DeviceProfile
     public let counters = BackendCounters()
     let context: cl_context
     let queue: cl_command_queue
@@ -12,7 +14,7 @@ public final class OpenCLBackend: Backend {
     let programs: ProgramCache
     /// Random fills with the explicit-vector kernels (8 elements per work-item, small
     /// work-groups: 12x faster on PoCL, which does not vectorise the scalar kernels'
-    /// loops and branches) or the scalar ones (GPUs). Both give the same bits.
+    /// loops and branches) or the scalar ones (the GPU family). Both give the same bits.
     public var vectorizedRandomFills: Bool
     /// Which convolution kernels run: chosen by the width of the rows they write
     /// (`automatic`), or forced (the parity tests run both; the bench compares them).
@@ -32,8 +34,11 @@ public final class OpenCLBackend: Backend {
     /// `memoryLimit`: the buffer pool holds at most this many bytes, as if the device had
     /// no more (it gives spare buffers back before it grows past it; a step that needs
     /// more live memory fails with outOfDeviceMemory). Nil: the device's global memory.
-    public init(device: OpenCLDevice, dryRun: Bool = false, memoryLimit: Int? = nil) throws {
+    /// `deviceClass`: the kernel family to run; nil: `MCKD_DEVICE_CLASS` if set, else
+    /// the device's type (`DeviceProfile`).
+    public init(device: OpenCLDevice, dryRun: Bool = false, memoryLimit: Int? = nil, deviceClass: DeviceClass? = nil) throws {
         self.device = device
+        profile = try DeviceProfile(device: device, forced: deviceClass)
         isDryRun = dryRun
         // Read before the context exists, so a bad file cannot leak it.
         let tuning = CLBlastTuning.disabledByEnvironment ? nil : try CLBlastTuning.stored(for: device)
@@ -50,7 +55,7 @@ public final class OpenCLBackend: Backend {
         self.queue = queue
         pool = DeviceBufferPool(context: context, device: device, counters: counters, dryRun: dryRun, limitBytes: memoryLimit)
         programs = ProgramCache(context: context, device: device)
-        vectorizedRandomFills = device.kind == .cpu
+        vectorizedRandomFills = profile.deviceClass == .cpu
         clblastTuning = tuning
         try tuning?.apply(to: device)
     }
@@ -61,7 +66,10 @@ public final class OpenCLBackend: Backend {
         clReleaseContext(context)
     }
 
-    public var name: String { "\(device.handle) \(device.name) (\(device.platformName))" }
+    public var name: String { "\(device.handle) \(device.name) (\(device.platformName)), \(profile.deviceClass) kernels" }
+
+    /// The kernel family in use (`profile.deviceClass`).
+    public var deviceClass: DeviceClass { profile.deviceClass }
 
     /// Device memory the buffer pool holds (live tensors plus spare buffers kept for
     /// reuse), now and at most since the backend opened.
@@ -149,8 +157,8 @@ public final class OpenCLBackend: Backend {
         for (index, argument) in arguments.enumerated() {
             try argument.set(on: kernel, index: index, backend: self)
         }
-        var globalSize = zip(global, local).map { g, l in (g + l - 1) / l * l }
-        var localSize = local
+        var localSize = try programs.fittedLocalSize(local, for: kernel, name: name)
+        var globalSize = zip(global, localSize).map { g, l in (g + l - 1) / l * l }
         try checkCL(clEnqueueNDRangeKernel(queue, kernel, cl_uint(global.count), nil, &globalSize, &localSize, 0, nil, nil),
                     "clEnqueueNDRangeKernel", "kernel \(name), global \(global), local \(local)")
         counters.kernelLaunches += 1

@@ -26,6 +26,11 @@ public struct OpenCLDevice {
     public let localMemoryBytes: Int
     public let computeUnits: Int
     public let maxWorkGroupSize: Int
+    /// CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT: floats one instruction works on (16 on an
+    /// AVX-512 PoCL device, 8 on AVX2, 1 on GPUs, whose width is their work-groups').
+    public let nativeFloatVectorWidth: Int
+    /// CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT.
+    public let preferredFloatVectorWidth: Int
     public let openCLVersion: String
     public let openCLCVersion: String
     public let driverVersion: String
@@ -70,7 +75,9 @@ public struct OpenCLDevice {
                                  name: info.name, vendor: info.vendor, kind: info.kind,
                                  globalMemoryBytes: info.globalMemory, maxAllocationBytes: info.maxAllocation,
                                  localMemoryBytes: info.localMemory, computeUnits: info.computeUnits,
-                                 maxWorkGroupSize: info.maxWorkGroupSize, openCLVersion: info.version,
+                                 maxWorkGroupSize: info.maxWorkGroupSize,
+                                 nativeFloatVectorWidth: info.nativeFloatWidth, preferredFloatVectorWidth: info.preferredFloatWidth,
+                                 openCLVersion: info.version,
                                  openCLCVersion: info.cVersion, driverVersion: info.driverVersion)
                 }))
             }
@@ -86,6 +93,7 @@ private struct DeviceProperties {
     let name, vendor, version, cVersion, driverVersion: String
     let kind: OpenCLDevice.Kind
     let globalMemory, maxAllocation, localMemory, computeUnits, maxWorkGroupSize: Int
+    let nativeFloatWidth, preferredFloatWidth: Int
 
     init(_ device: cl_device_id) throws {
         func string(_ property: Int32, _ label: String) throws -> String {
@@ -110,5 +118,7 @@ private struct DeviceProperties {
         localMemory = Int(try value(CL_DEVICE_LOCAL_MEM_SIZE, "CL_DEVICE_LOCAL_MEM_SIZE", cl_ulong(0)))
         computeUnits = Int(try value(CL_DEVICE_MAX_COMPUTE_UNITS, "CL_DEVICE_MAX_COMPUTE_UNITS", cl_uint(0)))
         maxWorkGroupSize = try value(CL_DEVICE_MAX_WORK_GROUP_SIZE, "CL_DEVICE_MAX_WORK_GROUP_SIZE", Int(0))
+        nativeFloatWidth = Int(try value(CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, "CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT", cl_uint(1)))
+        preferredFloatWidth = Int(try value(CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT, "CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT", cl_uint(1)))
     }
 }

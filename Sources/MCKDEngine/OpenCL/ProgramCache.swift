@@ -13,6 +13,9 @@ final class ProgramCache {
     private let device: OpenCLDevice
     private var programs: [Key: cl_program] = [:]
     private var kernels: [Key: [String: cl_kernel]] = [:]
+    /// CL_KERNEL_WORK_GROUP_SIZE per kernel: what this compiled kernel can launch with
+    /// (below the device's limit when it needs many registers).
+    private var workGroupLimits: [cl_kernel: Int] = [:]
     private(set) var builds = 0
 
     init(context: cl_context, device: OpenCLDevice) {
@@ -62,6 +65,27 @@ final class ProgramCache {
             try checkCL(buildStatus, "clBuildProgram", "\(label).cl with \(options)\n\(log)")
         }
         return program!
+    }
+
+    /// `local` unchanged when the kernel can run work-groups that large; else halved,
+    /// largest dimension first, until it fits. Kernels that rely on their work-group
+    /// size (local-memory tiles) declare it with reqd_work_group_size, so the compiler
+    /// refuses them instead; the others compute the same results at any local size.
+    func fittedLocalSize(_ local: [Int], for kernel: cl_kernel, name: String) throws -> [Int] {
+        let limit: Int
+        if let known = workGroupLimits[kernel] {
+            limit = known
+        } else {
+            limit = try openCLValue({ clGetKernelWorkGroupInfo(kernel, device.id, cl_kernel_work_group_info(CL_KERNEL_WORK_GROUP_SIZE), $0, $1, $2) },
+                                    call: "clGetKernelWorkGroupInfo(CL_KERNEL_WORK_GROUP_SIZE) for \(name)", as: Int.self, default: 0)
+            workGroupLimits[kernel] = limit
+        }
+        var fitted = local
+        while fitted.reduce(1, *) > max(1, limit) {
+            let largest = fitted.indices.max { fitted[$0] < fitted[$1] }!
+            fitted[largest] = max(1, fitted[largest] / 2)
+        }
+        return fitted
     }
 
     private func buildLog(_ program: cl_program) throws -> String {

@@ -19,11 +19,17 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Tiny sizes and few repeats: checks every section runs (CI), figures are not meaningful.")
     var quick = false
 
-    @Option(help: "Run only this section: device, kernels, steps, memory.")
+    @Option(help: "Run only these sections, comma-separated: device, kernels, steps, memory.")
     var only: String?
 
     @Option(help: "Time the same rows with a peer: torch (Benchmarks/peers/torch_twin.py, needs `pip install torch`).")
     var compare: String?
+
+    @Option(help: "Where the PyTorch twin runs: cpu or cuda (cuda: TF32 off and on, reported apart). Default: cuda when --device is a GPU, else cpu.")
+    var torchDevice: String?
+
+    @Option(help: "The PyTorch twin script (default: torch_twin.py beside this program, or Benchmarks/peers/ above it or the working directory).")
+    var twin: String?
 
     func run() throws {
         let backend: any Backend
@@ -43,13 +49,16 @@ struct BenchCommand: ParsableCommand {
         if let compare, compare != "torch" {
             throw ValidationError("--compare \(compare): the only peer is torch")
         }
-        if let only, !sections.contains(where: { $0.0 == only }) {
-            throw ValidationError("unknown section '\(only)': choose one of \(sections.map(\.0).joined(separator: ", "))")
+        let chosen = only.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        for name in chosen ?? [] where !sections.contains(where: { $0.0 == name }) {
+            throw ValidationError("unknown section '\(name)': choose from \(sections.map(\.0).joined(separator: ", "))")
         }
-        for (name, section) in sections where only == nil || only == name {
+        let peerDevice = try TorchComparison.PeerDevice(option: torchDevice, backend: backend)
+        let twinScript = compare == nil ? nil : try TorchComparison.locateTwin(option: twin)
+        for (name, section) in sections where chosen == nil || chosen!.contains(name) {
             try section(backend, quick, &report)
         }
-        if compare != nil { try TorchComparison.run(report: &report, quick: quick) }
+        if let twinScript { try TorchComparison.run(report: &report, quick: quick, script: twinScript, on: peerDevice) }
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

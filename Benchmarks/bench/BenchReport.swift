@@ -18,6 +18,8 @@ struct BenchRow: Codable {
     /// filled by `--compare torch`.
     var torchSeconds: Double?
     var speedupOverTorch: Double?
+    /// On CUDA, PyTorch's time with TF32 allowed (`torchSeconds` has it off).
+    var torchTF32Seconds: Double?
     /// Counts for training-step rows: per step.
     var kernelLaunches: Int?
     var bytesMoved: Int?

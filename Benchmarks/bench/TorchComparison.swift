@@ -1,17 +1,56 @@
 import Foundation
+import MCKDEngine
 
 /// `bench --compare torch`: hands the rows' twin specs to the PyTorch twin
 /// (Benchmarks/peers/torch_twin.py), which times the same work on the CPU with the
-/// same thread count, and prints PyTorch time / our time per row.
+/// same thread count, or on CUDA with TF32 off and on, and prints PyTorch time / our
+/// time per row (against TF32 off on CUDA: the same fp32 arithmetic as ours).
 enum TorchComparison {
-    /// Benchmarks/peers beside this source file (the bench runs from a checkout).
-    static var twinScript: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("peers/torch_twin.py")
+    enum PeerDevice: String {
+        case cpu, cuda
+
+        /// `option` if given, else cuda when the bench runs on a GPU, else cpu.
+        init(option: String?, backend: any Backend) throws {
+            if let option {
+                guard let device = PeerDevice(rawValue: option.lowercased()) else {
+                    throw BenchError("--torch-device \(option): use cpu or cuda")
+                }
+                self = device
+            } else {
+                self = (backend as? OpenCLBackend)?.device.kind == .gpu ? .cuda : .cpu
+            }
+        }
     }
 
-    static func run(report: inout BenchReport, quick: Bool) throws {
-        print("PyTorch twin")
+    static let twinName = "torch_twin.py"
+
+    /// The twin script: `option`, else torch_twin.py beside the bench executable (an
+    /// unpacked gpu-check archive), else Benchmarks/peers/ in a folder above the
+    /// executable or the working directory (a checkout, wherever it was copied).
+    static func locateTwin(option: String?) throws -> URL {
+        let files = FileManager.default
+        if let option {
+            guard files.fileExists(atPath: option) else { throw BenchError("--twin \(option): no such file") }
+            return URL(fileURLWithPath: option)
+        }
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let beside = executable.appendingPathComponent(twinName)
+        if files.fileExists(atPath: beside.path) { return beside }
+        for start in [executable, URL(fileURLWithPath: files.currentDirectoryPath)] {
+            var folder = start
+            while true {
+                let candidate = folder.appendingPathComponent("Benchmarks/peers/\(twinName)")
+                if files.fileExists(atPath: candidate.path) { return candidate }
+                let parent = folder.deletingLastPathComponent()
+                if parent.path == folder.path { break }
+                folder = parent
+            }
+        }
+        throw BenchError("the PyTorch twin \(twinName) was not found beside \(executable.path) nor in a Benchmarks/peers folder above it or the working directory: pass --twin PATH")
+    }
+
+    static func run(report: inout BenchReport, quick: Bool, script: URL, on device: PeerDevice) throws {
+        print("PyTorch twin on \(device)")
         let twins = report.rows.compactMap { row in row.twin.map { (row.name, $0) } }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mckd-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -20,6 +59,7 @@ enum TorchComparison {
         let config: [String: Any] = [
             "threads": ProcessInfo.processInfo.activeProcessorCount,
             "repeats": quick ? 1 : 5,
+            "device": device.rawValue,
             "rows": try twins.map { name, spec in
                 ["name": name, "spec": try JSONSerialization.jsonObject(with: JSONEncoder().encode(spec))]
             },
@@ -28,7 +68,7 @@ enum TorchComparison {
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", twinScript.path, configURL.path, resultURL.path]
+        process.arguments = ["python3", script.path, configURL.path, resultURL.path]
         try process.run()
         process.waitUntilExit()
         switch process.terminationStatus {
@@ -36,22 +76,32 @@ enum TorchComparison {
         case 3:
             print("  PyTorch is not installed: `pip install torch` (CPU-only wheels: pip install torch --index-url https://download.pytorch.org/whl/cpu), then run again")
             return
+        case 4:
+            throw BenchError("--torch-device cuda: PyTorch sees no CUDA device here (its message is above)")
         default:
             throw BenchError("the PyTorch twin failed (exit status \(process.terminationStatus)); its messages are above")
         }
         guard let times = try JSONSerialization.jsonObject(with: Data(contentsOf: resultURL)) as? [String: Any],
-              let seconds = times["seconds"] as? [String: Double] else {
-            throw BenchError("the PyTorch twin wrote no timings to \(resultURL.path)")
+              let seconds = times[device == .cpu ? "seconds" : "cuda_seconds"] as? [String: Double] else {
+            throw BenchError("the PyTorch twin wrote no \(device) timings to \(resultURL.path)")
         }
-        print("  PyTorch \(times["version"] ?? "?") on \(times["device"] ?? "?"), \(times["threads"] ?? "?") threads")
-        print("  " + "row".padding(toLength: 40, withPad: " ", startingAt: 0) + "    ours ms   torch ms   torch/ours")
+        let tf32 = times["cuda_tf32_seconds"] as? [String: Double]
+        print("  PyTorch \(times["version"] ?? "?") on \(times["device"] ?? "?")"
+              + (device == .cpu ? ", \(times["threads"] ?? "?") threads" : ""))
+        print("  " + "row".padding(toLength: 40, withPad: " ", startingAt: 0) + "    ours ms   torch ms   torch/ours"
+              + (tf32 == nil ? "" : "   tf32 ms  tf32/ours"))
         for index in report.rows.indices {
             guard let torch = seconds[report.rows[index].name] else { continue }
             let ours = report.rows[index].seconds
             report.rows[index].torchSeconds = torch
             report.rows[index].speedupOverTorch = torch / ours
-            print("  " + report.rows[index].name.padding(toLength: 40, withPad: " ", startingAt: 0)
-                  + String(format: " %10.3f %10.3f %10.2fx", ours * 1e3, torch * 1e3, torch / ours))
+            var line = report.rows[index].name.padding(toLength: 40, withPad: " ", startingAt: 0)
+                + String(format: " %10.3f %10.3f %10.2fx", ours * 1e3, torch * 1e3, torch / ours)
+            if let withTF32 = tf32?[report.rows[index].name] {
+                report.rows[index].torchTF32Seconds = withTF32
+                line += String(format: " %9.3f %9.2fx", withTF32 * 1e3, withTF32 / ours)
+            }
+            print("  " + line)
         }
     }
 }

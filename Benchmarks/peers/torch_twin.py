@@ -4,10 +4,12 @@
 Usage: torch_twin.py CONFIG.json OUT.json
 
 CONFIG is written by `bench --compare torch`: for every bench row that has a twin,
-its name and a spec (op, shapes, options). This script builds the same work with
-PyTorch's default CPU paths, times it with the same thread count (best of N after a
-warm-up, like the bench), and writes {"seconds": {row name: seconds}}, plus
-"cuda_seconds" when a CUDA device is present. Exit status 3: torch is not installed.
+its name and a spec (op, shapes, options), and the device to run on. This script
+builds the same work with PyTorch's default paths and times it (best of N after a
+warm-up, like the bench). On the CPU, with the bench's thread count: writes
+{"seconds": {row name: seconds}}. On CUDA, twice: TF32 off ("cuda_seconds", the
+same fp32 arithmetic as mckd) and on ("cuda_tf32_seconds", PyTorch's default for
+convolutions). Exit status 3: torch is not installed; 4: CUDA asked for, none seen.
 """
 import json
 import sys
@@ -326,21 +328,40 @@ def build(spec, device):
     return simple[op](spec, device)
 
 
+def set_tf32(allowed):
+    torch.backends.cuda.matmul.allow_tf32 = allowed
+    torch.backends.cudnn.allow_tf32 = allowed
+
+
+def time_rows(config, device, label):
+    times = {}
+    for row in config["rows"]:
+        times[row["name"]] = best_time(build(row["spec"], device), config["repeats"], device)
+        print(f"  torch {label}: {row['name']}: {times[row['name']] * 1e3:.3f} ms", flush=True)
+    return times
+
+
 def main():
     if len(sys.argv) != 3:
         raise SystemExit(__doc__)
     config = json.load(open(sys.argv[1]))
     torch.set_num_threads(config["threads"])
     torch.manual_seed(0)
-    devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
-    result = {"version": torch.__version__, "device": "cpu" + (" + cuda" if len(devices) > 1 else ""),
-              "threads": torch.get_num_threads()}
-    for device in devices:
-        times = {}
-        for row in config["rows"]:
-            times[row["name"]] = best_time(build(row["spec"], device), config["repeats"], device)
-            print(f"  torch {device.type}: {row['name']}: {times[row['name']] * 1e3:.3f} ms", flush=True)
-        result["seconds" if device.type == "cpu" else "cuda_seconds"] = times
+    result = {"version": torch.__version__, "threads": torch.get_num_threads()}
+    if config.get("device", "cpu") == "cuda":
+        if not torch.cuda.is_available():
+            print("torch_twin: CUDA asked for, but torch.cuda.is_available() is False", file=sys.stderr)
+            sys.exit(4)
+        cuda = torch.device("cuda")
+        result["device"] = "cuda: " + torch.cuda.get_device_name(0)
+        torch.backends.cudnn.benchmark = True   # PyTorch's fastest convolution choice per shape
+        set_tf32(False)
+        result["cuda_seconds"] = time_rows(config, cuda, "cuda")
+        set_tf32(True)
+        result["cuda_tf32_seconds"] = time_rows(config, cuda, "cuda tf32")
+    else:
+        result["device"] = "cpu"
+        result["seconds"] = time_rows(config, torch.device("cpu"), "cpu")
     json.dump(result, open(sys.argv[2], "w"), indent=1, sort_keys=True)
 
 

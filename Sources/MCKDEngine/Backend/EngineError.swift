@@ -10,6 +10,9 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
     case openCL(call: String, code: Int32, context: String)
     case kernelBuild(program: String, defines: String, log: String)
     case outOfDeviceMemory(requestedBytes: Int, inUseBytes: Int, limitBytes: Int, device: String)
+    /// A lazily allocating device (NVIDIA, AMD) found no memory when work first touched
+    /// its buffers, even after the buffer pool gave its spares back.
+    case deviceMemoryExhausted(work: String, inUseBytes: Int, device: String)
     case clblast(call: String, status: Int32, context: String)
 
     public var description: String {
@@ -25,6 +28,9 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
             return "building OpenCL program '\(program)'\(defines.isEmpty ? "" : " with \(defines)") failed:\n\(log)"
         case let .outOfDeviceMemory(requested, inUse, limit, device):
             return "out of device memory on \(device): requested \(formatBytes(requested)) with \(formatBytes(inUse)) in use of at most \(formatBytes(limit))"
+        case let .deviceMemoryExhausted(work, inUse, device):
+            return "out of device memory on \(device) running \(work), with \(formatBytes(inUse)) in mckd's tensors "
+                + "(the driver allocates buffers when work first uses them); use a smaller crop or batch"
         case let .clblast(call, status, context):
             return "\(call) failed with CLBlast status \(status)\(context.isEmpty ? "" : ": \(context)")"
         }

@@ -97,8 +97,10 @@ public final class OpenCLBackend: Backend {
         counters.bytesToDevice += bytes
         if isDryRun { return tensor }
         try values.withUnsafeBytes { raw in
-            try checkCL(clEnqueueWriteBuffer(queue, try storage(tensor).memory, cl_bool(CL_TRUE), 0, bytes, raw.baseAddress, 0, nil, nil),
-                        "clEnqueueWriteBuffer", "\(formatBytes(bytes)) into \(tensor)")
+            let memory = try storage(tensor).memory
+            try enqueue("clEnqueueWriteBuffer", "\(formatBytes(bytes)) into \(tensor)") {
+                clEnqueueWriteBuffer(queue, memory, cl_bool(CL_TRUE), 0, bytes, raw.baseAddress, 0, nil, nil)
+            }
         }
         return tensor
     }
@@ -159,8 +161,9 @@ public final class OpenCLBackend: Backend {
         }
         var localSize = try programs.fittedLocalSize(local, for: kernel, name: name)
         var globalSize = zip(global, localSize).map { g, l in (g + l - 1) / l * l }
-        try checkCL(clEnqueueNDRangeKernel(queue, kernel, cl_uint(global.count), nil, &globalSize, &localSize, 0, nil, nil),
-                    "clEnqueueNDRangeKernel", "kernel \(name), global \(global), local \(local)")
+        try enqueue("clEnqueueNDRangeKernel", "kernel \(name), global \(global), local \(localSize)") {
+            clEnqueueNDRangeKernel(queue, kernel, cl_uint(global.count), nil, &globalSize, &localSize, 0, nil, nil)
+        }
         counters.kernelLaunches += 1
     }
 }

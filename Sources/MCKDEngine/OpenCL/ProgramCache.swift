@@ -1,18 +1,25 @@
 import COpenCL
 
-/// Built programs and their kernels, keyed on (source, defines, device): each
-/// variant is compiled once per process (PoCL takes ~0.5 s per build).
+/// Built programs and their kernels, keyed on (program, defines): each variant is
+/// compiled once per backend (PoCL takes ~0.5 s per build). One cache serves one
+/// device. Lookups run on every launch, so an embedded kernel file is keyed by its
+/// name, not its text (hashing 20 kB of source per launch would cost more than some
+/// launches do).
 final class ProgramCache {
-    private struct Key: Hashable {
-        let source: String
+    private struct ProgramKey: Hashable {
+        /// "file" for Kernels/file.cl; the full text for sources given directly.
+        let program: String
         let defines: [String]
-        let device: String
+    }
+    private struct KernelKey: Hashable {
+        let program: ProgramKey
+        let name: String
     }
 
     private let context: cl_context
     private let device: OpenCLDevice
-    private var programs: [Key: cl_program] = [:]
-    private var kernels: [Key: [String: cl_kernel]] = [:]
+    private var programs: [ProgramKey: cl_program] = [:]
+    private var kernels: [KernelKey: cl_kernel] = [:]
     /// CL_KERNEL_WORK_GROUP_SIZE per kernel: what this compiled kernel can launch with
     /// (below the device's limit when it needs many registers).
     private var workGroupLimits: [cl_kernel: Int] = [:]
@@ -25,22 +32,28 @@ final class ProgramCache {
 
     /// The kernel `name` from Kernels/`file`.cl built with `-D` defines (e.g. ["TILE=16"]).
     func kernel(_ name: String, file: String, defines: [String] = []) throws -> cl_kernel {
+        let key = KernelKey(program: ProgramKey(program: file, defines: defines), name: name)
+        if let kernel = kernels[key] { return kernel }
         guard let source = EmbeddedKernels.sources[file] else {
             throw EngineError.invalidArgument("no kernel source Kernels/\(file).cl is embedded")
         }
-        return try kernel(name, source: source, label: file, defines: defines)
+        return try make(key, source: source, label: file)
     }
 
     /// The kernel `name` from the given source text (tests pass broken sources here).
     func kernel(_ name: String, source: String, label: String, defines: [String] = []) throws -> cl_kernel {
-        let key = Key(source: source, defines: defines, device: "\(device.platformName)/\(device.name)")
-        if let kernel = kernels[key]?[name] { return kernel }
-        let program = try programs[key] ?? build(source, label: label, defines: defines)
-        programs[key] = program
+        let key = KernelKey(program: ProgramKey(program: source, defines: defines), name: name)
+        if let kernel = kernels[key] { return kernel }
+        return try make(key, source: source, label: label)
+    }
+
+    private func make(_ key: KernelKey, source: String, label: String) throws -> cl_kernel {
+        let program = try programs[key.program] ?? build(source, label: label, defines: key.program.defines)
+        programs[key.program] = program
         var status: cl_int = CL_SUCCESS
-        let kernel = clCreateKernel(program, name, &status)
-        try checkCL(status, "clCreateKernel", "kernel '\(name)' in \(label).cl")
-        kernels[key, default: [:]][name] = kernel!
+        let kernel = clCreateKernel(program, key.name, &status)
+        try checkCL(status, "clCreateKernel", "kernel '\(key.name)' in \(label).cl")
+        kernels[key] = kernel!
         return kernel!
     }
 
@@ -94,7 +107,7 @@ final class ProgramCache {
     }
 
     deinit {
-        for table in kernels.values { for kernel in table.values { clReleaseKernel(kernel) } }
+        for kernel in kernels.values { clReleaseKernel(kernel) }
         for program in programs.values { clReleaseProgram(program) }
     }
 }

@@ -64,7 +64,10 @@ final class NIfTICorruptionTests: XCTestCase {
             ("dim-overflow.nii", (0..<7).reduce(patchedInt16(v1, at: 40, 7)) { patchedInt16($0, at: 42 + 2 * $1, 32767) }, .impossibleDimensions),
             ("dim-overflow2.nii", patchedInt64(patchedInt64(v2, at: 24, Int64.max / 2), at: 32, 1 << 40), .impossibleDimensions),
             ("dim-negative2.nii", patchedInt64(v2, at: 32, -1), .impossibleDimensions),
-            ("huge-dims.nii", patchedInt16(patchedInt16(v1, at: 42, 30000), at: 44, 30000), .truncatedData),
+            // 10.8 GB of int16 declared: refused by the reader's limit before any read.
+            ("huge-dims.nii", patchedInt16(patchedInt16(v1, at: 42, 30000), at: 44, 30000), .impossibleDimensions),
+            // Within the limit but longer than the file: truncated.
+            ("long-dims.nii", patchedInt16(patchedInt16(v1, at: 42, 3000), at: 44, 3000), .truncatedData),
             ("complex-type.nii", patchedInt16(v1, at: 70, 32), .unsupportedDatatype),
             ("rgb-type2.nii", patchedInt16(v2, at: 12, 128), .unsupportedDatatype),
             ("offset-past-end.nii", patchedFloat32(v1, at: 108, 100_000), .truncatedData),
@@ -87,6 +90,49 @@ final class NIfTICorruptionTests: XCTestCase {
         XCTAssertEqual(try NIfTIImage.decode(Data(v1), file: "v1").voxels.count, 120)
         XCTAssertEqual(try NIfTIImage.decode(Data(v2), file: "v2").voxels.count, 120)
         XCTAssertEqual(try NIfTIImage.decode(Data(packed), file: "gz").voxels.count, 120)
+    }
+
+    /// A valid image with 64 MiB of zeros after its voxels, in one gzip member of 64 kB.
+    private func gzipBomb() throws -> [UInt8] {
+        try gzip(try validFile() + [UInt8](repeating: 0, count: 64 << 20))
+    }
+
+    func testGzipBombsAreNotInflatedPastTheDeclaredData() throws {
+        var bomb = try gzipBomb()
+        XCTAssertLessThan(bomb.count, 1 << 20)
+        XCTAssertEqual(try NIfTIImage.decode(Data(bomb), file: "bomb.nii.gz").voxels.count, 120)
+        // Damage in the stream's trailer (CRC and length) goes unread, so the reader
+        // stopped long before the end of the 64 MiB.
+        for k in 1...8 { bomb[bomb.count - k] ^= 0xA5 }
+        XCTAssertEqual(try NIfTIImage.decode(Data(bomb), file: "bomb.nii.gz").voxels.count, 120)
+        // A whole-stream read is bounded too.
+        XCTAssertThrowsError(try Gzip.decompress(Data(try gzipBomb()), file: "bomb.gz", limit: 1 << 20)) { error in
+            XCTAssertEqual((error as? NIfTIError)?.kind, .valueOutOfRange, "\(error)")
+            XCTAssertTrue("\(error)".contains("bomb.gz"), "\(error)")
+        }
+    }
+
+    func testAnOrdinaryGzipFilesChecksumIsStillVerified() throws {
+        // A few kB after the voxel data: the reader inflates past them to the checksum.
+        var packed = try gzip(try validFile() + [UInt8](repeating: 7, count: 4096))
+        packed[packed.count - 6] ^= 0xA5   // in the CRC-32 of the trailer
+        XCTAssertThrowsError(try NIfTIImage.decode(Data(packed), file: "crc.nii.gz")) { error in
+            XCTAssertEqual((error as? NIfTIError)?.kind, .gzipCorrupted, "\(error)")
+        }
+    }
+
+    func testAValidSlopeWithANonFiniteInterceptIsRefused() throws {
+        let valid = try validFile()
+        for intercept in [Float.nan, .infinity, -.infinity] {
+            let bytes = patchedFloat32(patchedFloat32(valid, at: 112, 2), at: 116, intercept)
+            XCTAssertThrowsError(try NIfTIImage.decode(Data(bytes), file: "scl.nii"), "intercept \(intercept)") { error in
+                XCTAssertEqual((error as? NIfTIError)?.kind, .valueOutOfRange, "\(error)")
+                XCTAssertTrue("\(error)".contains("scl_inter"), "\(error)")
+            }
+        }
+        // A slope of 0 means no scaling at all (NIfTI, nibabel): the intercept is not used.
+        let unscaled = patchedFloat32(patchedFloat32(valid, at: 112, 0), at: 116, .nan)
+        XCTAssertEqual(try NIfTIImage.decode(Data(unscaled), file: "scl.nii").voxels, try NIfTIImage.decode(Data(valid), file: "v").voxels)
     }
 
     func testCorruptFilesOnDiskNameThePath() throws {

@@ -58,6 +58,10 @@ public struct NIfTIHeader: Equatable, Sendable {
     /// True when `sclSlope` asks for scaling (nonzero and finite).
     public var hasScaling: Bool { sclSlope != 0 && sclSlope.isFinite }
 
+    /// The larger of the two versions' headers plus the extension flag: enough bytes
+    /// to decode either header.
+    public static let largestHeaderSize = 540 + 4
+
     /// Header size in bytes for this version.
     public var headerSize: Int { version == .nifti1 ? 348 : 540 }
 }

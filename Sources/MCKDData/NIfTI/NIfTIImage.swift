@@ -58,18 +58,44 @@ public struct NIfTIImage: Sendable {
         return try decode(data, file: url.path)
     }
 
-    /// Decodes a whole NIfTI file held in memory; `file` names it in errors.
+    /// The most voxel-data bytes a file may declare (2 GiB by default; a BraTS volume is
+    /// 36 MB): a bigger declaration is refused before anything is inflated or allocated.
+    public static var maximumDataBytes = 2 << 30
+
+    /// Bytes past the declared voxel data that a gzip file's stream is still inflated
+    /// for: enough to reach the end of an ordinary file and check its CRC, far too few
+    /// for a bomb's tail.
+    static let trailingBytesChecked = 1 << 20
+
+    /// Decodes a whole NIfTI file held in memory; `file` names it in errors. A gzip file
+    /// is inflated in steps: the header first, then exactly the bytes it declares, then
+    /// at most `trailingBytesChecked` more (so an ordinary file's checksum is verified),
+    /// so a small file cannot make the reader inflate gigabytes it will never use.
     public static func decode(_ data: Data, file: String) throws -> NIfTIImage {
-        let plain = Gzip.looksCompressed(data) ? try Gzip.decompress(data, file: file) : data
-        let bytes = [UInt8](plain)
+        let inflater = Gzip.looksCompressed(data) ? try GzipInflater(data, file: file) : nil
+        var bytes = try inflater?.read(upTo: NIfTIHeader.largestHeaderSize) ?? [UInt8](data)
         let (header, bigEndian) = try NIfTIHeaderCodec.decode(bytes, file: file)
         let count = header.voxelCount
-        let (needed, overflow) = header.voxOffset.addingReportingOverflow(count * header.datatype.byteSize)
+        let (dataBytes, sizeOverflow) = count.multipliedReportingOverflow(by: header.datatype.byteSize)
+        guard !sizeOverflow, dataBytes <= maximumDataBytes else {
+            throw NIfTIError(.impossibleDimensions, file: file,
+                             "shape \(header.shape) of \(header.datatype.name) declares more voxel data than this reader's limit of \(maximumDataBytes >> 20) MiB")
+        }
+        let (needed, overflow) = header.voxOffset.addingReportingOverflow(dataBytes)
+        if let inflater, !overflow {
+            if needed > bytes.count { bytes += try inflater.read(upTo: needed - bytes.count) }
+            _ = try inflater.read(upTo: trailingBytesChecked)
+        }
         guard !overflow, bytes.count >= needed else {
             throw NIfTIError(.truncatedData, file: file,
-                             "voxel data is truncated: shape \(header.shape) of \(header.datatype.name) needs \(count * header.datatype.byteSize) bytes from offset \(header.voxOffset), but the file has \(max(0, bytes.count - header.voxOffset))")
+                             "voxel data is truncated: shape \(header.shape) of \(header.datatype.name) needs \(dataBytes) bytes from offset \(header.voxOffset), but the file has \(max(0, bytes.count - header.voxOffset))")
         }
-        let scaling = header.hasScaling ? (header.sclSlope, header.sclInter.isFinite ? header.sclInter : 0) : nil
+        // As nibabel: a slope of 0 or non-finite means no scaling, but a valid slope with
+        // a NaN or infinite intercept is an error, not an intercept of 0.
+        if header.hasScaling && !header.sclInter.isFinite {
+            throw NIfTIError(.valueOutOfRange, file: file, "scl_slope is \(header.sclSlope) but scl_inter is \(header.sclInter): the scaling is invalid")
+        }
+        let scaling = header.hasScaling ? (header.sclSlope, header.sclInter) : nil
         let voxels = NIfTIVoxelCodec.decode(bytes, offset: header.voxOffset, count: count, type: header.datatype,
                                             bigEndian: bigEndian, scaling: scaling, as: Float.self)
         return NIfTIImage(validHeader: header, voxels: voxels)

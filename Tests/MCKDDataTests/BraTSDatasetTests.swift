@@ -53,6 +53,22 @@ final class BraTSDatasetTests: XCTestCase {
         }
     }
 
+    func testACaseInBothGradeFoldersIsRefused() throws {
+        let root = try TestSupport.temporaryDirectory(for: self)
+        try writeCase("Same_case", in: root.appendingPathComponent("HGG"))
+        try writeCase("Same_case", in: root.appendingPathComponent("LGG"))
+        try writeCase("Other_case", in: root.appendingPathComponent("LGG"))
+        XCTAssertThrowsError(try BraTSDataset(scanning: root)) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("Same_case") && message.contains("HGG/Same_case") && message.contains("LGG/Same_case"), message)
+        }
+        let list = root.appendingPathComponent("cases.csv")
+        try "case_id\nOther_case\nSame_case\n".write(to: list, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try BraTSDataset(root: root, caseListCSV: list)) { error in
+            XCTAssertTrue("\(error)".contains("two folders hold this case"), "\(error)")
+        }
+    }
+
     func testCaseListFromCSV() throws {
         let root = try TestSupport.temporaryDirectory(for: self)
         for id in ["c1", "c2", "c3"] { try writeCase(id, in: root.appendingPathComponent("HGG")) }

@@ -20,6 +20,14 @@ public struct BraTSDataset: Sendable {
         guard !folders.isEmpty else {
             throw BraTSDataError(caseID: nil, "no case folders under \(root.path) (expected <root>/<case>/ or <root>/{HGG,LGG}/<case>/)")
         }
+        // One id in both HGG/ and LGG/ would be read twice as one case (a test case
+        // trained on) while the other folder is never read.
+        var firstFolder: [String: URL] = [:]
+        for folder in folders {
+            if let other = firstFolder.updateValue(folder.directory, forKey: folder.id) {
+                throw BraTSDataError(caseID: folder.id, "two folders hold this case: \(other.path) and \(folder.directory.path) (rename or remove one)")
+            }
+        }
         try self.init(root: root, folders: folders, policy: policy)
     }
 
@@ -38,7 +46,7 @@ public struct BraTSDataset: Sendable {
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             let id = String(trimmed.split(separator: ",", omittingEmptySubsequences: false)[0])
                 .trimmingCharacters(in: CharacterSet(charactersIn: " \"'"))
-            guard let found = Self.locate(caseID: id, under: root) else {
+            guard let found = try Self.locate(caseID: id, under: root) else {
                 if lineNumber == 0 { continue }  // a header row ("case_id,...") names no folder
                 throw BraTSDataError(caseID: id, "listed in \(caseListCSV.lastPathComponent) but no folder \(id) under \(root.path) (or its HGG/LGG)")
             }
@@ -118,17 +126,22 @@ public struct BraTSDataset: Sendable {
         return top.map { ($0.lastPathComponent, nil, $0) }  // 2020 layout
     }
 
-    private static func locate(caseID: String, under root: URL) -> (grade: String?, directory: URL)? {
+    /// The one folder of `caseID` (root/, HGG/ or LGG/); nil if none; an error if several.
+    private static func locate(caseID: String, under root: URL) throws -> (grade: String?, directory: URL)? {
+        var found: [(grade: String?, directory: URL)] = []
         for grade in [nil, "HGG", "LGG"] as [String?] {
             var directory = root
             if let grade { directory.appendPathComponent(grade) }
             directory.appendPathComponent(caseID)
             var isDirectory: ObjCBool = false
             if !caseID.isEmpty, FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue {
-                return (grade, directory)
+                found.append((grade, directory))
             }
         }
-        return nil
+        guard found.count <= 1 else {
+            throw BraTSDataError(caseID: caseID, "two folders hold this case: \(found.map(\.directory.path).joined(separator: " and ")) (rename or remove one)")
+        }
+        return found.first
     }
 
     /// `<case>_<suffix>.nii.gz`, else `.nii`, else nil.

@@ -121,6 +121,16 @@ final class NIfTICorruptionTests: XCTestCase {
         }
     }
 
+    func testBytesAfterTheLastGzipMemberAreIgnoredAsGzipDoes() throws {
+        let valid = try validFile()
+        let garbage: [UInt8] = [0x00, 0x42, 0x1f, 0x00, 0xff]
+        let expected = try NIfTIImage.decode(Data(valid), file: "v").voxels
+        XCTAssertEqual(try NIfTIImage.decode(Data(try gzip(valid) + garbage), file: "tail.nii.gz").voxels, expected)
+        // A second member is still a member: its damage is found.
+        let damagedMember = try gzip(valid) + Array(try gzip([UInt8](repeating: 1, count: 100)).prefix(15))
+        XCTAssertThrowsError(try Gzip.decompress(Data(damagedMember), file: "two.gz"))
+    }
+
     func testAValidSlopeWithANonFiniteInterceptIsRefused() throws {
         let valid = try validFile()
         for intercept in [Float.nan, .infinity, -.infinity] {

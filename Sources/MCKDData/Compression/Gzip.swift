@@ -61,6 +61,10 @@ public enum Gzip {
         }
         return output
     }
+
+    private func startsMember(_ raw: UnsafeRawBufferPointer, at offset: Int) -> Bool {
+        offset + 1 < raw.count && raw[offset] == 0x1f && raw[offset + 1] == 0x8b
+    }
 }
 
 /// Inflates a gzip stream on demand: `read(upTo:)` produces only as many bytes as
@@ -113,8 +117,9 @@ public final class GzipInflater {
                 output.append(contentsOf: chunk[0..<produced])
                 switch status {
                 case Z_STREAM_END:
-                    // Another gzip member may follow (as `cat a.gz b.gz` makes).
-                    if consumed == input.count {
+                    // Another gzip member may follow (as `cat a.gz b.gz` makes); bytes
+                    // that do not start one are trailing garbage, ignored as gzip does.
+                    if consumed == input.count || !startsMember(raw, at: consumed) {
                         finished = true
                     } else if inflateReset(&stream) != Z_OK {
                         throw NIfTIError(.gzipCorrupted, file: file, "cannot restart zlib for the next gzip member")
@@ -133,5 +138,9 @@ public final class GzipInflater {
             }
         }
         return output
+    }
+
+    private func startsMember(_ raw: UnsafeRawBufferPointer, at offset: Int) -> Bool {
+        offset + 1 < raw.count && raw[offset] == 0x1f && raw[offset + 1] == 0x8b
     }
 }

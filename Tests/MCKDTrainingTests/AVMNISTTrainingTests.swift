@@ -72,7 +72,7 @@ final class AVMNISTTrainingTests: XCTestCase {
         let input = try AVMNISTInput(batch: batch, availability: try PerSampleAvailability(own), backend: backend)
 
         func loss() throws -> Double {
-            let (ce, kd) = try trainer.computeTrainingGradient(input: input)
+            let (ce, kd, _) = try trainer.computeTrainingGradient(input: input)
             return try backend.values(ce)[0] + 0.5 * backend.values(try XCTUnwrap(kd))[0]
         }
         _ = try loss()

@@ -48,10 +48,10 @@ final class SegmentationTrainingTests: XCTestCase {
         var sawSingleModality = false
         for step in 0..<20 {
             let losses = try trainer.train(input: input, targets: targets)
-            sawSingleModality = sawSingleModality || losses.available.members.count == 1
+            sawSingleModality = sawSingleModality || losses.availability.sets[0].members.count == 1
             for parameter in model.parameters {
                 let gradient = try backend.download(parameter.gradient)
-                XCTAssertTrue(gradient.allSatisfy(\.isFinite), "step \(step) (\(losses.available)): \(parameter.name) has a non-finite gradient")
+                XCTAssertTrue(gradient.allSatisfy(\.isFinite), "step \(step) (\(losses.availability.sets)): \(parameter.name) has a non-finite gradient")
             }
             XCTAssertTrue(try backend.scalar(losses.dice).isFinite && backend.scalar(losses.crossEntropy).isFinite)
         }

@@ -9,8 +9,13 @@ final class PaperModelTests: XCTestCase {
     /// Built once: 43.7M parameters take a while to initialise on the CPU reference.
     static let cpuModel = Result { try SegmentationModel(CPUBackend<Float>(), architecture: .paper, seed: 3) }
 
-    /// The parameter count from the layer widths of method.md section 7, written out
-    /// independently of the model code: convolutions without biases (Co * Ci * k^3),
+    /// The reference's (DualNet.py with Res50, norm 'IN') used parameters: its total
+    /// 43,719,676 less an unused nn.MultiheadAttention(125, 5 heads), 4 * 125^2 + 4 * 125
+    /// = 63,000, and the 4 importance-weight logits it registers as a module parameter.
+    static let referenceParameterCount = 43_719_676 - (4 * 125 * 125 + 4 * 125) - 4
+
+    /// The parameter count from the reference's layer list (method.md section 7), written
+    /// out independently of the model code: convolutions without biases (Co * Ci * k^3),
     /// 2 * C for every instance norm (affine), transposed convolutions Ci * Co * 2^3.
     static func expectedParameterCount(modalities m: Int = 4) -> Int {
         func conv(_ ci: Int, _ co: Int, _ k: Int) -> Int { ci * co * k * k * k }
@@ -28,12 +33,12 @@ final class PaperModelTests: XCTestCase {
         total += conv(1280, 256, 1) + norm(256)                      // 1280 -> 256
         total += conv(256, 256, 1) + norm(256)                       // ASPP 1x1 branch
         total += 3 * (conv(256, 256, 3) + norm(256))                 // dilations 2, 4, 8
-        total += conv(256, 256, 1)                                   // image pooling branch (no norm)
+        total += conv(256, 256, 1) + norm(256)                       // image pooling branch: conv + norm + act
         total += conv(5 * 256, 256, 1) + norm(256)                   // ASPP projection
         var incoming = m * 256
         for (width, skip) in [(256, 1024), (128, 512), (64, 256), (32, 64)] {
             total += incoming * width * 8                            // transposed conv k2
-            total += conv(m * skip, width, 1)                        // skip conv
+            total += conv(m * skip, width, 1) + norm(width)          // shortcut block: 1x1 conv + norm + act
             total += 2 * (conv(width, width, 3) + norm(width))       // residual block
             incoming = width
         }
@@ -42,7 +47,9 @@ final class PaperModelTests: XCTestCase {
 
     func testParameterCountMatchesTheLayerWidths() throws {
         let model = try Self.cpuModel.get()
+        XCTAssertEqual(Self.expectedParameterCount(), Self.referenceParameterCount, "the layer list must be the reference's")
         XCTAssertEqual(model.parameterCount, Self.expectedParameterCount())
+        XCTAssertEqual(model.parameterCount, 43_656_672)
         // method.md: "~43.7M parameters".
         XCTAssertEqual(Double(model.parameterCount) / 1e6, 43.7, accuracy: 0.05)
         XCTAssertEqual(Set(model.parameters.map(\.name)).count, model.parameters.count, "parameter names must be unique (checkpoints)")
@@ -180,11 +187,11 @@ final class PaperModelTests: XCTestCase {
             }
         }
         XCTAssertTrue(sawDistillation, "with two or more modalities present the KD loss on a real bottleneck is positive")
-        // Every parameter learns but the ASPP image-pooling conv: its output is constant over
-        // the volume, so after the 1x1 projection it adds a per-channel constant that the
-        // projection's instance norm subtracts again; no gradient reaches it (docs/training.md).
+        // Every parameter learns but the ASPP image-pooling branch's conv and norm gamma: the
+        // branch's instance norm sees one voxel and outputs its beta whatever the input, so
+        // no gradient reaches them (docs/training.md).
         let unmoved = try zip(model.parameters, before).filter { try backend.download($0.0.value) == $0.1 }.map(\.0.name)
-        XCTAssertEqual(unmoved, ["encoder.aspp.imagePooling.conv.weight"])
+        XCTAssertEqual(unmoved, ["encoder.aspp.imagePooling.conv.weight", "encoder.aspp.imagePooling.norm.gamma"])
     }
 
     /// Timing of paper-model steps for the report; runs only with MCKD_PAPER_TIMING=1

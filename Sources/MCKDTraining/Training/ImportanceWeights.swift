@@ -56,6 +56,11 @@ public struct DegenerateLookAheads: Equatable, Sendable {
     public var zeroNorm = 0
     /// ||v|| NaN or infinite: no hypergradient, theta_w is not updated that step.
     public var nonFiniteNorm = 0
+
+    public init(zeroNorm: Int = 0, nonFiniteNorm: Int = 0) {
+        self.zeroNorm = zeroNorm
+        self.nonFiniteNorm = nonFiniteNorm
+    }
 }
 
 /// theta_w and its Adam optimiser (lr 1e-2, weight decay 5e-4, constant lr), on the device.

@@ -3,7 +3,7 @@
 /// was zero or not finite (counted, never dropped silently).
 extension ImportanceWeights {
     /// Entries of a metrics.jsonl record (none with `--meta off`).
-    func metricsEntries(mode: MetaMode) -> [String: Any] {
+    public func metricsEntries(mode: MetaMode) -> [String: Any] {
         guard mode != .off else { return [:] }
         var entries: [String: Any] = ["theta_updates": updates]
         if mode == .bilevel {
@@ -14,7 +14,7 @@ extension ImportanceWeights {
     }
 
     /// Fields of the progress line.
-    func progressFields(mode: MetaMode) -> [(String, String)] {
+    public func progressFields(mode: MetaMode) -> [(String, String)] {
         guard mode != .off else { return [] }
         var fields = [("theta_w updates", String(updates))]
         if mode == .bilevel {

@@ -102,6 +102,35 @@ final class PaperModelTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(SegmentationArchitecture.self, from: Data(old.utf8)).kind, .small)
     }
 
+    /// The KD loss of the paper topology (narrowed 16x, in Double on the CPU reference) at
+    /// 16x64x64, where the bottleneck (1x2x2 voxels) is not identically zero as at the
+    /// smallest crop, with a modality missing: the trainer's L_kd equals
+    /// sum over available i != j of (w_i / w_j) mean|f_i - f_j|, evaluated here from the
+    /// downloaded bottleneck and w = softmax(theta_w).
+    func testDistillationOnARealBottleneckMatchesTheFormula() throws {
+        let backend = CPUBackend<Double>()
+        let model = try SegmentationModel(backend, architecture: try .paper(widthDivisor: 16), seed: 3)
+        var settings = SegmentationTrainingSettings(steps: 10)
+        // A seed whose first dropout draw keeps three modalities (two pairs' weights differ).
+        settings.seed = try XCTUnwrap((0..<50).first { ModalityDropout(modalityCount: 4, seed: $0).subset(atStep: 0).members.count == 3 })
+        let trainer = try SegmentationTrainer(model: model, settings: settings)
+        let available = trainer.dropout.subset(atStep: 0).members
+        let (input, targets) = try batch(backend, crop: [16, 64, 64], samples: 1, seed: 7)
+        let result = try trainer.computeTrainingGradient(input: input, targets: targets)
+        let features = try backend.values(result.bottleneck)
+        XCTAssertEqual(result.bottleneck.shape.dims, [4, 16, 1, 2, 2])
+        XCTAssertGreaterThan(features.map(abs).max()!, 0.1, "the bottleneck must not vanish at this crop")
+        let theta = try backend.values(trainer.thetaW)
+        let w = theta.map { exp($0) / theta.map(exp).reduce(0, +) }
+        let slot = features.count / 4
+        var expected = 0.0
+        for i in available { for j in available where j != i {
+            let distance = (0..<slot).map { abs(features[i * slot + $0] - features[j * slot + $0]) }.reduce(0, +) / Double(slot)
+            expected += w[i] / w[j] * distance
+        } }
+        XCTAssertEqual(try backend.values(try XCTUnwrap(result.distillation))[0], expected, accuracy: 1e-12 * expected)
+    }
+
     /// A random batch [samples, 4, 16, 32, 32] and sphere targets [samples, 3, ...].
     func batch(_ backend: any Backend, crop: [Int], samples: Int, seed: UInt64) throws -> (input: Tensor, targets: Tensor) {
         let input = try backend.makeTensor(shape: Shape([samples, 4] + crop))

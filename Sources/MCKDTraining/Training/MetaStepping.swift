@@ -119,7 +119,7 @@ extension MetaStepping {
 
         var hypergradient: Tensor? = direct, outcome = LookAheadOutcome.noDistillation
         if distillationActive {
-            let norm = try squaredNorm(parameters.map(\.gradient))
+            let norm = try lookAheadSquaredNorm(parameters.map(\.gradient))
             if norm == 0 {
                 outcome = .zeroNorm
             } else if !norm.isFinite {
@@ -143,6 +143,13 @@ extension MetaStepping {
         }
         try snapshot.restore()
         return (hypergradient, metaLoss, outcome)
+    }
+
+    /// ||v||^2 for the finite difference. A dry-run backend (memory plans) reads zeros;
+    /// its plan must include the look-ahead passes a real step takes, so it reads 1.
+    private func lookAheadSquaredNorm(_ v: [Tensor]) throws -> Float {
+        let norm = try squaredNorm(v)
+        return (backend as? OpenCLBackend)?.isDryRun == true ? 1 : norm
     }
 
     /// sum of squares of all the tensors, accumulated on the device in a fixed order

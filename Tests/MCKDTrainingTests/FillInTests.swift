@@ -76,27 +76,64 @@ final class FillInTests: XCTestCase {
             }
             _ = try loss()
             try model.backward(gradLogits: r)
-            let checked = fillSkips ? model.parameters : model.decoder.parameters
-            let analytic = try checked.map { try backend.values($0.gradient) }
-            var count = 0
-            for (parameter, gradient) in zip(checked, analytic) {
-                let values = try backend.values(parameter.value)
-                for index in Set(stride(from: 0, to: values.count, by: max(1, values.count / 4))) {
-                    var probe = values
-                    probe[index] = values[index] + 1e-6
-                    try backend.copy(try backend.uploadScalars(probe, shape: parameter.value.shape), to: parameter.value)
-                    let plus = try loss()
-                    probe[index] = values[index] - 1e-6
-                    try backend.copy(try backend.uploadScalars(probe, shape: parameter.value.shape), to: parameter.value)
-                    let minus = try loss()
-                    try backend.copy(try backend.uploadScalars(values, shape: parameter.value.shape), to: parameter.value)
-                    let numeric = (plus - minus) / 2e-6
-                    XCTAssertEqual(gradient[index], numeric, accuracy: 1e-6 + 1e-4 * abs(numeric),
-                                   "fillSkips \(fillSkips): \(parameter.name)[\(index)]")
-                    count += 1
-                }
-            }
-            XCTAssertGreaterThan(count, fillSkips ? 60 : 30)
+            let checked = try assertGradientsMatchFiniteDifferences(fillSkips ? model.parameters : model.decoder.parameters,
+                                                                    entriesPerTensor: 4, "fillSkips \(fillSkips)", loss)
+            XCTAssertGreaterThan(checked, fillSkips ? 60 : 30)
         }
+    }
+
+    /// Each parameter's gradient (as the last backward left it) at up to `entriesPerTensor`
+    /// entries spread over the tensor against central differences of `loss` (step 1e-6);
+    /// returns how many entries were checked.
+    func assertGradientsMatchFiniteDifferences(_ parameters: [Parameter], entriesPerTensor: Int, _ what: String,
+                                               _ loss: () throws -> Double) throws -> Int {
+        let analytic = try parameters.map { try backend.values($0.gradient) }
+        var count = 0
+        for (parameter, gradient) in zip(parameters, analytic) {
+            let values = try backend.values(parameter.value)
+            for index in Set(stride(from: 0, to: values.count, by: max(1, values.count / entriesPerTensor))) {
+                var probe = values
+                probe[index] = values[index] + 1e-6
+                try backend.copy(try backend.uploadScalars(probe, shape: parameter.value.shape), to: parameter.value)
+                let plus = try loss()
+                probe[index] = values[index] - 1e-6
+                try backend.copy(try backend.uploadScalars(probe, shape: parameter.value.shape), to: parameter.value)
+                let minus = try loss()
+                try backend.copy(try backend.uploadScalars(values, shape: parameter.value.shape), to: parameter.value)
+                let numeric = (plus - minus) / 2e-6
+                XCTAssertEqual(gradient[index], numeric, accuracy: 1e-6 + 1e-4 * abs(numeric), "\(what): \(parameter.name)[\(index)]")
+                count += 1
+            }
+        }
+        return count
+    }
+
+    /// A training step with one modality subset per sample (`perSampleSubsets`): the
+    /// gradient of L_train = Dice + BCE + lambda L_kd (KD grouped by set, each group
+    /// weighted by its share of the batch; undetached MSE, so the gradient is the true
+    /// one; filled skips) against central differences.
+    func testPerSampleTrainingGradientMatchesFiniteDifferences() throws {
+        var settings = SegmentationTrainingSettings(steps: 1)
+        settings.perSampleSubsets = true
+        settings.distillation = .mse
+        settings.distillationWeight = 0.5
+        settings.detachTeacher = false
+        // A seed whose draw gives three different sets, two of them with a KD pair.
+        settings.seed = try XCTUnwrap((0..<200).first { seed in
+            let sets = try! ModalityDropout(modalityCount: 3, seed: seed).subsets(atStep: 0, samples: 3).sets
+            return Set(sets).count == 3 && sets.filter { $0.members.count >= 2 }.count == 2
+        })
+        let model = try model(fillSkips: true)
+        let trainer = try SegmentationTrainer(model: model, settings: settings)
+        let input = try input()
+        let targets = try backend.makeTensor(shape: [3, 2, 4, 4, 4])
+        try backend.fillRandom(targets, .uniform(low: 0, high: 1), seed: 4, stream: 2)
+        func loss() throws -> Double {
+            let step = try trainer.computeTrainingGradient(input: input, targets: targets)
+            return try backend.values(step.dice)[0] + backend.values(step.crossEntropy)[0] + 0.5 * backend.values(try XCTUnwrap(step.distillation))[0]
+        }
+        _ = try loss()
+        XCTAssertEqual(Set(try trainer.availability(samples: 3).sets).count, 3)
+        XCTAssertGreaterThan(try assertGradientsMatchFiniteDifferences(model.parameters, entriesPerTensor: 3, "per-sample subsets", loss), 50)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import MCKDEngine
 import MCKDTraining
 import XCTest
@@ -133,7 +134,21 @@ final class FillInTests: XCTestCase {
             return try backend.values(step.dice)[0] + backend.values(step.crossEntropy)[0] + 0.5 * backend.values(try XCTUnwrap(step.distillation))[0]
         }
         _ = try loss()
-        XCTAssertEqual(Set(try trainer.availability(samples: 3).sets).count, 3)
+        let sets = try trainer.availability(samples: 3).sets
+        XCTAssertEqual(Set(sets).count, 3)
         XCTAssertGreaterThan(try assertGradientsMatchFiniteDifferences(model.parameters, entriesPerTensor: 3, "per-sample subsets", loss), 50)
+        // L_kd by hand: the mean over the 3 samples of each one's pair sum over its own set.
+        let step = try trainer.computeTrainingGradient(input: input, targets: targets)
+        let f = try backend.values(step.bottleneck), theta = try backend.values(trainer.thetaW)
+        let slot = f.count / 9
+        var expected = 0.0
+        for (n, set) in sets.enumerated() {
+            for i in set.members { for j in set.members where j != i {
+                let distance = (0..<slot).map { v in pow(f[(n * 3 + i) * slot + v] - f[(n * 3 + j) * slot + v], 2) }.reduce(0, +) / Double(slot)
+                expected += exp(theta[i] - theta[j]) * distance / 3
+            } }
+        }
+        // The groups' shares (1/3 each) reach the engine as Float scalars (axpy's alpha): 1e-7.
+        XCTAssertEqual(try backend.values(try XCTUnwrap(step.distillation))[0], expected, accuracy: 1e-7 * expected)
     }
 }

@@ -52,10 +52,10 @@ static inline float3 standardization(__global const float* w, const int K, const
         const float centred = (w[j] - shift) - mean;
         squares = fma(centred, centred, squares);
     }
-    return (float3)(shift, mean, 1.0f / sqrt(squares / (float)K + eps));
+    return (float3)(shift, mean, 1.0f / sqrt(squares / (float)max(K - 1, 1) + eps));
 }
 
-// y = (w - mean) / sqrt(var + eps) per output channel.
+// y = (w - mean) / sqrt(var + eps) per output channel, var unbiased (divided by K - 1).
 __kernel void standardize_weights(__global const float* w, __global float* y, const int C, const int K, const float eps) {
     const int o = get_global_id(0);
     if (o >= C) return;
@@ -64,7 +64,7 @@ __kernel void standardize_weights(__global const float* w, __global float* y, co
     for (int j = 0; j < K; ++j) y[(size_t)o * K + j] = ((wo[j] - s.x) - s.y) * s.z;
 }
 
-// dw = (g - mean(g) - y * mean(g * y)) / sqrt(var + eps) per output channel.
+// dw = (g - mean(g) - y * sum(g * y) / (K - 1)) / sqrt(var + eps) per output channel.
 __kernel void standardize_weights_backward(__global const float* w, __global const float* g, __global float* dw,
                                            const int C, const int K, const float eps) {
     const int o = get_global_id(0);
@@ -77,6 +77,6 @@ __kernel void standardize_weights_backward(__global const float* w, __global con
         sumG += go[j];
         sumGY = fma(go[j], ((wo[j] - s.x) - s.y) * s.z, sumGY);
     }
-    const float meanG = sumG / (float)K, meanGY = sumGY / (float)K;
+    const float meanG = sumG / (float)K, meanGY = sumGY / (float)max(K - 1, 1);
     for (int j = 0; j < K; ++j) dw[(size_t)o * K + j] = (go[j] - meanG - ((wo[j] - s.x) - s.y) * s.z * meanGY) * s.z;
 }

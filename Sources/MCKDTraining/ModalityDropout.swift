@@ -20,12 +20,20 @@ public struct ModalityDropout: Sendable {
     }
 
     /// The set for training step `step` (0-based).
-    public func subset(atStep step: Int) -> ModalitySet {
+    public func subset(atStep step: Int) -> ModalitySet { subset(atStep: step, stream: Self.stream) }
+
+    /// One set per sample for step `step` (method.md section 4's option): sample n draws
+    /// from its own stream, sample 0 from the batch's (so it gets `subset(atStep:)`).
+    public func subsets(atStep step: Int, samples: Int) throws -> PerSampleAvailability {
+        try PerSampleAvailability((0..<samples).map { subset(atStep: step, stream: Self.stream &+ UInt64($0)) })
+    }
+
+    private func subset(atStep step: Int, stream: UInt64) -> ModalitySet {
         if step < warmupSteps { return .all(modalityCount) }
         var draw = 0
         func uniform(_ bound: Int) -> Int {
             defer { draw += 1 }
-            let u = CounterRandom.value(.uniform(low: 0, high: 1), seed: seed, stream: Self.stream,
+            let u = CounterRandom.value(.uniform(low: 0, high: 1), seed: seed, stream: stream,
                                         index: step * 64 + draw)
             return min(bound - 1, Int(u * Float(bound)))
         }

@@ -13,6 +13,9 @@ extension TrainCommand {
     func avmnistConfiguration() throws -> AVMNISTRunConfiguration {
         guard arch == "small" || arch == "avmnist" else { throw ValidationError("--arch \(arch) is a BraTS architecture; avmnist has one model") }
         guard channels == nil else { throw ValidationError("--channels is for --task brats --arch small; avmnist has one model") }
+        guard !perSampleModalities, !fillSkips else {
+            throw ValidationError("--per-sample-modalities and --fill-skips are for --task brats (AV-MNIST's sets are per sample already; it has no skips)")
+        }
         guard data == "synthetic" else {
             throw ValidationError("--data is for brats; AV-MNIST reads its cache \(AVMNISTCache.defaultFile().path), built by scripts/setup-avmnist")
         }
@@ -30,15 +33,13 @@ extension TrainCommand {
         configuration.training.seed = seed
         configuration.training.distillation = kd
         configuration.training.distillationWeight = kdWeight
-        configuration.training.meta = meta
-        configuration.training.metaEvery = metaEvery ?? (meta == .gated ? 100 : 1)
-        guard configuration.training.metaEvery >= 1 else { throw ValidationError("--meta-every must be positive") }
+        try setMetaSchedule(&configuration.training)
         do {
             try configuration.setLength(epochs: steps == nil ? (epochs ?? Self.defaultAVMNISTEpochs) : nil, steps: steps)
         } catch {
             throw ValidationError("\(error)")
         }
-        configuration.training.warmupSteps = Int((warmupAllModalities * Double(configuration.training.steps)).rounded())
+        configuration.training.warmupSteps = try warmupSteps(of: configuration.training.steps)
         return configuration
     }
 

@@ -35,8 +35,12 @@ struct TrainCommand: ParsableCommand {
     var lr: Float?
     @Option(help: "Random seed (weights, data split, crops, modality dropout).")
     var seed: UInt64 = 0
-    @Option(help: "Fraction of the steps trained with all modalities before random modality dropout.")
+    @Option(help: "Fraction of the steps trained with all modalities before random modality dropout (0: dropout from the first step; the reference uses about 0.7).")
     var warmupAllModalities: Double = 0
+    @Flag(help: "BraTS: draw the random modality subset per sample instead of once per batch.")
+    var perSampleModalities = false
+    @Flag(help: "BraTS: fill in missing modalities' skip features too (mean of the available ones), not only the bottleneck.")
+    var fillSkips = false
     @Option(help: "Knowledge-distillation loss: none, l1 or mse.")
     var kd: DistillationMode = .l1
     @Option(help: "Weight lambda of the KD loss.")
@@ -45,6 +49,8 @@ struct TrainCommand: ParsableCommand {
     var meta: MetaMode = .bilevel
     @Option(help: "Run a meta step every K steps (default: 1 for bilevel, 100 for gated).")
     var metaEvery: Int?
+    @Option(help: "Meta-validation batches per meta step, one theta_w update each (default: 20 for gated; bilevel takes 1).")
+    var metaBatches: Int?
     @Option(help: "Meta-validation cases (brats, default 4) or pairs with both modalities (avmnist, default 10) held out for the importance weights.")
     var metaValSize: Int?
     @Option(help: "AV-MNIST: percent of training pairs that keep their audio (default 10, the paper's headline setting).")
@@ -84,6 +90,7 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--crop: \(error)")
         }
         guard steps >= 1, batch >= 1 else { throw ValidationError("--steps and --batch must be positive") }
+        configuration.architecture.fillSkips = fillSkips
         configuration.crop = cropSizes
         configuration.batchSize = batch
         configuration.data = data
@@ -93,13 +100,34 @@ struct TrainCommand: ParsableCommand {
         var training = SegmentationTrainingSettings(steps: steps)
         training.learningRate = lr ?? 1e-2
         training.seed = seed
-        training.warmupSteps = Int((warmupAllModalities * Double(steps)).rounded())
+        training.warmupSteps = try warmupSteps(of: steps)
         training.distillation = kd
         training.distillationWeight = kdWeight
-        training.meta = meta
-        training.metaEvery = metaEvery ?? (meta == .gated ? 100 : 1)
+        training.perSampleSubsets = perSampleModalities ? true : nil
+        try setMetaSchedule(&training)
         configuration.training = training
         return configuration
+    }
+
+    /// --warmup-all-modalities as a number of steps.
+    func warmupSteps(of steps: Int) throws -> Int {
+        guard (0...1).contains(warmupAllModalities) else {
+            throw ValidationError("--warmup-all-modalities \(warmupAllModalities): a fraction of the steps in [0, 1]")
+        }
+        return Int((warmupAllModalities * Double(steps)).rounded())
+    }
+
+    /// --meta, --meta-every and --meta-batches, with the library's defaults for the mode.
+    /// K is always recorded (configurations keep their earlier form); R only when given.
+    func setMetaSchedule<Settings: MetaSchedule>(_ settings: inout Settings) throws {
+        settings.meta = meta
+        settings.metaEvery = metaEvery ?? meta.defaultInterval
+        settings.metaBatches = metaBatches
+        do {
+            try settings.validateMetaSchedule()
+        } catch {
+            throw ValidationError("--meta \(meta) --meta-every \(settings.metaEvery!) --meta-batches \(settings.metaBatchCount): \(error)")
+        }
     }
 
     func validate() throws {

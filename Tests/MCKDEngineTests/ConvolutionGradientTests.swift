@@ -92,6 +92,21 @@ final class ConvolutionGradientTests: XCTestCase {
         }
     }
 
+    /// The reference's formula by hand: w = (1, 2, 3, 6) has mean 3, centred values
+    /// (-2, -1, 0, 3), sum of squares 14 and unbiased variance 14/3 (the biased 14/4 would
+    /// give values 1.15x as large); with eps = 0.5 the scale is 1/sqrt(14/3 + 0.5). A
+    /// channel of one weight (K = 1) standardises to 0 (its centred value), not NaN.
+    func testWeightStandardizationByHand() throws {
+        let y = try cpu.makeTensor(shape: [2, 1, 1, 2, 2])
+        try cpu.standardizeWeights(try upload([1, 2, 3, 6, 5, 5, 5, 5], [2, 1, 1, 2, 2]), into: y, eps: 0.5)
+        let scale = 1 / (14.0 / 3 + 0.5).squareRoot()
+        let expected = [-2, -1, 0, 3].map { $0 * scale } + [0, 0, 0, 0]
+        for (value, wanted) in zip(try cpu.values(y), expected) { XCTAssertEqual(value, wanted, accuracy: 1e-12) }
+        let single = try cpu.makeTensor(shape: [2, 1, 1, 1, 1])
+        try cpu.standardizeWeights(try upload([4, -7], [2, 1, 1, 1, 1]), into: single, eps: 1e-12)
+        XCTAssertEqual(try cpu.values(single), [0, 0])
+    }
+
     /// The paper model's chain: y = conv(x, standardize(w)); d loss / d w through both ops.
     func testConvolutionThroughStandardization() throws {
         let c = Conv3DDescriptor(inputChannels: 2, outputChannels: 3, kernel: 3, padding: 1)

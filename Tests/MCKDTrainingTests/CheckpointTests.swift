@@ -1,4 +1,5 @@
 import Foundation
+import MCKDEngine
 import MCKDTraining
 import XCTest
 
@@ -74,6 +75,31 @@ final class CheckpointTests: XCTestCase {
         let bad = Checkpoint(step: 0, tensors: [.init(name: "w", shape: [2, 2], values: [1, 2, 3])])
         XCTAssertThrowsError(try bad.write(to: folder.appendingPathComponent("bad"))) { error in
             XCTAssertTrue("\(error)".contains("'w'"), "\(error)")
+        }
+    }
+
+    /// A checkpoint of the decoder's earlier layout (bare 1x1 skip convs named
+    /// decoder.skipN.weight, no skip norms) is refused naming what is missing and what
+    /// is left over, not loaded half-way or crashed on.
+    func testCheckpointOfTheEarlierDecoderLayoutIsAClearError() throws {
+        let backend = CPUBackend<Float>()
+        func trainer() throws -> SegmentationTrainer {
+            try SegmentationTrainer(model: try SegmentationModel(backend, architecture: .small, seed: 1), settings: SegmentationTrainingSettings(steps: 1))
+        }
+        var checkpoint = try trainer().checkpoint(metadata: [:])
+        checkpoint.tensors = checkpoint.tensors.compactMap { entry in
+            guard entry.name.hasPrefix("decoder.skip") else { return entry }
+            guard !entry.name.contains(".norm.") else { return nil }
+            var old = entry
+            old.name = entry.name.replacingOccurrences(of: ".conv.", with: ".")
+            return old
+        }
+        let restored = try trainer()
+        XCTAssertThrowsError(try restored.restore(from: checkpoint, file: "old-checkpoint")) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("old-checkpoint"), message)
+            XCTAssertTrue(message.contains("'decoder.skip1.conv.weight'") && message.contains("'decoder.skip1.weight'"), message)
+            XCTAssertTrue(message.contains("skip blocks gained"), message)
         }
     }
 }

@@ -7,7 +7,7 @@ final class SegmentationTrainingTests: XCTestCase {
     static let tiny = SegmentationArchitecture(channels: [4, 8], modalities: 4, outputChannels: 3, standardizeWeights: true)
 
     /// A deterministic batch: 4 random modality volumes and targets from a sphere.
-    func batch(_ backend: any Backend, size: Int = 8, samples: Int = 2) throws -> (input: Tensor, targets: Tensor) {
+    static func batch(_ backend: any Backend, size: Int = 8, samples: Int = 2) throws -> (input: Tensor, targets: Tensor) {
         let input = try backend.makeTensor(shape: [samples, 4, size, size, size])
         try backend.fillRandom(input, .normal(mean: 0, standardDeviation: 1), seed: 5, stream: 0)
         var targets = [Float](repeating: 0, count: samples * 3 * size * size * size)
@@ -44,14 +44,14 @@ final class SegmentationTrainingTests: XCTestCase {
         var settings = SegmentationTrainingSettings(steps: 20)
         settings.seed = 3
         let trainer = try SegmentationTrainer(model: model, settings: settings)
-        let (input, targets) = try batch(backend)
+        let (input, targets) = try Self.batch(backend)
         var sawSingleModality = false
         for step in 0..<20 {
             let losses = try trainer.train(input: input, targets: targets)
-            sawSingleModality = sawSingleModality || losses.available.members.count == 1
+            sawSingleModality = sawSingleModality || losses.availability.sets[0].members.count == 1
             for parameter in model.parameters {
                 let gradient = try backend.download(parameter.gradient)
-                XCTAssertTrue(gradient.allSatisfy(\.isFinite), "step \(step) (\(losses.available)): \(parameter.name) has a non-finite gradient")
+                XCTAssertTrue(gradient.allSatisfy(\.isFinite), "step \(step) (\(losses.availability.sets)): \(parameter.name) has a non-finite gradient")
             }
             XCTAssertTrue(try backend.scalar(losses.dice).isFinite && backend.scalar(losses.crossEntropy).isFinite)
         }
@@ -65,7 +65,7 @@ final class SegmentationTrainingTests: XCTestCase {
             settings.warmupSteps = 30   // all modalities: a fixed task to overfit
             settings.momentum = 0.9
             let trainer = try SegmentationTrainer(model: model, settings: settings)
-            let (input, targets) = try batch(backend)
+            let (input, targets) = try Self.batch(backend)
             func total(_ losses: SegmentationLosses) throws -> Float {
                 try backend.scalar(losses.dice) + backend.scalar(losses.crossEntropy)
             }
@@ -85,8 +85,8 @@ final class SegmentationTrainingTests: XCTestCase {
                 settings.seed = 9
                 settings.meta = meta
                 let trainer = try SegmentationTrainer(model: model, settings: settings)
-                let (input, targets) = try batch(backend)
-                let metaBatch = try batch(backend, samples: 1)
+                let (input, targets) = try Self.batch(backend)
+                let metaBatch = try Self.batch(backend, samples: 1)
                 var values: [Float] = []
                 for _ in 0..<3 {
                     let step = try trainer.train(input: input, targets: targets, metaBatch: metaBatch)
@@ -110,7 +110,7 @@ final class SegmentationTrainingTests: XCTestCase {
         let backend = try OpenCLBackend(device: try OpenCLDevice.all()[0])
         let model = try SegmentationModel(backend, architecture: Self.tiny, seed: 6)
         let trainer = try SegmentationTrainer(model: model, settings: SegmentationTrainingSettings(steps: 5))
-        let (input, targets) = try batch(backend)
+        let (input, targets) = try Self.batch(backend)
         try trainer.train(input: input, targets: targets)   // first step: pool fills up
         backend.counters.reset()
         try trainer.train(input: input, targets: targets)
@@ -126,8 +126,8 @@ final class SegmentationTrainingTests: XCTestCase {
         var settings = SegmentationTrainingSettings(steps: 5)
         settings.warmupSteps = 5   // every modality: the KD look-ahead passes run
         let trainer = try SegmentationTrainer(model: model, settings: settings)
-        let (input, targets) = try batch(backend)
-        let meta = try batch(backend, samples: 1)
+        let (input, targets) = try Self.batch(backend)
+        let meta = try Self.batch(backend, samples: 1)
         let thetaBefore = try backend.download(trainer.thetaW)
         try trainer.train(input: input, targets: targets, metaBatch: meta)
         backend.counters.reset()

@@ -63,6 +63,32 @@ final class TrainingRunTests: XCTestCase {
         }
     }
 
+    /// A gated run with K = 2 and R = 3 over 4 steps: 3 theta_w updates at step 1 and 6
+    /// from step 3 on in metrics.jsonl, logged weights that leave the seeded start, and a
+    /// resume (which replays the R meta-validation crops per meta step) equal to the
+    /// uninterrupted run.
+    func testGatedRunLogsItsUpdatesAndResumesBitForBit() throws {
+        var configuration = tinyConfiguration(steps: 4)
+        configuration.training.meta = .gated
+        configuration.training.metaEvery = 2
+        configuration.training.metaBatches = 3
+        let backend = CPUBackend<Float>()
+        let straight = folder.appendingPathComponent("gated-straight"), interrupted = folder.appendingPathComponent("gated-interrupted")
+        _ = try BraTSTrainingRun(configuration: configuration, backend: backend, directory: straight) { _ in }.run(resume: false)
+        _ = try BraTSTrainingRun(configuration: configuration, backend: backend, directory: interrupted) { _ in }
+            .run(resume: false, stopAfterStep: 3)
+        _ = try BraTSTrainingRun(configuration: configuration, backend: backend, directory: interrupted) { _ in }.run(resume: true)
+        XCTAssertEqual(try losses(interrupted), try losses(straight))
+
+        let records = try String(contentsOf: straight.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+            .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual(records.map { $0["theta_updates"] as? Int }, [3, 3, 6, 6])
+        XCTAssertEqual(records.map { $0["meta"] != nil }, [true, false, true, false])
+        let seeded = try backend.download(try ImportanceWeights(backend, modalities: 4, seed: 5, learned: true).weights()).map(Double.init)
+        let last = try XCTUnwrap(records.last?["weights"] as? [Double])
+        XCTAssertGreaterThan(zip(last, seeded).map { abs($0 - $1) }.max()!, 1e-4, "weights \(last) never left the seeded \(seeded)")
+    }
+
     func testNonFiniteLossStopsAndKeepsTheLastGoodCheckpoint() throws {
         var configuration = tinyConfiguration(steps: 30)
         configuration.training.learningRate = 1e20   // diverges within a few steps

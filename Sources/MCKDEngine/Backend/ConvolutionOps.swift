@@ -38,13 +38,14 @@ public protocol ConvolutionOps: AnyObject {
 
     /// Weight standardisation (Qiao et al.): each output channel's slice weight[o]
     /// (weight [Co, ...], K = count / Co values) becomes
-    ///     (w - mean) / sqrt(var + eps),  var the biased variance (divided by K),
-    /// as torch's `var(unbiased=False)`; the paper model uses eps = 1e-5.
+    ///     (w - mean) / sqrt(var + eps),  var the unbiased variance (divided by K - 1;
+    ///     by 1 when K = 1),
+    /// as the reference's `torch.var` (unbiased by default); the paper model uses its eps = 1e-12.
     func standardizeWeights(_ weight: Tensor, into standardized: Tensor, eps: Float) throws
 
     /// gradWeight [Co, ...] of weight standardisation given gradStandardized: per output
     /// channel, with s = sqrt(var + eps) and y = the standardised weights,
-    ///     gradWeight = (g - mean(g) - y * mean(g * y)) / s.
+    ///     gradWeight = (g - mean(g) - y * sum(g * y) / (K - 1)) / s.
     func standardizeWeightsBackward(_ weight: Tensor, gradStandardized: Tensor, into gradWeight: Tensor,
                                     eps: Float) throws
 }

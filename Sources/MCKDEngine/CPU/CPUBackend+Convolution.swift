@@ -240,22 +240,27 @@ extension CPUBackend {
         parallelFor(channels, minimumChunk: 1) { range in
             for c in range {
                 let (mean, scale) = Self.standardization(w, channel: c, count: k, eps: eps)
-                var meanG = 0.0, meanGY = 0.0
+                var meanG = 0.0, sumGY = 0.0
                 for j in c * k..<(c + 1) * k {
                     meanG += Double(g[j])
-                    meanGY += Double(g[j]) * (Double(w[j]) - mean) * scale
+                    sumGY += Double(g[j]) * (Double(w[j]) - mean) * scale
                 }
                 meanG /= Double(k)
-                meanGY /= Double(k)
+                // d var / d w_j = 2 (w_j - mean) / (K - 1): the unbiased variance's divisor.
+                let projection = sumGY / Double(Self.varianceDivisor(k))
                 for j in c * k..<(c + 1) * k {
                     let y = (Double(w[j]) - mean) * scale
-                    dw[j] = Scalar((Double(g[j]) - meanG - y * meanGY) * scale)
+                    dw[j] = Scalar((Double(g[j]) - meanG - y * projection) * scale)
                 }
             }
         }
     }
 
-    /// Mean and 1 / sqrt(biased variance + eps) of one output channel's weights.
+    /// K - 1, the unbiased variance's divisor (1 for a single weight, whose centred value is 0).
+    @inline(__always)
+    static func varianceDivisor(_ k: Int) -> Int { max(k - 1, 1) }
+
+    /// Mean and 1 / sqrt(unbiased variance + eps) of one output channel's weights.
     @inline(__always)
     private static func standardization(_ w: UnsafeMutableBufferPointer<Scalar>, channel c: Int, count k: Int,
                                         eps: Float) -> (mean: Double, scale: Double) {
@@ -264,6 +269,6 @@ extension CPUBackend {
         let mean = sum / Double(k)
         var squares = 0.0
         for j in c * k..<(c + 1) * k { squares += (Double(w[j]) - mean) * (Double(w[j]) - mean) }
-        return (mean, 1 / (squares / Double(k) + Double(eps)).squareRoot())
+        return (mean, 1 / (squares / Double(varianceDivisor(k)) + Double(eps)).squareRoot())
     }
 }

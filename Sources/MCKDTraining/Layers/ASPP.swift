@@ -2,8 +2,8 @@ import MCKDEngine
 
 /// Atrous spatial pyramid pooling: parallel branches on the same input (a 1x1 conv,
 /// 3x3x3 convs with growing dilation, the image-pooling branch), concatenated along
-/// channels and projected by a 1x1 conv -> norm -> act. Each conv branch is
-/// conv -> norm -> act; padding = dilation keeps the spatial shape.
+/// channels and projected by a 1x1 conv -> norm -> act. Each branch is conv -> norm ->
+/// act (the reference's); padding = dilation keeps the spatial shape.
 public final class ASPP: Layer {
     public let branches: [Layer]
     public let projection: Sequential
@@ -19,11 +19,8 @@ public final class ASPP: Layer {
         self.dilations = dilations
         self.channels = channels
         func convUnit(_ descriptor: Conv3DDescriptor, _ unit: String, initializer: inout Initializer) throws -> Sequential {
-            Sequential([
-                try Conv3d(backend, descriptor, standardizeWeights: standardizeWeights, name: "\(name).\(unit).conv", initializer: &initializer),
-                try Normalization(backend, norm, channels: descriptor.outputChannels, name: "\(name).\(unit).norm"),
-                Activation(backend, activation, inPlace: true),
-            ])
+            Sequential(try ConvUnit.layers(backend, descriptor, norm: norm, activation: activation, standardizeWeights: standardizeWeights,
+                                           name: "\(name).\(unit)", initializer: &initializer))
         }
         var branches: [Layer] = [try convUnit(Conv3DDescriptor(inputChannels: inputChannels, outputChannels: channels, kernel: 1),
                                               "branch1x1", initializer: &initializer)]
@@ -32,8 +29,8 @@ public final class ASPP: Layer {
                                           padding: VolumeTriple(all: dilation), dilation: VolumeTriple(all: dilation))
             branches.append(try convUnit(atrous, "branchDilation\(dilation)", initializer: &initializer))
         }
-        branches.append(try ImagePoolingBranch(backend, inputChannels: inputChannels, outputChannels: channels, activation: activation,
-                                               standardizeWeights: standardizeWeights, name: "\(name).imagePooling", initializer: &initializer))
+        let pooled = Conv3DDescriptor(inputChannels: inputChannels, outputChannels: channels, kernel: 1)
+        branches.append(ImagePoolingBranch(backend, unit: try convUnit(pooled, "imagePooling", initializer: &initializer)))
         self.branches = branches
         projection = try convUnit(Conv3DDescriptor(inputChannels: branches.count * channels, outputChannels: channels, kernel: 1),
                                   "projection", initializer: &initializer)

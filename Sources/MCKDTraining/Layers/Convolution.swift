@@ -9,7 +9,8 @@ public final class Conv3d: Layer {
     public let bias: Parameter?
     /// Normalise each output channel's weights to zero mean, unit variance before use.
     public let standardizesWeights: Bool
-    static let standardizationEpsilon: Float = 1e-5
+    /// The reference's: sqrt(unbiased variance + 1e-12).
+    static let standardizationEpsilon: Float = 1e-12
     private let backend: any Backend
     private var input: Tensor?
     private var standardized: Tensor?
@@ -80,11 +81,13 @@ public final class ConvTranspose3d: Layer {
     private let backend: any Backend
     private var input: Tensor?
 
+    /// Weights are Kaiming-normal in PyTorch's fan_out mode, which for the transposed
+    /// weight [Ci, Co, k, k, k] counts its first axis: fan_out = Ci * taps.
     public init(_ backend: any Backend, _ descriptor: Conv3DDescriptor, name: String, initializer: inout Initializer) throws {
         try descriptor.validate()
         self.backend = backend
         self.descriptor = descriptor
-        let fanOut = Float(descriptor.outputChannels * descriptor.taps)
+        let fanOut = Float(descriptor.inputChannels * descriptor.taps)
         weight = try Parameter(name: "\(name).weight",
                                value: try initializer.normal(backend, descriptor.transposedWeightShape, standardDeviation: (2 / fanOut).squareRoot()))
     }

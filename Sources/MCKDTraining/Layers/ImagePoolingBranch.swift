@@ -1,30 +1,29 @@
 import MCKDEngine
 
-/// ASPP's image-level branch: global average pool -> 1x1 conv -> activation, then the
-/// [C, 1, 1, 1] result broadcast back over D x H x W (nearest upsampling by the input's
-/// extent, whose backward sums the gradient over the volume).
+/// ASPP's image-level branch: global average pool -> 1x1 conv -> norm -> act (the
+/// reference's unit), then the [C, 1, 1, 1] result broadcast back over D x H x W (nearest
+/// upsampling by the input's extent, whose backward sums the gradient over the volume).
 ///
-/// No normalisation: instance norm over a single voxel outputs beta whatever the input
-/// (zero variance), which would cut the branch off from the image.
+/// Instance norm over the single pooled voxel outputs its beta whatever the input (zero
+/// variance): as in the reference, the branch contributes a learned per-channel constant,
+/// and no gradient reaches its conv (docs/training.md).
 public final class ImagePoolingBranch: Layer {
-    public let convolution: Conv3d
-    public let activation: Activation
+    /// conv 1x1 -> norm -> act on the pooled [N, C, 1, 1, 1].
+    public let unit: Sequential
     private let backend: any Backend
     private var inputShape: Shape?
 
-    public init(_ backend: any Backend, inputChannels: Int, outputChannels: Int, activation: ActivationKind,
-                standardizeWeights: Bool, name: String, initializer: inout Initializer) throws {
+    init(_ backend: any Backend, unit: Sequential) {
         self.backend = backend
-        convolution = try Conv3d(backend, Conv3DDescriptor(inputChannels: inputChannels, outputChannels: outputChannels, kernel: 1),
-                                 standardizeWeights: standardizeWeights, name: "\(name).conv", initializer: &initializer)
-        self.activation = Activation(backend, activation, inPlace: true)
+        self.unit = unit
     }
 
-    public var parameters: [Parameter] { convolution.parameters }
-    public var summary: String { "global average pool -> \(convolution.summary) -> \(activation.summary) -> broadcast" }
+    public var parameters: [Parameter] { unit.parameters }
+    public var summary: String { "global average pool -> \(unit.summary) -> broadcast" }
+    public func setTraining(_ training: Bool) { unit.setTraining(training) }
 
     public func outputShape(forInput input: Shape) throws -> Shape {
-        let pooled = try convolution.outputShape(forInput: try Self.pooledShape(input))
+        let pooled = try unit.outputShape(forInput: try Self.pooledShape(input))
         return Shape([pooled[0], pooled[1]] + input.dims[2...])
     }
 
@@ -39,7 +38,7 @@ public final class ImagePoolingBranch: Layer {
     public func forward(_ x: Tensor) throws -> Tensor {
         let pooled = try backend.makeTensor(shape: try Self.pooledShape(x.shape))
         try backend.globalAveragePoolForward(x: x, into: pooled)
-        let context = try activation.forward(try convolution.forward(pooled))
+        let context = try unit.forward(pooled)
         let scale = Self.broadcastScale(x.shape)
         let out = try backend.makeTensor(shape: try scale.upsampled(context.shape))
         try backend.upsampleForward(.nearest, scale: scale, x: context, into: out)
@@ -49,9 +48,9 @@ public final class ImagePoolingBranch: Layer {
 
     public func backward(_ gradOutput: Tensor) throws -> Tensor {
         guard let inputShape else { throw EngineError.invalidArgument("image pooling: backward called before forward") }
-        let gradContext = try backend.makeTensor(shape: Shape(inputShape[0], convolution.descriptor.outputChannels, 1, 1, 1))
+        let gradContext = try backend.makeTensor(shape: try unit.outputShape(forInput: try Self.pooledShape(inputShape)))
         try backend.upsampleBackward(.nearest, scale: Self.broadcastScale(inputShape), gradOutput: gradOutput, into: gradContext)
-        let gradPooled = try convolution.backward(try activation.backward(gradContext))
+        let gradPooled = try unit.backward(gradContext)
         let gradInput = try backend.makeTensor(shape: inputShape)
         try backend.globalAveragePoolBackward(gradOutput: gradPooled, into: gradInput)
         return gradInput

@@ -1,12 +1,14 @@
 import MCKDEngine
 
 /// The decoder on the fused (channel-concatenated) modality features: per level a
-/// transposed conv k2 s2, plus a 1x1 conv of the M modalities' concatenated skips
-/// (added), then a residual block; finally a 1x1 conv to the output channels and,
-/// for the paper model, an upsampling back to the input's resolution.
+/// transposed conv k2 s2, plus a skip block (1x1 conv -> norm -> act, the reference's
+/// shortcut block) on the M modalities' concatenated skips (added), then a residual
+/// block; finally a 1x1 conv to the output channels and, for the paper model, an
+/// upsampling back to the input's resolution.
 public final class FusionDecoder: SegmentationDecoder {
     let ups: [ConvTranspose3d]
-    let skipConvs: [Conv3d]
+    /// Per level: conv 1x1 -> norm -> act on the fused skips.
+    let skipBlocks: [Sequential]
     let blocks: [ResidualBlock]
     let head: Conv3d
     /// Trilinear (align corners) upsampling after the head; nil when the last skip
@@ -23,7 +25,7 @@ public final class FusionDecoder: SegmentationDecoder {
     }
 
     /// skipChannels and widths per skip level, shallowest first: level i decodes at
-    /// widths[i] and adds a 1x1 conv of the M * skipChannels[i] fused skip channels.
+    /// widths[i] and adds the skip block of the M * skipChannels[i] fused skip channels.
     public init(_ backend: any Backend, skipChannels: [Int], bottleneckChannels: Int, widths: [Int], modalities: Int, outputChannels: Int,
                 finalUpsample: VolumeTriple?, norm: NormalizationKind, activation: ActivationKind, standardizeWeights: Bool,
                 initializer: inout Initializer) throws {
@@ -31,20 +33,21 @@ public final class FusionDecoder: SegmentationDecoder {
             throw EngineError.invalidArgument("decoder: one width per skip level needed, got widths \(widths) for skips \(skipChannels)")
         }
         self.backend = backend
-        var ups: [ConvTranspose3d] = [], skipConvs: [Conv3d] = [], blocks: [ResidualBlock] = []
+        var ups: [ConvTranspose3d] = [], skipBlocks: [Sequential] = [], blocks: [ResidualBlock] = []
         var incoming = modalities * bottleneckChannels
         for level in stride(from: widths.count - 1, through: 0, by: -1) {
             let width = widths[level]
             ups.append(try ConvTranspose3d(backend, Conv3DDescriptor(inputChannels: incoming, outputChannels: width, kernel: 2, stride: 2),
                                            name: "decoder.up\(level)", initializer: &initializer))
-            skipConvs.append(try Conv3d(backend, Conv3DDescriptor(inputChannels: modalities * skipChannels[level], outputChannels: width, kernel: 1),
-                                        standardizeWeights: standardizeWeights, name: "decoder.skip\(level)", initializer: &initializer))
+            let skip = Conv3DDescriptor(inputChannels: modalities * skipChannels[level], outputChannels: width, kernel: 1)
+            skipBlocks.append(Sequential(try ConvUnit.layers(backend, skip, norm: norm, activation: activation, standardizeWeights: standardizeWeights,
+                                                             name: "decoder.skip\(level)", initializer: &initializer)))
             blocks.append(try ResidualBlock(backend, channels: width, norm: norm, activation: activation,
                                             standardizeWeights: standardizeWeights, name: "decoder.block\(level)", initializer: &initializer))
             incoming = width
         }
         self.ups = ups
-        self.skipConvs = skipConvs
+        self.skipBlocks = skipBlocks
         self.blocks = blocks
         head = try Conv3d(backend, Conv3DDescriptor(inputChannels: widths[0], outputChannels: outputChannels, kernel: 1),
                           name: "decoder.head", initializer: &initializer)
@@ -52,10 +55,13 @@ public final class FusionDecoder: SegmentationDecoder {
     }
 
     public var parameters: [Parameter] {
-        zip(zip(ups, skipConvs), blocks).flatMap { pair, block in pair.0.parameters + pair.1.parameters + block.parameters } + head.parameters
+        zip(zip(ups, skipBlocks), blocks).flatMap { pair, block in pair.0.parameters + pair.1.parameters + block.parameters } + head.parameters
     }
 
-    public func setTraining(_ training: Bool) { blocks.forEach { $0.setTraining(training) } }
+    public func setTraining(_ training: Bool) {
+        skipBlocks.forEach { $0.setTraining(training) }
+        blocks.forEach { $0.setTraining(training) }
+    }
 
     /// fused: [N, M*c_i, ...] per encoder level, shallowest first -> logits [N, out, D, H, W].
     public func forward(_ fused: [Tensor]) throws -> Tensor {
@@ -65,7 +71,7 @@ public final class FusionDecoder: SegmentationDecoder {
         var current = fused.last!
         for (step, level) in stride(from: fused.count - 2, through: 0, by: -1).enumerated() {
             let up = try ups[step].forward(current)
-            try backend.axpy(alpha: 1, x: try skipConvs[step].forward(fused[level]), y: up)
+            try backend.axpy(alpha: 1, x: try skipBlocks[step].forward(fused[level]), y: up)
             current = try blocks[step].forward(up)
         }
         let logits = try head.forward(current)
@@ -78,7 +84,7 @@ public final class FusionDecoder: SegmentationDecoder {
         var grad = try head.backward(try finalUpsample?.backward(gradLogits) ?? gradLogits)
         for (step, level) in (0..<ups.count).map({ ($0, ups.count - 1 - $0) }).reversed() {
             let gradSum = try blocks[step].backward(grad)
-            gradients[level] = try skipConvs[step].backward(gradSum)
+            gradients[level] = try skipBlocks[step].backward(gradSum)
             grad = try ups[step].backward(gradSum)
         }
         gradients[ups.count] = grad
@@ -91,15 +97,15 @@ public final class FusionDecoder: SegmentationDecoder {
         for step in 0..<ups.count {
             let level = ups.count - 1 - step
             let upShape = try ups[step].outputShape(forInput: current)
-            let skipShape = try skipConvs[step].outputShape(forInput: fusedShapes[level])
+            let skipShape = try skipBlocks[step].outputShape(forInput: fusedShapes[level])
             guard upShape == skipShape else {
                 throw EngineError.shapeMismatch("decoder level \(level): upsampled \(upShape) but skip \(skipShape)")
             }
             current = try blocks[step].outputShape(forInput: upShape)
-            let stage = ups[step].parameters + skipConvs[step].parameters + blocks[step].parameters
-            let up = ups[step].descriptor, skip = skipConvs[step]
+            let stage = ups[step].parameters + skipBlocks[step].parameters + blocks[step].parameters
+            let up = ups[step].descriptor, skip = skipBlocks[step].layers[0] as! Conv3d
             lines.append("  decoder level \(level): transposed conv \(up.inputChannels)->\(up.outputChannels) k2 s2"
-                         + " + skip 1x1 conv \(skip.descriptor.inputChannels)->\(skip.descriptor.outputChannels)\(skip.standardizesWeights ? " WS" : "")"
+                         + " + skip 1x1 conv \(skip.descriptor.inputChannels)->\(skip.descriptor.outputChannels)\(skip.standardizesWeights ? " WS" : "") + norm + act"
                          + ", residual block (2 x 3^3 conv + norm) -> \(current.perSampleDescription), \(stage.scalarCount) parameters")
         }
         var layers = head.summary

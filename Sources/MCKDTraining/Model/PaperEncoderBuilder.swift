@@ -15,9 +15,8 @@ enum PaperEncoderBuilder {
         typealias Layout = PaperModelLayout
         let bottleneckChannels = layout.bottleneckChannels
         func convUnit(_ descriptor: Conv3DDescriptor, _ name: String, initializer: inout Initializer) throws -> [Layer] {
-            [try Conv3d(backend, descriptor, standardizeWeights: standardizeWeights, name: "\(name).conv", initializer: &initializer),
-             try Normalization(backend, norm, channels: descriptor.outputChannels, name: "\(name).norm"),
-             Activation(backend, activation, inPlace: true)]
+            try ConvUnit.layers(backend, descriptor, norm: norm, activation: activation, standardizeWeights: standardizeWeights,
+                                name: name, initializer: &initializer)
         }
         let stem = Conv3DDescriptor(inputChannels: 1, outputChannels: layout.stemChannels, kernel: VolumeTriple(all: Layout.stemKernel),
                                     stride: Layout.stemStride, padding: VolumeTriple(all: Layout.stemKernel / 2))

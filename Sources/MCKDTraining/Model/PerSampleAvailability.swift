@@ -1,7 +1,7 @@
 import MCKDEngine
 
-/// The available modalities of each sample of a batch (AV-MNIST's rate masks make them
-/// differ per sample) and what follows from them on the host: which samples each
+/// The available modalities of each sample of a batch (AV-MNIST's rate masks and BraTS's
+/// per-sample modality dropout make them differ) and what follows from them on the host: which samples each
 /// modality's encoder sees, the fill-in as a matrix, and the groups of samples that
 /// share an available set (the KD loss sums over each group's pairs).
 public struct PerSampleAvailability: Equatable, Sendable {
@@ -22,6 +22,40 @@ public struct PerSampleAvailability: Equatable, Sendable {
 
     public var sampleCount: Int { sets.count }
 
+    /// The set every sample shares, nil when they differ.
+    public var uniformSet: ModalitySet? { sets.allSatisfy { $0 == sets[0] } ? sets[0] : nil }
+
+    /// Indices of the missing modalities' entries in a shared-encoder batch (entry
+    /// n*M + m is sample n, modality m).
+    public var missingBatchEntries: [Int] {
+        sets.enumerated().flatMap { n, set in set.missing.map { n * modalityCount + $0 } }
+    }
+
+    /// "FLAIR+T1" when every sample has that set, else each sample's set, "|"-separated.
+    public func name(_ names: [String]) -> String {
+        uniformSet?.name(names) ?? sets.map { $0.name(names) }.joined(separator: "|")
+    }
+
+    /// The fill-in's weight of source slot `source` in the filled slot `slot` of sample n:
+    /// 1 for an available slot's own feature, 1/|A_n| from each available slot into a
+    /// missing one, else 0.
+    func fillInWeight(sample n: Int, slot j: Int, source m: Int) -> Float {
+        let set = sets[n]
+        guard set.contains(m) else { return 0 }
+        return j == m ? 1 : (set.contains(j) ? 0 : 1 / Float(set.members.count))
+    }
+
+    /// The whole fill-in as one matrix P [N*M, N*M]: filled = P f for features f
+    /// [N*M, ...] in the shared encoder's sample-major order. Row-major values.
+    public func fillInMatrix() -> [Float] {
+        let mm = modalityCount, rows = sampleCount * mm
+        var matrix = [Float](repeating: 0, count: rows * rows)
+        for n in 0..<sampleCount {
+            for j in 0..<mm { for m in 0..<mm { matrix[(n * mm + j) * rows + n * mm + m] = fillInWeight(sample: n, slot: j, source: m) } }
+        }
+        return matrix
+    }
+
     /// The samples that have modality m, ascending: the rows its encoder runs on.
     public func samples(with modality: Int) -> [Int] { sets.indices.filter { sets[$0].contains(modality) } }
 
@@ -35,11 +69,7 @@ public struct PerSampleAvailability: Equatable, Sendable {
         let mm = modalityCount
         var matrix = [Float](repeating: 0, count: sampleCount * mm * rows.count)
         for (k, n) in rows.enumerated() {
-            let set = sets[n]
-            for j in 0..<mm {
-                let weight: Float = j == m ? 1 : (set.contains(j) ? 0 : 1 / Float(set.members.count))
-                matrix[(n * mm + j) * rows.count + k] = weight
-            }
+            for j in 0..<mm { matrix[(n * mm + j) * rows.count + k] = fillInWeight(sample: n, slot: j, source: m) }
         }
         return matrix
     }

@@ -18,6 +18,10 @@ public struct SegmentationArchitecture: Codable, Equatable, Sendable {
     public var modalities: Int
     public var outputChannels: Int
     public var standardizeWeights: Bool
+    /// Fill in missing modalities' skip features too (mean of the sample's available
+    /// slots, as for the bottleneck). Off by default: the reference's decoder sees the
+    /// encoder's response to the zeroed input there (method.md section 2's option).
+    public var fillSkips = false
 
     /// The CPU-sized default: three levels of 8, 16 and 32 channels, 4 modalities, 3 outputs (ET, WT, TC).
     public static let small = SegmentationArchitecture(channels: [8, 16, 32], modalities: 4, outputChannels: 3, standardizeWeights: true)
@@ -61,7 +65,7 @@ public struct SegmentationArchitecture: Codable, Equatable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case kind, channels, modalities, outputChannels, standardizeWeights
+        case kind, channels, modalities, outputChannels, standardizeWeights, fillSkips
     }
 
     /// Configurations written before `kind` existed are small models.
@@ -72,10 +76,12 @@ public struct SegmentationArchitecture: Codable, Equatable, Sendable {
         modalities = try container.decode(Int.self, forKey: .modalities)
         outputChannels = try container.decode(Int.self, forKey: .outputChannels)
         standardizeWeights = try container.decode(Bool.self, forKey: .standardizeWeights)
+        fillSkips = try container.decodeIfPresent(Bool.self, forKey: .fillSkips) ?? false
     }
 
-    /// `kind` is written only for non-small models, so a small run's configuration (and
-    /// the checkpoints that embed it) stays byte-identical and older runs still resume.
+    /// `kind` is written only for non-small models and `fillSkips` only when set, so a
+    /// default small run's configuration (and the checkpoints that embed it) keeps the
+    /// form of earlier versions.
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         if kind != .small { try container.encode(kind, forKey: .kind) }
@@ -83,5 +89,6 @@ public struct SegmentationArchitecture: Codable, Equatable, Sendable {
         try container.encode(modalities, forKey: .modalities)
         try container.encode(outputChannels, forKey: .outputChannels)
         try container.encode(standardizeWeights, forKey: .standardizeWeights)
+        if fillSkips { try container.encode(fillSkips, forKey: .fillSkips) }
     }
 }

@@ -2,15 +2,16 @@ import MCKDEngine
 
 /// MCKD's segmentation network (method.md sections 2 and 7): one encoder shared by
 /// all modalities (each modality a 1-channel volume; the batch holds N*M volumes),
-/// mean fill-in of missing modalities' bottlenecks, channel-concatenation fusion and
-/// a residual decoder with skip convolutions. The encoder and decoder are the
+/// mean fill-in of missing modalities' bottlenecks (and skips, with the architecture's
+/// `fillSkips`), channel-concatenation fusion and a residual decoder with skip blocks.
+/// The available modalities are one set per batch or one per sample. The encoder and decoder are the
 /// architecture's (`small` or `paper`); everything here works the same for both.
 public final class SegmentationModel {
     public let architecture: SegmentationArchitecture
     public let encoder: any SegmentationEncoder
     public let decoder: any SegmentationDecoder
     public let backend: any Backend
-    private var lastAvailable: ModalitySet?
+    private var lastAvailability: PerSampleAvailability?
     private var lastFeatureShapes: [Shape] = []
     /// The filled bottleneck and the gate of a gated forward, kept for its backward.
     private var lastGate: (filled: Tensor, gate: Tensor)?
@@ -85,33 +86,60 @@ public final class SegmentationModel {
     /// The encoder on every modality volume with missing ones zeroed.
     /// input [N, M, D, H, W] -> every level's features [N*M, c_i, ...].
     public func encode(_ input: Tensor, available: ModalitySet) throws -> [Tensor] {
+        try encode(input, availability: try PerSampleAvailability(uniform: available, samples: input.shape[0]))
+    }
+
+    /// `encode` with one available set per sample.
+    public func encode(_ input: Tensor, availability: PerSampleAvailability) throws -> [Tensor] {
         let m = architecture.modalities
         guard input.shape.rank == 5, input.shape[1] == m else {
             throw EngineError.shapeMismatch("segmentation input must be [N, \(m), D, H, W], got \(input.shape)")
         }
         try architecture.checkCrop(Array(input.shape.dims[2...]))
+        try checkAvailability(availability, samples: input.shape[0])
         let dims = input.shape.dims
         let volumes = try backend.makeTensor(shape: Shape(dims[0] * m, 1, dims[2], dims[3], dims[4]))
         try backend.copy(try input.reshaped(volumes.shape), to: volumes)
-        let missing = available.missingBatchEntries(samples: dims[0])
+        let missing = availability.missingBatchEntries
         if !missing.isEmpty { try backend.zeroBatchEntries(volumes, indices: missing) }
         return try encoder.forward(volumes)
+    }
+
+    private func checkAvailability(_ availability: PerSampleAvailability, samples: Int) throws {
+        guard availability.sampleCount == samples, availability.modalityCount == architecture.modalities else {
+            throw EngineError.shapeMismatch("available sets for \(availability.sampleCount) samples of \(availability.modalityCount) modalities, "
+                                            + "but the batch has \(samples) samples of \(architecture.modalities)")
+        }
     }
 
     /// Logits [N, outputs, D, H, W] and the bottleneck before fill-in ([N*M, C, d, h, w],
     /// what the KD loss compares). With `gateWeights` (w [M], the meta steps' gated
     /// fusion) each fused bottleneck slot m is scaled by w_m.
     public func forward(_ input: Tensor, available: ModalitySet, gateWeights: Tensor? = nil) throws -> (logits: Tensor, bottleneck: Tensor) {
-        let features = try encode(input, available: available)
-        return (try decode(features, available: available, gateWeights: gateWeights), features.last!)
+        try forward(input, availability: try PerSampleAvailability(uniform: available, samples: input.shape[0]), gateWeights: gateWeights)
+    }
+
+    /// `forward` with one available set per sample.
+    public func forward(_ input: Tensor, availability: PerSampleAvailability, gateWeights: Tensor? = nil) throws -> (logits: Tensor, bottleneck: Tensor) {
+        let features = try encode(input, availability: availability)
+        return (try decode(features, availability: availability, gateWeights: gateWeights), features.last!)
     }
 
     /// The decoder half of `forward`: fill-in, optional gating, fusion, decoding of the
     /// encoder's per-level features [N*M, c_i, ...].
     public func decode(_ features: [Tensor], available: ModalitySet, gateWeights: Tensor? = nil) throws -> Tensor {
-        var decoderInputs = features
-        let filled = try BottleneckFillIn.forward(features.last!, available: available, backend: backend)
-        decoderInputs[features.count - 1] = filled
+        let samples = features[0].shape[0] / architecture.modalities
+        return try decode(features, availability: try PerSampleAvailability(uniform: available, samples: samples), gateWeights: gateWeights)
+    }
+
+    /// `decode` with one available set per sample.
+    public func decode(_ features: [Tensor], availability: PerSampleAvailability, gateWeights: Tensor? = nil) throws -> Tensor {
+        try checkAvailability(availability, samples: features[0].shape[0] / architecture.modalities)
+        var decoderInputs = try features.enumerated().map { level, feature in
+            level == features.count - 1 || architecture.fillSkips
+                ? try ModalityFillIn.forward(feature, availability: availability, backend: backend) : feature
+        }
+        let filled = decoderInputs[features.count - 1]
         lastGate = nil
         if let gateWeights {
             let gate = try ModalityGate.gateTensor(weights: gateWeights, like: filled, modalities: architecture.modalities, backend: backend)
@@ -121,7 +149,7 @@ public final class SegmentationModel {
             lastGate = (filled, gate)
         }
         let fused = try decoderInputs.map { try group($0) }
-        lastAvailable = available
+        lastAvailability = availability
         lastFeatureShapes = features.map(\.shape)
         return try decoder.forward(fused)
     }
@@ -131,12 +159,13 @@ public final class SegmentationModel {
     /// Encoder passes of missing modalities receive no gradient (skips and bottleneck):
     /// their output is either replaced by the fill-in or the response to a zero input,
     /// and their instance-norm backward would multiply by 1/sqrt(eps) (method.md section 4).
+    /// Filled levels pass a missing slot's gradient on to the sample's available slots.
     ///
     /// After a gated forward it returns dL/dw [M]; `throughEncoder: false` stops after the
     /// decoder (the gated meta step only needs dL/dw).
     @discardableResult
     public func backward(gradLogits: Tensor, gradBottleneck: Tensor? = nil, throughEncoder: Bool = true) throws -> Tensor? {
-        guard let available = lastAvailable else { throw EngineError.invalidArgument("backward before forward") }
+        guard let availability = lastAvailability else { throw EngineError.invalidArgument("backward before forward") }
         let m = architecture.modalities
         var gradients = try decoder.backward(gradLogits).enumerated().map { level, grad in try grad.reshaped(lastFeatureShapes[level]) }
         let last = gradients.count - 1
@@ -146,10 +175,12 @@ public final class SegmentationModel {
             try backend.binary(.mul, gradients[last], gate, into: gradients[last])
         }
         guard throughEncoder else { return gradWeights }
-        gradients[last] = try BottleneckFillIn.backward(gradients[last], available: available, backend: backend)
+        for level in gradients.indices where level == last || architecture.fillSkips {
+            gradients[level] = try ModalityFillIn.backward(gradients[level], availability: availability, backend: backend)
+        }
         if let gradBottleneck { try backend.axpy(alpha: 1, x: gradBottleneck, y: gradients[last]) }
-        let missing = available.missingBatchEntries(samples: lastFeatureShapes[0][0] / m)
-        if !missing.isEmpty {
+        let missing = availability.missingBatchEntries
+        if !missing.isEmpty && !architecture.fillSkips {
             for grad in gradients[..<last] { try backend.zeroBatchEntries(grad, indices: missing) }
         }
         try encoder.backward(gradients)

@@ -4,7 +4,8 @@ import MCKDEngine
 /// The AV-MNIST side of the meta steps (method.md section 5): the gated cross-entropy on
 /// a meta-validation batch and the KD distances of the projected features.
 extension AVMNISTTrainer: MetaStepping {
-    typealias TrainingBatch = AVMNISTInput
+    /// The training batch and its filled features at theta.
+    typealias TrainingBatch = (input: AVMNISTInput, filled: Tensor)
     typealias MetaBatch = AVMNISTInput
 
     var lookAheadParameters: [Parameter] { model.parameters }
@@ -13,10 +14,11 @@ extension AVMNISTTrainer: MetaStepping {
     var distillationActive: Bool { settings.distillation != .none }
     var distillationScale: Float { settings.distillationWeight }
     var lookAheadRadius: Float { settings.lookAheadRadius }
+    var detachedTeacher: Bool { settings.detachTeacher }
 
-    func metaGradient(meta: AVMNISTInput, throughEncoder: Bool) throws -> (gradient: Tensor, loss: Tensor) {
+    func metaGradient(meta: AVMNISTInput, pass: Int, throughEncoder: Bool) throws -> (gradient: Tensor, loss: Tensor) {
         let weights = try importance.weights()
-        model.dropout.stream = Self.dropoutStream(step: step, meta: true)
+        model.dropout.stream = Self.dropoutStream(step: step, metaPass: pass)
         let (logits, _) = try model.forward(meta, gateWeights: weights)
         let (loss, gradLogits) = try taskLoss(logits: logits, labels: meta.labels)
         guard let gradWeights = try model.backward(gradLogits: gradLogits, throughEncoder: throughEncoder) else {
@@ -25,17 +27,20 @@ extension AVMNISTTrainer: MetaStepping {
         return (try ModalityGate.thetaGradient(weights: weights, gradWeights: gradWeights, backend: backend), loss)
     }
 
-    func distillationDistances(_ batch: AVMNISTInput) throws -> Tensor {
-        let filled = try model.encode(batch).filled
-        return try distillationLoss(filled, availability: batch.availability, withGradient: false).distances
+    func lookAheadDistances(_ batch: TrainingBatch, teacherAtTheta: Bool) throws -> Tensor {
+        let filled = try model.encode(batch.input).filled
+        return try distillationLoss(filled, availability: batch.input.availability, withGradient: false,
+                                    teacher: teacherAtTheta ? batch.filled : nil).distances
     }
 
     /// The bi-level hypergradient dL_meta/dtheta_w (method 5.2, steps 1-4) for one batch at
     /// the current step, without updating anything (for tests and analysis).
     public func hypergradient(batch: AVMNISTBatch, metaBatch: AVMNISTBatch) throws -> Tensor {
         let input = try AVMNISTInput(batch: batch, availability: try availability(for: batch).availability, backend: backend)
-        _ = try computeTrainingGradient(input: input)
-        return try bilevelHypergradient(training: input, meta: try metaInput(metaBatch),
-                                        lookAhead: settings.learningRate(atStep: step)).gradient
+        let filled = try computeTrainingGradient(input: input).filled
+        let result = try bilevelHypergradient(training: (input, filled), meta: try metaInput(metaBatch),
+                                              lookAhead: settings.learningRate(atStep: step))
+        guard let gradient = result.gradient else { throw EngineError.invalidArgument("no hypergradient: ||v|| is not finite") }
+        return gradient
     }
 }

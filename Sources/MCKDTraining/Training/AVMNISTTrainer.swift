@@ -3,7 +3,7 @@ import MCKDData
 import MCKDEngine
 
 /// The hyper-parameters of AV-MNIST training (method.md section 4's by default).
-public struct AVMNISTTrainingSettings: Codable, Equatable, Sendable {
+public struct AVMNISTTrainingSettings: Codable, Equatable, Sendable, MetaSchedule {
     public var steps: Int
     /// Batches per epoch: the learning-rate schedule counts epochs.
     public var stepsPerEpoch: Int
@@ -19,7 +19,11 @@ public struct AVMNISTTrainingSettings: Codable, Equatable, Sendable {
     public var warmupSteps = 0
     public var seed: UInt64 = 0
     public var meta: MetaMode = .bilevel
-    public var metaEvery = 1
+    /// K; nil: the mode's default (bilevel 1, gated 100).
+    public var metaEvery: Int?
+    /// R, passes over the meta-validation pairs per meta step (one Adam step on theta_w
+    /// each); nil: the mode's default (gated 20, bilevel 1).
+    public var metaBatches: Int?
     public var lookAheadRadius: Float = 0.01
     /// Stop-gradient on the KD teacher (the method); see `SegmentationTrainingSettings.detachTeacher`.
     public var detachTeacher = true
@@ -44,7 +48,10 @@ public struct AVMNISTLosses {
     /// The batch's dropout draw (samples keep the drawn modalities they have).
     public let drawn: ModalitySet
     public let availability: PerSampleAvailability
-    public let meta: Tensor?
+    /// What the meta step did, when one ran.
+    public let metaStep: MetaStepReport?
+    /// The meta-validation loss of the meta step (mean over its passes), when one ran.
+    public var meta: Tensor? { metaStep?.loss }
 }
 
 /// One MCKD training step on an AV-MNIST batch: modality dropout on top of the data's
@@ -63,8 +70,12 @@ public final class AVMNISTTrainer {
     let secondMoments: [Tensor]
 
     /// The generator streams of the head's dropout masks: the training forward and the
-    /// meta forward of step s use distinct streams derived from s (resumable, no state).
-    static func dropoutStream(step: Int, meta: Bool) -> UInt64 { UInt64(step) &* 2 &+ (meta ? 1 : 0) }
+    /// meta forwards (pass r of the meta step) of step s use distinct streams derived
+    /// from (s, r) (resumable, no state).
+    static func dropoutStream(step: Int, metaPass: Int?) -> UInt64 {
+        guard let pass = metaPass else { return UInt64(step) &* 2 }
+        return UInt64(step) &* 2 &+ 1 &+ (UInt64(pass) << 40)
+    }
 
     public init(model: AVMNISTModel, settings: AVMNISTTrainingSettings) throws {
         guard settings.steps >= 1, settings.stepsPerEpoch >= 1 else {
@@ -74,6 +85,7 @@ public final class AVMNISTTrainer {
         self.settings = settings
         let backend = model.backend
         self.backend = backend
+        try settings.validateMetaSchedule()
         let m = AVMNISTModel.modalityNames.count
         dropout = ModalityDropout(modalityCount: m, seed: settings.seed, warmupSteps: settings.warmupSteps)
         importance = try ImportanceWeights(backend, modalities: m, seed: settings.seed, learned: settings.meta != .off)
@@ -97,21 +109,20 @@ public final class AVMNISTTrainer {
         }
     }
 
-    /// Trains on one batch. When a meta step is due and a meta-validation batch (from
-    /// `metaInput`, uploaded once for the run) is given, theta_w is updated too.
+    /// Trains on one batch. When a meta step is due and the meta-validation pairs (from
+    /// `metaInput`, uploaded once for the run) are given, theta_w is updated too, R =
+    /// `metaBatchCount` times (one pass over the pairs each); the network's update is the
+    /// same as without them.
     @discardableResult
     public func train(batch: AVMNISTBatch, meta metaBatch: AVMNISTInput? = nil) throws -> AVMNISTLosses {
         let (drawn, availability) = try availability(for: batch)
         let input = try AVMNISTInput(batch: batch, availability: availability, backend: backend)
-        let (crossEntropy, distillation) = try computeTrainingGradient(input: input)
+        let (crossEntropy, distillation, filled) = try computeTrainingGradient(input: input)
         let learningRate = settings.learningRate(atStep: step)
-        var metaLoss: Tensor? = nil
-        if let metaBatch, settings.meta != .off, step % max(1, settings.metaEvery) == 0 {
-            switch settings.meta {
-            case .bilevel: metaLoss = try bilevelMetaStep(training: input, meta: metaBatch, lookAhead: learningRate)
-            case .gated: metaLoss = try gatedMetaStep(meta: metaBatch)
-            case .off: break
-            }
+        var metaStep: MetaStepReport? = nil
+        if let metaBatch, settings.metaStepDue(atStep: step) {
+            metaStep = try runMetaStep(mode: settings.meta, training: (input, filled),
+                                       meta: Array(repeating: metaBatch, count: settings.metaBatchCount), lookAhead: learningRate)
         }
         let adam = AdamSettings(weightDecay: settings.weightDecay)
         for (index, parameter) in model.parameters.enumerated() {
@@ -119,7 +130,7 @@ public final class AVMNISTTrainer {
                                  gradient: parameter.gradient, firstMoment: firstMoments[index], secondMoment: secondMoments[index])
         }
         step += 1
-        return AVMNISTLosses(crossEntropy: crossEntropy, distillation: distillation, drawn: drawn, availability: availability, meta: metaLoss)
+        return AVMNISTLosses(crossEntropy: crossEntropy, distillation: distillation, drawn: drawn, availability: availability, metaStep: metaStep)
     }
 
     /// A meta-validation batch on the device; every sample must have both modalities.
@@ -128,9 +139,10 @@ public final class AVMNISTTrainer {
     }
 
     /// Forward and backward of L_train = CE + lambda L_kd: afterwards every parameter's
-    /// gradient holds grad_theta L_train.
-    public func computeTrainingGradient(input: AVMNISTInput) throws -> (crossEntropy: Tensor, distillation: Tensor?) {
-        model.dropout.stream = Self.dropoutStream(step: step, meta: false)
+    /// gradient holds grad_theta L_train. Also returns the filled features (the KD
+    /// features at theta).
+    public func computeTrainingGradient(input: AVMNISTInput) throws -> (crossEntropy: Tensor, distillation: Tensor?, filled: Tensor) {
+        model.dropout.stream = Self.dropoutStream(step: step, metaPass: nil)
         let (logits, filled) = try model.forward(input)
         let (crossEntropy, gradLogits) = try taskLoss(logits: logits, labels: input.labels)
         var distillation: Tensor? = nil
@@ -141,7 +153,7 @@ public final class AVMNISTTrainer {
             gradFilled = kd.gradient
         }
         try model.backward(gradLogits: gradLogits, gradFilled: gradFilled)
-        return (crossEntropy, distillation)
+        return (crossEntropy, distillation, filled)
     }
 
     /// Softmax cross-entropy (mean over the batch) and its gradient.
@@ -151,33 +163,12 @@ public final class AVMNISTTrainer {
         return (loss, gradient)
     }
 
-    /// The KD loss over the batch, its distances D [M, M] and (optionally) lambda times its
-    /// gradient on the filled features. Samples are grouped by available set; each group's
-    /// loss is the op's mean over the group, weighted by its share of the batch, so the total
-    /// is the mean over the batch of the per-sample pair sums (0 for single-modality samples).
-    public func distillationLoss(_ filled: Tensor, availability: PerSampleAvailability, withGradient: Bool) throws
+    /// The KD loss over the batch (samples grouped by available set, `groupedDistillation`),
+    /// its distances D [M, M] and (optionally) lambda times its gradient on the filled
+    /// features. With `teacher`, D only, the teacher side read from those features.
+    public func distillationLoss(_ filled: Tensor, availability: PerSampleAvailability, withGradient: Bool, teacher: Tensor? = nil) throws
         -> (loss: Tensor, distances: Tensor, gradient: Tensor?) {
-        let m = availability.modalityCount, n = availability.sampleCount
-        let loss = try backend.full([1], value: 0), distances = try backend.full(Shape(m, m), value: 0)
-        let gradient = withGradient ? try backend.full(filled.shape, value: 0) : nil
-        let width = filled.shape[1]
-        for group in availability.distillationGroups {
-            let share = Float(group.samples.count) / Float(n)
-            let rows = group.samples.flatMap { sample in (0..<m).map { sample * m + $0 } }
-            let features = try backend.makeTensor(shape: Shape(rows.count, width))
-            try backend.gatherBatch(filled, indices: rows, into: features)
-            let (groupLoss, groupDistances, groupGradient) = try weightedDistillation(
-                features, available: group.set, modalities: m, thetaW: thetaW,
-                settings: (settings.distillation, settings.detachTeacher), withGradient: withGradient, backend: backend)
-            try backend.axpy(alpha: share, x: groupLoss, y: loss)
-            try backend.axpy(alpha: share, x: groupDistances, y: distances)
-            if let gradient, let groupGradient {
-                // The op's gradient is for its mean over the group; the batch mean scales it by the share.
-                let scattered = try backend.makeTensor(shape: filled.shape)
-                try backend.gatherBatchBackward(groupGradient, indices: rows, into: scattered)
-                try backend.axpy(alpha: share * settings.distillationWeight, x: scattered, y: gradient)
-            }
-        }
-        return (loss, distances, gradient)
+        try groupedDistillation(filled, availability: availability, thetaW: thetaW, settings: (settings.distillation, settings.detachTeacher),
+                                scale: settings.distillationWeight, withGradient: withGradient, teacher: teacher, backend: backend)
     }
 }

@@ -14,8 +14,8 @@ public struct AVMNISTRunConfiguration: Codable, Equatable {
     /// "audio rate"). The paper's headline setting is audio rate 10%.
     public var audioRate: Double? = 10
     public var visualRate: Double? = nil
-    /// Training pairs with both modalities held out for the importance weights (each
-    /// meta step uses all of them); they are never trained on, whatever `--meta` is.
+    /// Training pairs with both modalities held out for the importance weights (each of a
+    /// meta step's R passes uses all of them); they are never trained on, whatever `--meta` is.
     public var metaValidationSize = 10
     public var checkpointEvery = 200
     /// The AV-MNIST cache file (nil: `AVMNISTCache.defaultFile()`).
@@ -141,10 +141,12 @@ public final class AVMNISTTrainingRun {
                                          "epoch": training.epoch(atStep: step), "available": losses.drawn.name(names),
                                          "weights": weights.map(Double.init), "seconds": Date().timeIntervalSince(start)]
             for (name, value) in parts { record[name] = Double(value) }
+            record.merge(trainer.importance.metricsEntries(mode: training.meta)) { _, meta in meta }
             try metrics.append(record)
             progress.update(step: trainer.step, fields: [("epoch", String(training.epoch(atStep: step)))]
                             + parts.map { ($0.0, String(format: "%.4f", $0.1)) }
-                            + [("w", zip(names, weights).map { "\($0) \(String(format: "%.2f", $1))" }.joined(separator: " "))])
+                            + [("w", zip(names, weights).map { "\($0) \(String(format: "%.2f", $1))" }.joined(separator: " "))]
+                            + trainer.importance.progressFields(mode: training.meta))
             if trainer.step % max(1, configuration.checkpointEvery) == 0 || trainer.step == training.steps
                 || trainer.step == stopAfterStep {
                 try saveCheckpoint()

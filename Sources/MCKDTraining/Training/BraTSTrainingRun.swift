@@ -101,13 +101,14 @@ public final class BraTSTrainingRun {
         var metaSampler = try BraTSCropSampler(volumes: data.metaValidation, cropShape: configuration.crop,
                                                seed: configuration.training.seed &+ 1)
         let training = configuration.training
-        let metaDue = { (step: Int) in training.meta != .off && step % max(1, training.metaEvery) == 0 }
+        // R meta-validation crops (batch 1 each, the reference's) per due meta step.
+        let metaCrops = { (step: Int) in training.metaStepDue(atStep: step) ? training.metaBatchCount : 0 }
 
         let resumeStep = try folder.start(resume: resume, say: say) { checkpoint in
             try trainer.restore(from: checkpoint, file: checkpointURL.path)
             for step in 0..<checkpoint.step {   // replay the crop draws so the data continues exactly
                 _ = sampler.nextBatch(size: configuration.batchSize)
-                if metaDue(step) { _ = metaSampler.nextBatch(size: 1) }
+                for _ in 0..<metaCrops(step) { _ = metaSampler.nextBatch(size: 1) }
             }
         }
 
@@ -123,14 +124,13 @@ public final class BraTSTrainingRun {
         while trainer.step < configuration.training.steps {
             let step = trainer.step
             let batch = sampler.nextBatch(size: configuration.batchSize)
-            var meta: (input: Tensor, targets: Tensor)? = nil
-            if metaDue(step) {
+            let meta = try (0..<metaCrops(step)).map { _ in
                 let metaBatch = metaSampler.nextBatch(size: 1)
-                meta = (try backend.upload(metaBatch.images, shape: Shape([1, configuration.architecture.modalities] + configuration.crop)),
-                        try backend.upload(metaBatch.targets, shape: Shape([1, 3] + configuration.crop)))
+                return (input: try backend.upload(metaBatch.images, shape: Shape([1, configuration.architecture.modalities] + configuration.crop)),
+                        targets: try backend.upload(metaBatch.targets, shape: Shape([1, 3] + configuration.crop)))
             }
             let losses = try trainer.train(input: try backend.upload(batch.images, shape: shape),
-                                           targets: try backend.upload(batch.targets, shape: targetShape), metaBatch: meta)
+                                           targets: try backend.upload(batch.targets, shape: targetShape), metaBatches: meta)
             // The logged scalars: a few bytes per step, and the NaN guard.
             var parts: [(String, Float)] = [("dice", try backend.scalar(losses.dice)), ("bce", try backend.scalar(losses.crossEntropy))]
             if let kd = losses.distillation { parts.append(("kd", try backend.scalar(kd))) }
@@ -138,12 +138,14 @@ public final class BraTSTrainingRun {
             try folder.requireFinite(parts, step: step)
             let weights = try trainer.importanceWeights()
             var record: [String: Any] = ["step": step + 1, "lr": Double(configuration.training.learningRate(atStep: step)),
-                                         "available": losses.available.name(names), "weights": weights.map(Double.init),
+                                         "available": losses.availability.name(names), "weights": weights.map(Double.init),
                                          "seconds": Date().timeIntervalSince(start)]
             for (name, value) in parts { record[name] = Double(value) }
+            record.merge(trainer.importance.metricsEntries(mode: training.meta)) { _, meta in meta }
             try metrics.append(record)
             progress.update(step: trainer.step, fields: parts.map { ($0.0, String(format: "%.4f", $0.1)) }
-                            + [("w", zip(names, weights).map { "\($0) \(String(format: "%.2f", $1))" }.joined(separator: " "))])
+                            + [("w", zip(names, weights).map { "\($0) \(String(format: "%.2f", $1))" }.joined(separator: " "))]
+                            + trainer.importance.progressFields(mode: training.meta))
             if trainer.step % configuration.checkpointEvery == 0 || trainer.step == configuration.training.steps
                 || trainer.step == stopAfterStep {
                 try saveCheckpoint()

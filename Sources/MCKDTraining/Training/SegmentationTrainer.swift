@@ -10,25 +10,33 @@ public enum DistillationMode: String, CaseIterable, Codable, Sendable {
 }
 
 /// The hyper-parameters of segmentation training (the BraTS reference's by default).
-public struct SegmentationTrainingSettings: Codable, Equatable, Sendable {
+public struct SegmentationTrainingSettings: Codable, Equatable, Sendable, MetaSchedule {
     public var steps: Int
     public var learningRate: Float = 1e-2
     public var momentum: Float = 0.99
     public var distillation: DistillationMode = .l1
     public var distillationWeight: Float = 0.1
-    /// Steps trained with every modality before random modality dropout starts.
+    /// Steps trained with every modality before random modality dropout starts (the
+    /// reference trains its first ~70% so; `mckd train --warmup-all-modalities 0.7`).
     public var warmupSteps: Int = 0
+    /// Draw the modality subset per sample instead of once per batch (the reference's
+    /// way; method.md section 4's option). nil: per batch.
+    public var perSampleSubsets: Bool?
     public var seed: UInt64 = 0
     public var meta: MetaMode = .bilevel
-    /// Meta steps run every K training steps (bilevel default 1; the gated reference uses 100).
-    public var metaEvery: Int = 1
+    /// K: a meta step every K training steps; nil: the mode's default (bilevel 1, gated 100).
+    public var metaEvery: Int?
+    /// R: meta-validation batches per meta step, one Adam step on theta_w each; nil: the
+    /// mode's default (gated 20, bilevel 1, which is the only value it takes).
+    public var metaBatches: Int?
     /// The bi-level step's finite-difference radius in parameter space: eps = radius / ||v||
     /// (DARTS and the method use 0.01).
     public var lookAheadRadius: Float = 0.01
     /// Stop-gradient on the KD teacher (the method). `false` back-propagates the KD loss
-    /// into both sides of each pair, making g the true gradient of L_train; the bi-level
-    /// step's finite-difference formula (5.2 step 3) is exact for that g, and only
-    /// approximate for the detached one (it ignores the teacher side's missing term).
+    /// into both sides of each pair, making g the true gradient of L_train. The bi-level
+    /// step's finite difference follows: with a detached teacher only the student side
+    /// of D_ij moves to theta +- eps v (the teacher's features stay at theta), otherwise
+    /// both sides do; either way it is the exact mixed derivative of the g in use.
     public var detachTeacher = true
 
     public init(steps: Int) { self.steps = steps }
@@ -44,9 +52,12 @@ public struct SegmentationLosses {
     public let dice: Tensor
     public let crossEntropy: Tensor
     public let distillation: Tensor?
-    public let available: ModalitySet
-    /// The meta-validation loss of the meta step, when one ran.
-    public let meta: Tensor?
+    /// Each sample's available modalities (one set for the batch unless `perSampleSubsets`).
+    public let availability: PerSampleAvailability
+    /// What the meta step did, when one ran.
+    public let metaStep: MetaStepReport?
+    /// The meta-validation loss of the meta step (mean over its batches), when one ran.
+    public var meta: Tensor? { metaStep?.loss }
 }
 
 /// One MCKD training step on a segmentation batch: modality dropout, zeroed inputs,
@@ -71,28 +82,24 @@ public final class SegmentationTrainer {
         let backend = model.backend
         self.backend = backend
         let m = model.architecture.modalities
+        try settings.validateMetaSchedule()
         dropout = ModalityDropout(modalityCount: m, seed: settings.seed, warmupSteps: settings.warmupSteps)
         importance = try ImportanceWeights(backend, modalities: m, seed: settings.seed, learned: settings.meta != .off)
         momentumBuffers = try model.parameters.map { try backend.full($0.value.shape, value: 0) }
     }
 
     /// Trains on one batch: input [N, M, D, H, W], targets [N, 3, D, H, W] (ET, WT, TC as
-    /// 0/1). When a meta step is due (`metaEvery`) and a meta-validation batch is given,
-    /// theta_w is updated too.
+    /// 0/1). When a meta step is due (`metaStepDue`) and meta-validation batches are
+    /// given (the run gives R = `metaBatchCount`), theta_w is updated too; the network's
+    /// update is the same as without them.
     @discardableResult
-    public func train(input: Tensor, targets: Tensor, metaBatch: (input: Tensor, targets: Tensor)? = nil) throws -> SegmentationLosses {
-        let (available, dice, crossEntropy, distillation) = try computeTrainingGradient(input: input, targets: targets)
+    public func train(input: Tensor, targets: Tensor, metaBatches: [(input: Tensor, targets: Tensor)]) throws -> SegmentationLosses {
+        let training = try computeTrainingGradient(input: input, targets: targets)
         let learningRate = settings.learningRate(atStep: step)
-        var metaLoss: Tensor? = nil
-        if let metaBatch, settings.meta != .off, step % max(1, settings.metaEvery) == 0 {
-            switch settings.meta {
-            case .bilevel:
-                metaLoss = try bilevelMetaStep(training: (input, available), meta: metaBatch, lookAhead: learningRate)
-            case .gated:
-                metaLoss = try gatedMetaStep(meta: metaBatch)
-            case .off:
-                break
-            }
+        var metaStep: MetaStepReport? = nil
+        if !metaBatches.isEmpty, settings.metaStepDue(atStep: step) {
+            metaStep = try runMetaStep(mode: settings.meta, training: (input, training.availability, training.bottleneck),
+                                       meta: metaBatches, lookAhead: learningRate)
         }
         let optimizer = SGDSettings(momentum: settings.momentum, nesterov: true)
         for (parameter, buffer) in zip(model.parameters, momentumBuffers) {
@@ -100,33 +107,49 @@ public final class SegmentationTrainer {
                                 gradient: parameter.gradient, momentumBuffer: buffer)
         }
         step += 1
-        return SegmentationLosses(dice: dice, crossEntropy: crossEntropy, distillation: distillation, available: available, meta: metaLoss)
+        return SegmentationLosses(dice: training.dice, crossEntropy: training.crossEntropy, distillation: training.distillation,
+                                  availability: training.availability, metaStep: metaStep)
+    }
+
+    /// `train` with at most one meta-validation batch.
+    @discardableResult
+    public func train(input: Tensor, targets: Tensor, metaBatch: (input: Tensor, targets: Tensor)? = nil) throws -> SegmentationLosses {
+        try train(input: input, targets: targets, metaBatches: metaBatch.map { [$0] } ?? [])
+    }
+
+    /// The available modalities of each sample of an N-sample batch at the current step.
+    public func availability(samples: Int) throws -> PerSampleAvailability {
+        settings.perSampleSubsets == true ? try dropout.subsets(atStep: step, samples: samples)
+            : try PerSampleAvailability(uniform: dropout.subset(atStep: step), samples: samples)
     }
 
     /// Forward and backward of L_train = L_task + lambda L_kd on one batch with this step's
-    /// modality subset: afterwards every parameter's gradient holds grad_theta L_train.
+    /// modality subsets: afterwards every parameter's gradient holds grad_theta L_train.
+    /// Also returns the bottleneck before fill-in (the KD features at theta).
     public func computeTrainingGradient(input: Tensor, targets: Tensor) throws
-        -> (available: ModalitySet, dice: Tensor, crossEntropy: Tensor, distillation: Tensor?) {
-        let available = dropout.subset(atStep: step)
-        let (logits, bottleneck) = try model.forward(input, available: available)
+        -> (availability: PerSampleAvailability, dice: Tensor, crossEntropy: Tensor, distillation: Tensor?, bottleneck: Tensor) {
+        let availability = try availability(samples: input.shape[0])
+        let (logits, bottleneck) = try model.forward(input, availability: availability)
         let (dice, crossEntropy, gradLogits) = try taskLoss(logits: logits, targets: targets)
         var distillation: Tensor? = nil
         var gradBottleneck: Tensor? = nil
         if settings.distillation != .none {
-            let kd = try distillationLoss(bottleneck, available: available, withGradient: true)
+            let kd = try distillationLoss(bottleneck, availability: availability, withGradient: true)
             distillation = kd.loss
             gradBottleneck = kd.gradient
         }
         try model.backward(gradLogits: gradLogits, gradBottleneck: gradBottleneck)
-        return (available, dice, crossEntropy, distillation)
+        return (availability, dice, crossEntropy, distillation, bottleneck)
     }
 
     /// The bi-level hypergradient dL_meta/dtheta_w (method 5.2, steps 1-4) for one
     /// training batch at the current step, without updating anything (for tests and analysis).
     public func hypergradient(input: Tensor, targets: Tensor, metaBatch: (input: Tensor, targets: Tensor)) throws -> Tensor {
-        let available = try computeTrainingGradient(input: input, targets: targets).available
-        return try bilevelHypergradient(training: (input, available), meta: metaBatch,
-                                        lookAhead: settings.learningRate(atStep: step)).gradient
+        let training = try computeTrainingGradient(input: input, targets: targets)
+        let result = try bilevelHypergradient(training: (input, training.availability, training.bottleneck), meta: metaBatch,
+                                              lookAhead: settings.learningRate(atStep: step))
+        guard let gradient = result.gradient else { throw EngineError.invalidArgument("no hypergradient: ||v|| is not finite") }
+        return gradient
     }
 
     /// Dice + BCE of the logits, and the gradient of their sum.
@@ -140,13 +163,11 @@ public final class SegmentationTrainer {
     }
 
     /// The KD loss on the unfilled bottleneck, its per-pair distances D_ij and (optionally)
-    /// lambda times its gradient for the students.
-    func distillationLoss(_ bottleneck: Tensor, available: ModalitySet, withGradient: Bool) throws
+    /// lambda times its gradient for the students. With `teacher`, D only, the teacher
+    /// side read from those features (`groupedDistillation`).
+    func distillationLoss(_ bottleneck: Tensor, availability: PerSampleAvailability, withGradient: Bool, teacher: Tensor? = nil) throws
         -> (loss: Tensor, distances: Tensor, gradient: Tensor?) {
-        let (loss, distances, gradient) = try weightedDistillation(
-            bottleneck, available: available, modalities: model.architecture.modalities, thetaW: thetaW,
-            settings: (settings.distillation, settings.detachTeacher), withGradient: withGradient, backend: backend)
-        if let gradient { try backend.scale(gradient, by: settings.distillationWeight, into: gradient) }
-        return (loss, distances, gradient)
+        try groupedDistillation(bottleneck, availability: availability, thetaW: thetaW, settings: (settings.distillation, settings.detachTeacher),
+                                scale: settings.distillationWeight, withGradient: withGradient, teacher: teacher, backend: backend)
     }
 }

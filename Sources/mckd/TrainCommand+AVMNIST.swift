@@ -13,7 +13,7 @@ extension TrainCommand {
     func avmnistConfiguration() throws -> AVMNISTRunConfiguration {
         guard arch == "small" || arch == "avmnist" else { throw ValidationError("--arch \(arch) is a BraTS architecture; avmnist has one model") }
         guard channels == nil else { throw ValidationError("--channels is for --task brats --arch small; avmnist has one model") }
-        guard data == "synthetic" else {
+        guard data == GeneratedData.anatomical else {
             throw ValidationError("--data is for brats; AV-MNIST reads its cache \(AVMNISTCache.defaultFile().path), built by scripts/setup-avmnist")
         }
         guard epochs == nil || steps == nil else { throw ValidationError("give --epochs or --steps, not both") }

@@ -27,7 +27,7 @@ public enum GeneratedData {
         let start = Date()
         try PhantomDatasetWriter.write(to: root, count: cases) { generator.makeCase(index: $0).phantom }
         say("generated in \(String(format: "%.0f", Date().timeIntervalSince(start))) s")
-        FileManager.default.createFile(atPath: complete.path, contents: Data())
+        _ = FileManager.default.createFile(atPath: complete.path, contents: Data())   // without it the next run regenerates
         return root
     }
 }

@@ -118,9 +118,6 @@ public struct TissueTemplate: Sendable {
         return try TissueTemplate(shape: coarse, affine: coarseAffine, whiteMatter: average(whiteMatter),
                                   greyMatter: average(greyMatter), csf: average(csf))
     }
-
-    /// Intracranial fraction (tissue + CSF) of voxel `v`.
-    @inline(__always) func intracranial(_ v: Int) -> Float { whiteMatter[v] + greyMatter[v] + csf[v] }
 }
 
 /// Why the template cannot be used.

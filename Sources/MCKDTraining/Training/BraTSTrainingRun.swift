@@ -59,8 +59,7 @@ public final class BraTSTrainingRun {
             return try GeneratedData.anatomicalRoot(cases: configuration.phantomCases, seed: configuration.training.seed, say: say)
         }
         guard configuration.data == "synthetic" else { return URL(fileURLWithPath: configuration.data) }
-        let cacheRoot = ProcessInfo.processInfo.environment["MCKD_CACHE"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/mckd")
+        let cacheRoot = MCKDCacheDirectory.root()
         let size = configuration.phantomSize.map(String.init).joined(separator: "x")
         let seed = configuration.training.seed
         let root = cacheRoot.appendingPathComponent("phantom/\(size)-\(configuration.phantomCases)cases-seed\(seed)")

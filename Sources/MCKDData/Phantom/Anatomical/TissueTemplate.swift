@@ -138,7 +138,7 @@ public enum TissueTemplateError: Error, CustomStringConvertible, LocalizedError 
     public var errorDescription: String? { description }
 }
 
-/// mckd's cache folder: `$MCKD_CACHE` when set, else `~/.cache/mckd`.
+/// mckd's cache folder: `$MCKD_CACHE` when set (and not empty), else `~/.cache/mckd` (HOME's).
 public enum MCKDCacheDirectory {
     public static func root(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
         if let root = environment["MCKD_CACHE"], !root.isEmpty { return URL(fileURLWithPath: root) }

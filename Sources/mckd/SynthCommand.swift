@@ -8,10 +8,16 @@ struct SynthCommand: ParsableCommand {
         commandName: "synth",
         abstract: "Write a SYNTHETIC BraTS-like phantom dataset (BraTS 2018 layout, .nii.gz).",
         discussion: """
-        The phantom is synthetic, not real MRI: a deformed brain (white matter, grey matter, \
-        CSF ventricles) with a tumour (necrosis 1, enhancing rim 4, oedema 2), per-modality \
-        intensities chosen so enhancing tumour shows in T1ce and oedema in FLAIR/T2, plus \
-        noise, bias field and blur. Output: DIR/HGG/<case>/<case>_{flair,t1,t1ce,t2,seg}.nii.gz. \
+        --anatomy: the anatomical phantom (the default data of `mckd train`): real anatomy \
+        (the ICBM152 2009a tissue maps that scripts/setup fetches) deformed per case, a glioma \
+        grown in it by reaction-diffusion (necrosis 1, enhancing rim 4, oedema 2), and the four \
+        contrasts simulated from their signal equations with 3 T relaxometry, on BraTS's \
+        240x240x155 mm field of view (--spacing 1 is the BraTS grid). See docs/data.md.
+
+        Without --anatomy: the procedural phantom (`mckd train --data synthetic`): a deformed \
+        ellipsoid brain with a tumour and an intensity table, --size D,H,W.
+
+        Both are synthetic, not real MRI. Output: DIR/HGG/<case>/<case>_{flair,t1,t1ce,t2,seg}.nii.gz. \
         The same seed gives byte-identical files.
         """
     )
@@ -22,26 +28,54 @@ struct SynthCommand: ParsableCommand {
     @Option(name: .long, help: "Number of cases.")
     var cases: Int = 8
 
-    @Option(name: .long, help: "Volume size D,H,W (NIfTI z,y,x), e.g. 64,64,64.")
-    var size: String = "64,64,64"
-
     @Option(name: .long, help: "Random seed.")
     var seed: UInt64 = 1
 
-    func run() throws {
-        let shape = size.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard shape.count == 3 else { throw ValidationError("--size must be three integers D,H,W, got '\(size)'") }
+    @Option(name: .long, help: "Procedural phantom: volume size D,H,W (NIfTI z,y,x) (default 64,64,64).")
+    var size: String?
+
+    @Flag(name: .long, help: "Write the anatomical phantom (scanner simulated on real anatomy) instead of the procedural one.")
+    var anatomy = false
+
+    @Option(name: .long, help: "--anatomy: voxel spacing in mm over BraTS's field of view (1: the 240x240x155 BraTS grid; default 3).")
+    var spacing: Double?
+
+    @Flag(name: .long, help: "--anatomy: leave out the Rician noise.")
+    var noiseFree = false
+
+    @Flag(name: .long, help: "--anatomy: print the contrast-to-noise table measured on the generated cases (docs/data.md).")
+    var contrastTable = false
+
+    @Option(name: .long, help: "--anatomy: write three axial slices per contrast of the first case as PNG into this folder.")
+    var slices: String?
+
+    func validate() throws {
         guard cases > 0 else { throw ValidationError("--cases must be positive") }
+        if anatomy {
+            guard size == nil else { throw ValidationError("--size is for the procedural phantom; --anatomy takes --spacing") }
+        } else if spacing != nil || noiseFree || contrastTable || slices != nil {
+            throw ValidationError("--spacing, --noise-free, --contrast-table and --slices need --anatomy")
+        }
+    }
+
+    func run() throws {
         do {
-            let generator = try PhantomGenerator(shape: shape, seed: seed)
-            let start = Date()
-            let ids = try PhantomDatasetWriter.write(to: URL(fileURLWithPath: out), count: cases, generator: generator)
-            let seconds = Date().timeIntervalSince(start)
-            print("wrote \(ids.count) synthetic phantom cases (\(shape.map(String.init).joined(separator: "x")), seed \(seed)) to \(out)/HGG in \(String(format: "%.2f", seconds)) s")
+            if anatomy { try writeAnatomical() } else { try writeProcedural() }
             print("note: this data is synthetic, not real MRI; label results obtained on it as synthetic")
         } catch {
             FileHandle.standardError.write(Data("mckd synth: error: \(error)\n".utf8))
             throw ExitCode.failure
         }
+    }
+
+    func writeProcedural() throws {
+        let text = size ?? "64,64,64"
+        let shape = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard shape.count == 3 else { throw ValidationError("--size must be three integers D,H,W, got '\(text)'") }
+        let generator = try PhantomGenerator(shape: shape, seed: seed)
+        let start = Date()
+        let ids = try PhantomDatasetWriter.write(to: URL(fileURLWithPath: out), count: cases, generator: generator)
+        let seconds = Date().timeIntervalSince(start)
+        print("wrote \(ids.count) synthetic phantom cases (\(shape.map(String.init).joined(separator: "x")), seed \(seed)) to \(out)/HGG in \(String(format: "%.2f", seconds)) s")
     }
 }

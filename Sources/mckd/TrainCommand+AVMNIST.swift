@@ -16,7 +16,7 @@ extension TrainCommand {
         guard !perSampleModalities, !fillSkips else {
             throw ValidationError("--per-sample-modalities and --fill-skips are for --task brats (AV-MNIST's sets are per sample already; it has no skips)")
         }
-        guard data == "synthetic" else {
+        guard data == GeneratedData.anatomical else {
             throw ValidationError("--data is for brats; AV-MNIST reads its cache \(AVMNISTCache.defaultFile().path), built by scripts/setup-avmnist")
         }
         guard epochs == nil || steps == nil else { throw ValidationError("give --epochs or --steps, not both") }

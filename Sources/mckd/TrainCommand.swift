@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MCKDData
 import MCKDEngine
 import MCKDReport
 import MCKDTraining
@@ -15,8 +16,8 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Task: brats (segmentation) or avmnist (classification, needs scripts/setup-avmnist).")
     var task = "brats"
-    @Option(help: "BraTS folder, or 'synthetic' for the generated phantom (the default).")
-    var data = "synthetic"
+    @Option(help: "BraTS folder, 'anatomical' (the default: the SYNTHETIC phantom simulated on real anatomy, docs/data.md) or 'synthetic' or 'procedural' (the procedural phantom).")
+    var data = GeneratedData.anatomical
     @Option(help: "Device: cpu or gpuN (see `mckd devices`).")
     var device = "gpu0"
     @Option(help: "Architecture: small, or paper (the ~43.7M-parameter ResNet-50-3D + ASPP model; crop D divisible by 16, H and W by 32).")
@@ -93,7 +94,7 @@ struct TrainCommand: ParsableCommand {
         configuration.architecture.fillSkips = fillSkips
         configuration.crop = cropSizes
         configuration.batchSize = batch
-        configuration.data = data
+        configuration.data = data == "procedural" ? GeneratedData.procedural : data
         configuration.metaValidationCases = metaValSize ?? 4
         configuration.testCases = testSize
         configuration.checkpointEvery = max(1, checkpointEvery ?? 50)
@@ -158,7 +159,7 @@ struct TrainCommand: ParsableCommand {
             let weights = try trainer.importanceWeights()
             print("importance weights: " + zip(names, weights).map { "\($0) \(String(format: "%.3f", $1))" }.joined(separator: ", "))
             if let table {
-                print("\nDice (%) on \(table.caseCount) test cases\(configuration.data == "synthetic" ? " (SYNTHETIC phantom)" : ""):")
+                print("\nDice (%) on \(table.caseCount) test cases\(GeneratedData.isGenerated(configuration.data) ? " (SYNTHETIC phantom)" : ""):")
                 print(TerminalDiceTable.render(table, colour: TerminalDiceTable.colourEnabled()))
             }
             print("\nrun folder: \(directory.path) (metrics.jsonl, checkpoint, evaluation.csv/json, report.html)")

@@ -66,11 +66,7 @@ public struct AVMNISTCache: Sendable {
 
     /// The cache folder: `$MCKD_CACHE/avmnist` when MCKD_CACHE is set, else `~/.cache/mckd/avmnist`.
     public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
-        if let root = environment["MCKD_CACHE"], !root.isEmpty {
-            return URL(fileURLWithPath: root).appendingPathComponent("avmnist")
-        }
-        let home = environment["HOME"].map { URL(fileURLWithPath: $0) } ?? FileManager.default.homeDirectoryForCurrentUser
-        return home.appendingPathComponent(".cache/mckd/avmnist")
+        MCKDCacheDirectory.root(environment: environment).appendingPathComponent("avmnist")
     }
 
     /// `avmnist.bin` inside `defaultDirectory()`.

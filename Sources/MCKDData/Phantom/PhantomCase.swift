@@ -11,4 +11,21 @@ public struct PhantomCase: Sendable {
     /// Intensities per modality in channel order FLAIR, T1, T1ce, T2:
     /// non-negative, exactly 0 outside the brain (skull-stripped, like BraTS).
     public let modalities: [[Float]]
+    /// Voxel (i, j, k) to millimetres for the written files; nil: 1 mm voxels centred on the origin.
+    public var affine: [[Double]]? = nil
+
+    /// `prefix` and the 1-based case number, zero-padded to four digits (`Synth_0001`).
+    public static func numberedID(_ prefix: String, index: Int) -> String {
+        let number = String(index + 1)
+        return prefix + "_" + String(repeating: "0", count: max(0, 4 - number.count)) + number
+    }
+
+    public init(id: String, shape: [Int], tissue: [UInt8], labels: [UInt8], modalities: [[Float]], affine: [[Double]]? = nil) {
+        self.id = id
+        self.shape = shape
+        self.tissue = tissue
+        self.labels = labels
+        self.modalities = modalities
+        self.affine = affine
+    }
 }

@@ -10,10 +10,16 @@ public enum PhantomDatasetWriter {
     /// Writes `count` cases; returns their ids. Files are byte-identical for equal arguments.
     @discardableResult
     public static func write(to directory: URL, count: Int, generator: PhantomGenerator) throws -> [String] {
+        try write(to: directory, count: count) { generator.makeCase(index: $0) }
+    }
+
+    /// Writes the cases `makeCase(0..<count)` gives; returns their ids.
+    @discardableResult
+    public static func write(to directory: URL, count: Int, makeCase: (Int) throws -> PhantomCase) throws -> [String] {
         guard count > 0 else { throw BraTSDataError(caseID: nil, "number of phantom cases must be positive") }
         var ids: [String] = []
         for index in 0..<count {
-            let phantom = generator.makeCase(index: index)
+            let phantom = try makeCase(index)
             try write(phantom, to: directory)
             ids.append(phantom.id)
         }
@@ -31,7 +37,7 @@ public enum PhantomDatasetWriter {
         // NIfTI shape is (x, y, z) = (W, H, D); the voxel order is the same.
         let niftiShape = Array(phantom.shape.reversed())
         let (w, h, d) = (Double(niftiShape[0]), Double(niftiShape[1]), Double(niftiShape[2]))
-        let affine: [[Double]] = [[1, 0, 0, -(w - 1) / 2], [0, 1, 0, -(h - 1) / 2], [0, 0, 1, -(d - 1) / 2], [0, 0, 0, 1]]
+        let affine = phantom.affine ?? [[1, 0, 0, -(w - 1) / 2], [0, 1, 0, -(h - 1) / 2], [0, 0, 1, -(d - 1) / 2], [0, 0, 0, 1]]
 
         func save(_ voxels: [Float], datatype: NIfTIDataType, suffix: String) throws {
             var image = try NIfTIImage(shape: niftiShape, voxels: voxels, datatype: datatype)

@@ -17,10 +17,7 @@ public struct PhantomGenerator: Sendable {
     }
 
     /// Identifier of case `index` (0-based).
-    public static func caseID(index: Int) -> String {
-        let number = String(index + 1)
-        return "Synth_" + String(repeating: "0", count: max(0, 4 - number.count)) + number
-    }
+    public static func caseID(index: Int) -> String { PhantomCase.numberedID("Synth", index: index) }
 
     /// Case `index`; the same seed, shape and index always give the same case.
     public func makeCase(index: Int) -> PhantomCase {

@@ -1,4 +1,5 @@
 import Foundation
+import MCKDData
 
 /// The run at a glance: task, data, architecture, device, steps, seed, KD and meta
 /// settings, plus the whole configuration.json for reference.
@@ -13,7 +14,7 @@ enum ConfigurationSection {
         }
         var facts: [(String, String)] = [("task", run.task == .avmnist ? "AV-MNIST (digit classification, image + audio)"
                                                     : "BraTS segmentation (FLAIR, T1, T1ce, T2)")]
-        if let data = text("data") { facts.append(("data", data == "synthetic" ? "synthetic phantom (SYNTHETIC data)" : data)) }
+        if let data = text("data") { facts.append(("data", GeneratedData.isGenerated(data) ? "\(data) phantom (SYNTHETIC data)" : data)) }
         if let arch = text("arch") ?? (run.task == .brats && run.configurationValue("channels") != nil ? "small" : nil) { facts.append(("architecture", arch)) }
         if let channels = text("channels") { facts.append(("channels per level", channels)) }
         facts.append(("device", run.device ?? "not recorded"))

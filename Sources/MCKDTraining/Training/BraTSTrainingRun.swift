@@ -9,7 +9,7 @@ public struct BraTSRunConfiguration: Codable, Equatable {
     public var training = SegmentationTrainingSettings(steps: 300)
     public var batchSize = 2
     public var crop = [32, 32, 32]
-    /// "synthetic" (the phantom) or a BraTS folder.
+    /// "synthetic" (the procedural phantom), "anatomical" (the anatomical phantom) or a BraTS folder.
     public var data = "synthetic"
     public var phantomCases = 24
     public var phantomSize = [64, 64, 64]
@@ -55,9 +55,11 @@ public final class BraTSTrainingRun {
 
     /// The data folder: the user's, or the phantom generated once into the cache.
     public static func dataRoot(for configuration: BraTSRunConfiguration, say: (String) -> Void) throws -> URL {
+        if configuration.data == GeneratedData.anatomical {
+            return try GeneratedData.anatomicalRoot(cases: configuration.phantomCases, seed: configuration.training.seed, say: say)
+        }
         guard configuration.data == "synthetic" else { return URL(fileURLWithPath: configuration.data) }
-        let cacheRoot = ProcessInfo.processInfo.environment["MCKD_CACHE"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/mckd")
+        let cacheRoot = MCKDCacheDirectory.root()
         let size = configuration.phantomSize.map(String.init).joined(separator: "x")
         let seed = configuration.training.seed
         let root = cacheRoot.appendingPathComponent("phantom/\(size)-\(configuration.phantomCases)cases-seed\(seed)")
@@ -81,7 +83,7 @@ public final class BraTSTrainingRun {
         func load(_ ids: [String]) throws -> [BraTSVolume] {
             try dataset.cases(ids, requireSegmentation: true, warnings: &warnings).map { try BraTSCaseLoader.load($0, requireSegmentation: true) }
         }
-        say("data: \(dataset.cases.count) cases from \(root.path)\(configuration.data == "synthetic" ? " (SYNTHETIC phantom)" : ""): "
+        say("data: \(dataset.cases.count) cases from \(root.path)\(GeneratedData.isGenerated(configuration.data) ? " (SYNTHETIC phantom)" : ""): "
             + "\(split.metaTrain.count) train, \(split.metaValidation.count) meta-validation, \(split.test.count) test")
         return (try load(split.metaTrain), try load(split.metaValidation), try load(split.test))
     }

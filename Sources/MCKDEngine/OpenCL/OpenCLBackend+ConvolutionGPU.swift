@@ -1,4 +1,5 @@
 import COpenCL
+import Foundation
 
 /// One tile of the GPU convolution family (Kernels/conv3d_gpu.cl): a work-group computes
 /// `rows` x `columns` results of the pass's matrix product (rows: channels; columns:
@@ -44,6 +45,18 @@ public struct GPUConvolutionTile: Hashable, Sendable, CustomStringConvertible {
         "\(rows)x\(columns) (\(rowsPerItem)x\(columnsPerItem) per work-item, depth \(depth))"
     }
 
+    /// "rows x columns / rowsPerItem x columnsPerItem / depth", as the tile cache stores it.
+    public var name: String { "\(rows)x\(columns)/\(rowsPerItem)x\(columnsPerItem)/\(depth)" }
+
+    /// The tile a `name` spells, nil if it spells none that can run.
+    public init?(name: String) {
+        let numbers = name.split(whereSeparator: { $0 == "x" || $0 == "/" }).compactMap { Int($0) }
+        guard numbers.count == 5,
+              let tile = try? GPUConvolutionTile(rows: numbers[0], columns: numbers[1], rowsPerItem: numbers[2],
+                                                 columnsPerItem: numbers[3], depth: numbers[4]) else { return nil }
+        self = tile
+    }
+
     /// Wide layers: 64 accumulators per work-item, 16.5 KB of local memory.
     public static let large = GPUConvolutionTile(128, 128, 8, 8)
     public static let square = GPUConvolutionTile(64, 64, 4, 4)
@@ -79,10 +92,32 @@ public final class GPUConvolutionSettings {
     /// The number of chunks the filter gradient's reduction is split into; nil: enough
     /// to give the device's compute units work (see `filterChunks`).
     public var filterChunks: Int?
-    /// Tiles chosen so far, by kernel, geometry and product size.
-    var chosen: [String: GPUConvolutionTile] = [:]
+    /// Benchmark mode: time every candidate tile once per (pass, geometry, size) and keep
+    /// the fastest, remembered on disk (`GPUConvolutionTileCache`) under `cacheDirectory`.
+    /// Nil: `MCKD_CONV_BENCHMARK` (1 or 0) if set, else on for GPU devices only (on PoCL
+    /// the timings say nothing about a GPU, and the tests want no timing runs).
+    public var benchmark: Bool?
+    public var cacheDirectory = GPUConvolutionTileCache.defaultDirectory()
+    /// Tiles chosen so far, by choice key (see `GPUConvolutionTileCache.tiles`).
+    public private(set) var chosen: [String: GPUConvolutionTile] = [:]
+    /// The measured tiles in effect (loaded or measured), nil until benchmark mode needs them.
+    var cache: GPUConvolutionTileCache?
 
-    init() {}
+    init() {
+        switch ProcessInfo.processInfo.environment["MCKD_CONV_BENCHMARK"] {
+        case "1": benchmark = true
+        case "0": benchmark = false
+        default: benchmark = nil
+        }
+    }
+
+    func remember(_ tile: GPUConvolutionTile, for key: String) { chosen[key] = tile }
+
+    /// Forgets the tiles chosen in this process (the disk cache stays).
+    public func forgetChoices() {
+        chosen = [:]
+        cache = nil
+    }
 }
 
 /// The convolution family's GPU-class kernels (Kernels/conv3d_gpu.cl): implicit GEMM in
@@ -118,27 +153,78 @@ extension OpenCLBackend {
         return fitted == [tile.workGroupSize] ? nil : "the compiled \(kernel) runs at most \(fitted[0]) work-items per group"
     }
 
-    /// The tile `kernel` runs with for a product of `rows` x `columns` results: the forced
-    /// one (an error naming the limit when it cannot run here), else the first candidate
-    /// the device and compiled kernel accept, remembered per kernel, geometry and size.
-    private func gpuTile(_ kernel: String, defines: [String], rows: Int, columns: Int, wantedGroups: Int) throws -> GPUConvolutionTile {
-        if let forced = gpuConvolution.tile {
+    /// Runs `perform` with the tile for `kernel` on a product of `rows` x `columns` results
+    /// summing `reduction` terms each: the forced tile (an error naming the limit when it
+    /// cannot run here); else the one chosen before for this key; else, in benchmark
+    /// mode, the fastest candidate (measured, or read from the disk cache); else the first
+    /// candidate the device and compiled kernel accept.
+    private func withGPUTile(_ kernel: String, defines: [String], rows: Int, columns: Int, reduction: Int, wantedGroups: Int,
+                             _ perform: (GPUConvolutionTile) throws -> Void) throws {
+        let settings = gpuConvolution
+        if let forced = settings.tile {
             if let reason = try obstacle(forced, kernel: kernel, defines: defines) {
                 throw EngineError.invalidArgument("GPU convolution tile \(forced) cannot run \(kernel) on \(device.name): \(reason)")
             }
-            return forced
+            return try perform(forced)
         }
-        let key = "\(kernel) \(defines) \(rows)x\(columns)"
-        if let known = gpuConvolution.chosen[key] { return known }
-        var reasons: [String] = []
+        let key = "\(kernel) \(defines.joined(separator: " ")) \(rows)x\(columns)x\(reduction)"
+        if let known = settings.chosen[key] { return try perform(known) }
+        var usable: [GPUConvolutionTile] = [], reasons: [String] = []
+        let benchmarking = (settings.benchmark ?? (device.kind == .gpu)) && !isDryRun
         for tile in GPUConvolutionTile.candidates(rows: rows, columns: columns, wantedGroups: wantedGroups) {
-            guard let reason = try obstacle(tile, kernel: kernel, defines: defines) else {
-                gpuConvolution.chosen[key] = tile
-                return tile
+            if let reason = try obstacle(tile, kernel: kernel, defines: defines) {
+                reasons.append("\(tile): \(reason)")
+            } else {
+                usable.append(tile)
+                if !benchmarking { break }
             }
-            reasons.append("\(tile): \(reason)")
         }
-        throw EngineError.invalidArgument("no GPU convolution tile fits \(kernel) on \(device.name): " + reasons.joined(separator: "; "))
+        // The fallback competes only when nothing else can run.
+        if usable.count > 1 { usable.removeAll { $0 == .minimal } }
+        guard var choice = usable.first else {
+            throw EngineError.invalidArgument("no GPU convolution tile fits \(kernel) on \(device.name): " + reasons.joined(separator: "; "))
+        }
+        if benchmarking && usable.count > 1 {
+            choice = try measuredTile(key: key, among: usable, perform)
+        }
+        settings.remember(choice, for: key)
+        try perform(choice)
+    }
+
+    /// The cached tile for `key`, else the fastest of `tiles` (best of three timed runs
+    /// after a warm-up that builds and first-launches it), written to the disk cache.
+    private func measuredTile(key: String, among tiles: [GPUConvolutionTile],
+                              _ perform: (GPUConvolutionTile) throws -> Void) throws -> GPUConvolutionTile {
+        let settings = gpuConvolution
+        let url = GPUConvolutionTileCache.fileURL(in: settings.cacheDirectory, for: device)
+        let empty = GPUConvolutionTileCache(for: device)
+        var cache = settings.cache ?? GPUConvolutionTileCache.load(from: url, matching: empty) ?? empty
+        if let name = cache.tiles[key], let cached = GPUConvolutionTile(name: name), tiles.contains(cached) {
+            settings.cache = cache
+            return cached
+        }
+        var best: (tile: GPUConvolutionTile, seconds: Double)?
+        for tile in tiles {
+            try perform(tile)
+            try synchronize()
+            var fastest = Double.infinity
+            for _ in 0..<3 {
+                let start = DispatchTime.now().uptimeNanoseconds
+                try perform(tile)
+                try synchronize()
+                fastest = min(fastest, Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+            }
+            if fastest < best?.seconds ?? .infinity { best = (tile, fastest) }
+        }
+        cache.tiles[key] = best!.tile.name
+        settings.cache = cache
+        do {
+            try cache.write(to: url)
+        } catch {
+            // Only the next process loses: it measures again.
+            FileHandle.standardError.write(Data("mckd: cannot write the GPU convolution tile cache \(url.path): \(error)\n".utf8))
+        }
+        return best!.tile
     }
 
     /// Work-groups that keep every compute unit busy with a few groups each.
@@ -148,12 +234,14 @@ extension OpenCLBackend {
     func forwardGPU(_ c: Conv3DDescriptor, input: Tensor, weight: Tensor, bias: Tensor?, into output: Tensor) throws {
         let out = output.shape, columns = out[0] * out[2] * out[3] * out[4]
         let defines = gpuDefines(c)
-        let tile = try gpuTile("conv3d_gpu_forward", defines: defines, rows: c.outputChannels, columns: columns, wantedGroups: wantedGroups)
-        try launch("conv3d_gpu_forward", file: "conv3d_gpu", defines: defines + tile.defines,
-                   global: [Self.blocks(columns, of: tile.columns) * tile.workGroupSize, Self.blocks(c.outputChannels, of: tile.rows), 1],
-                   local: [tile.workGroupSize, 1, 1],
-                   [.tensor(input), .tensor(weight), .tensor(bias ?? weight), .tensor(output)]
-                    + gpuExtents(c, input: input.shape, output: out) + [.int(bias == nil ? 0 : 1)])
+        try withGPUTile("conv3d_gpu_forward", defines: defines, rows: c.outputChannels, columns: columns,
+                        reduction: c.inputChannels * c.taps, wantedGroups: wantedGroups) { tile in
+            try launch("conv3d_gpu_forward", file: "conv3d_gpu", defines: defines + tile.defines,
+                       global: [Self.blocks(columns, of: tile.columns) * tile.workGroupSize, Self.blocks(c.outputChannels, of: tile.rows), 1],
+                       local: [tile.workGroupSize, 1, 1],
+                       [.tensor(input), .tensor(weight), .tensor(bias ?? weight), .tensor(output)]
+                        + gpuExtents(c, input: input.shape, output: out) + [.int(bias == nil ? 0 : 1)])
+        }
     }
 
     /// dx = conv backward-data(dy, w) + bias (per input channel of `c`); shapes already
@@ -162,13 +250,15 @@ extension OpenCLBackend {
         let x = gradInput.shape
         let columns = x[0] * Self.blocks(x[2], of: c.stride.d) * Self.blocks(x[3], of: c.stride.h) * Self.blocks(x[4], of: c.stride.w)
         let defines = gpuDefines(c)
-        let tile = try gpuTile("conv3d_gpu_gather", defines: defines, rows: c.inputChannels, columns: columns, wantedGroups: wantedGroups)
-        try launch("conv3d_gpu_gather", file: "conv3d_gpu", defines: defines + tile.defines,
-                   global: [Self.blocks(columns, of: tile.columns) * tile.workGroupSize, Self.blocks(c.inputChannels, of: tile.rows),
-                            c.stride.d * c.stride.h * c.stride.w],
-                   local: [tile.workGroupSize, 1, 1],
-                   [.tensor(gradOutput), .tensor(weight), .tensor(bias ?? weight), .tensor(gradInput)]
-                    + gpuExtents(c, input: x, output: gradOutput.shape) + [.int(bias == nil ? 0 : 1)])
+        try withGPUTile("conv3d_gpu_gather", defines: defines, rows: c.inputChannels, columns: columns,
+                        reduction: c.outputChannels * c.taps, wantedGroups: wantedGroups) { tile in
+            try launch("conv3d_gpu_gather", file: "conv3d_gpu", defines: defines + tile.defines,
+                       global: [Self.blocks(columns, of: tile.columns) * tile.workGroupSize, Self.blocks(c.inputChannels, of: tile.rows),
+                                c.stride.d * c.stride.h * c.stride.w],
+                       local: [tile.workGroupSize, 1, 1],
+                       [.tensor(gradOutput), .tensor(weight), .tensor(bias ?? weight), .tensor(gradInput)]
+                        + gpuExtents(c, input: x, output: gradOutput.shape) + [.int(bias == nil ? 0 : 1)])
+        }
     }
 
     /// The largest partial-sum buffer the automatic split allocates.
@@ -193,19 +283,22 @@ extension OpenCLBackend {
         let dy = gradOutput.shape, columns = c.inputChannels * c.taps
         let reduction = dy[0] * dy[2] * dy[3] * dy[4]
         let defines = gpuDefines(c)
-        let tile = try gpuTile("conv3d_gpu_filter", defines: defines, rows: c.outputChannels, columns: columns, wantedGroups: 1)
-        let groups = Self.blocks(columns, of: tile.columns) * Self.blocks(c.outputChannels, of: tile.rows)
-        let chunks = Self.filterChunks(reduction: reduction, depth: tile.depth, groups: groups, wantedGroups: wantedGroups,
-                                       results: gradWeight.count, forced: gpuConvolution.filterChunks)
-        let partial = chunks.count > 1 ? try makeTensor(shape: Shape(chunks.count * gradWeight.count)) : gradWeight
-        try launch("conv3d_gpu_filter", file: "conv3d_gpu", defines: defines + tile.defines,
-                   global: [Self.blocks(columns, of: tile.columns) * tile.workGroupSize, Self.blocks(c.outputChannels, of: tile.rows), chunks.count],
-                   local: [tile.workGroupSize, 1, 1],
-                   [.tensor(input), .tensor(gradOutput), .tensor(partial)]
-                    + gpuExtents(c, input: input.shape, output: dy) + [.int(chunks.length)])
-        if chunks.count > 1 {
-            try launch("reduce_finish", file: "reduce", global: [gradWeight.count], local: [Self.elementwiseLocalSize],
-                       [.tensor(partial), .tensor(gradWeight), .int(1), .int(chunks.count), .int(gradWeight.count), .float(1)])
+        try withGPUTile("conv3d_gpu_filter", defines: defines, rows: c.outputChannels, columns: columns,
+                        reduction: reduction, wantedGroups: 1) { tile in
+            let groups = Self.blocks(columns, of: tile.columns) * Self.blocks(c.outputChannels, of: tile.rows)
+            let chunks = Self.filterChunks(reduction: reduction, depth: tile.depth, groups: groups, wantedGroups: wantedGroups,
+                                           results: gradWeight.count, forced: gpuConvolution.filterChunks)
+            let partial = chunks.count > 1 ? try makeTensor(shape: Shape(chunks.count * gradWeight.count)) : gradWeight
+            try launch("conv3d_gpu_filter", file: "conv3d_gpu", defines: defines + tile.defines,
+                       global: [Self.blocks(columns, of: tile.columns) * tile.workGroupSize, Self.blocks(c.outputChannels, of: tile.rows),
+                                chunks.count],
+                       local: [tile.workGroupSize, 1, 1],
+                       [.tensor(input), .tensor(gradOutput), .tensor(partial)]
+                        + gpuExtents(c, input: input.shape, output: dy) + [.int(chunks.length)])
+            if chunks.count > 1 {
+                try launch("reduce_finish", file: "reduce", global: [gradWeight.count], local: [Self.elementwiseLocalSize],
+                           [.tensor(partial), .tensor(gradWeight), .int(1), .int(chunks.count), .int(gradWeight.count), .float(1)])
+            }
         }
     }
 

@@ -60,6 +60,26 @@ final class ConvolutionGPUFamilyParityTests: XCTestCase {
         }
     }
 
+    /// Tiny shapes through every tile with the filter gradient in 3 chunks: small enough
+    /// for Oclgrind (scripts/check-kernels), which interprets every work-item. Padding on
+    /// both sides, batch 2 with stride-2 phases, dilation, and the k2 s2 transpose.
+    static let tinyShapes: [(Conv3DDescriptor, Shape, Bool)] = [
+        (Conv3DDescriptor(inputChannels: 2, outputChannels: 3, kernel: 3, padding: 1), [1, 2, 2, 3, 5], false),
+        (Conv3DDescriptor(inputChannels: 3, outputChannels: 2, kernel: 3, stride: 2, padding: 1), [2, 3, 3, 4, 5], false),
+        (Conv3DDescriptor(inputChannels: 2, outputChannels: 3, kernel: .init(1, 3, 3), padding: .init(0, 2, 2),
+                          dilation: .init(1, 2, 2)), [1, 2, 2, 4, 5], false),
+        (Conv3DDescriptor(inputChannels: 3, outputChannels: 2, kernel: 2, stride: 2), [1, 3, 2, 2, 3], true),
+    ]
+
+    func testTinyShapesEveryTile() throws {
+        let gpu = try gpu()
+        gpu.gpuConvolution.filterChunks = 3
+        for tile in GPUConvolutionTile.all {
+            gpu.gpuConvolution.tile = tile
+            for (c, input, transposed) in Self.tinyShapes { try checkParity(c, input: input, transposed: transposed, device: gpu) }
+        }
+    }
+
     /// The filter gradient cut into 1 to 12 chunks (length 16: one tile depth each) and
     /// summed in chunk order: within tolerance, and the same bits on every run.
     func testChunkedFilterGradient() throws {

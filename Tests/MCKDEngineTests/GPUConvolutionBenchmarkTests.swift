@@ -84,21 +84,24 @@ final class GPUConvolutionBenchmarkTests: XCTestCase {
         XCTAssertNil(GPUConvolutionTile(name: "48x64/4x4/16"), "not a tile the kernels can stage")
     }
 
-    /// Every tile sums each output's terms in the same (ascending) order, so forward and
-    /// backward-data give the same bits with every tile, and the filter gradient too for
-    /// a fixed number of chunks: the measured choice changes only the speed.
+    /// Every tile sums each output's terms in the same (ascending) order, and the filter
+    /// gradient's chunks follow the shape, not the tile: every tile gives the same bits,
+    /// so the measured choice changes only the speed. The second shape's filter gradient
+    /// (3 x 16 x 12 x 12 = 6912 terms) is split into chunks on any device.
     func testEveryTileGivesTheSameBits() throws {
         let gpu = try backend()
         gpu.gpuConvolution.benchmark = false
-        gpu.gpuConvolution.filterChunks = 2
-        defer { gpu.gpuConvolution.tile = nil; gpu.gpuConvolution.filterChunks = nil }
-        var results: [[[UInt32]]] = []
-        for tile in GPUConvolutionTile.all {
-            gpu.gpuConvolution.tile = tile
-            results.append(try run(c, input: input, transposed: false, on: gpu).map { $0.map(\.bitPattern) })
-        }
-        for (tile, result) in zip(GPUConvolutionTile.all, results).dropFirst() {
-            XCTAssertEqual(result, results[0], "\(tile) against \(GPUConvolutionTile.all[0])")
+        defer { gpu.gpuConvolution.tile = nil }
+        let long = Conv3DDescriptor(inputChannels: 2, outputChannels: 3, kernel: 3, padding: 1)
+        for (descriptor, shape) in [(c, input), (long, [3, 2, 16, 12, 12] as Shape)] {
+            var results: [[[UInt32]]] = []
+            for tile in GPUConvolutionTile.all {
+                gpu.gpuConvolution.tile = tile
+                results.append(try run(descriptor, input: shape, transposed: false, on: gpu).map { $0.map(\.bitPattern) })
+            }
+            for (tile, result) in zip(GPUConvolutionTile.all, results).dropFirst() {
+                XCTAssertEqual(result, results[0], "\(descriptor): \(tile) against \(GPUConvolutionTile.all[0])")
+            }
         }
     }
 }

@@ -2,10 +2,9 @@ import Foundation
 
 /// The GPU convolution tiles measured on one device (benchmark mode, like cuDNN's):
 /// for each (kernel, geometry, problem size) the fastest candidate tile, kept on disk so
-/// later runs take the same tile without measuring. Forward and backward-data results
-/// are the same bits with every tile (each output sums its terms in ascending order
-/// whatever the tile), so the choice changes only speed there; the filter gradient's
-/// chunk count follows the tile's grid, so its rounding is fixed once the tile is cached.
+/// later runs take the same tile without measuring. Every tile gives the same bits
+/// (each output sums its terms in ascending order whatever the tile, and the filter
+/// gradient's chunks follow the shape, not the tile), so the choice changes only speed.
 public struct GPUConvolutionTileCache: Codable, Equatable, Sendable {
     /// The measurements hold for this device, driver and kernel source only.
     public var deviceName: String

@@ -285,7 +285,10 @@ extension OpenCLBackend {
         let defines = gpuDefines(c)
         try withGPUTile("conv3d_gpu_filter", defines: defines, rows: c.outputChannels, columns: columns,
                         reduction: reduction, wantedGroups: 1) { tile in
-            let groups = Self.blocks(columns, of: tile.columns) * Self.blocks(c.outputChannels, of: tile.rows)
+            // The chunks follow the shape and device, not the tile (counted as if `square`), so
+            // every tile, measured or forced, gives the same bits.
+            let groups = Self.blocks(columns, of: GPUConvolutionTile.square.columns)
+                * Self.blocks(c.outputChannels, of: GPUConvolutionTile.square.rows)
             let chunks = Self.filterChunks(reduction: reduction, depth: tile.depth, groups: groups, wantedGroups: wantedGroups,
                                            results: gradWeight.count, forced: gpuConvolution.filterChunks)
             let partial = chunks.count > 1 ? try makeTensor(shape: Shape(chunks.count * gradWeight.count)) : gradWeight

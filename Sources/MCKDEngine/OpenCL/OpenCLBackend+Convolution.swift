@@ -1,32 +1,55 @@
 /// The convolution family on OpenCL: shape checks, then the kernels of the backend's
-/// device class (`OpenCLBackend+ConvolutionCPU.swift`); the bias gradient and weight
-/// standardisation (Kernels/conv3d_support.cl) serve both classes.
+/// device class (`OpenCLBackend+ConvolutionCPU.swift`, `OpenCLBackend+ConvolutionGPU.swift`);
+/// weight standardisation (Kernels/conv3d_support.cl) serves both classes.
 extension OpenCLBackend {
     /// out[c] = sum of t [N, C, ...] over batch and space.
     private func channelSum(_ t: Tensor, into out: Tensor) throws {
+        if deviceClass == .gpu { return try channelSumGPU(t, into: out) }
         let n = t.shape[0], channels = t.shape[1]
         try launch("channel_sum", file: "conv3d_support", global: [channels], local: [Self.standardizationLocalSize],
                    [.tensor(t), .tensor(out), .int(n), .int(channels), .int(t.count / (n * channels))])
+    }
+
+    // The three kernel families, by device class.
+    private func forward(_ c: Conv3DDescriptor, input: Tensor, weight: Tensor, bias: Tensor?, into output: Tensor) throws {
+        switch deviceClass {
+        case .cpu: try forwardCPU(c, input: input, weight: weight, bias: bias, into: output)
+        case .gpu: try forwardGPU(c, input: input, weight: weight, bias: bias, into: output)
+        }
+    }
+
+    private func gather(_ c: Conv3DDescriptor, gradOutput: Tensor, weight: Tensor, bias: Tensor?, into gradInput: Tensor) throws {
+        switch deviceClass {
+        case .cpu: try gatherCPU(c, gradOutput: gradOutput, weight: weight, bias: bias, into: gradInput)
+        case .gpu: try gatherGPU(c, gradOutput: gradOutput, weight: weight, bias: bias, into: gradInput)
+        }
+    }
+
+    private func filterGradient(_ c: Conv3DDescriptor, input: Tensor, gradOutput: Tensor, into gradWeight: Tensor) throws {
+        switch deviceClass {
+        case .cpu: try filterGradientCPU(c, input: input, gradOutput: gradOutput, into: gradWeight)
+        case .gpu: try filterGradientGPU(c, input: input, gradOutput: gradOutput, into: gradWeight)
+        }
     }
 
     public func conv3dForward(_ descriptor: Conv3DDescriptor, input: Tensor, weight: Tensor, bias: Tensor?,
                               into output: Tensor) throws {
         try descriptor.check(input: input.shape, weight: weight.shape, output: output.shape, op: "conv3dForward")
         try descriptor.check(bias: bias?.shape, op: "conv3dForward")
-        try forwardCPU(descriptor, input: input, weight: weight, bias: bias, into: output)
+        try forward(descriptor, input: input, weight: weight, bias: bias, into: output)
     }
 
     public func conv3dBackwardData(_ descriptor: Conv3DDescriptor, gradOutput: Tensor, weight: Tensor,
                                    into gradInput: Tensor) throws {
         try descriptor.check(input: gradInput.shape, weight: weight.shape, output: gradOutput.shape, op: "conv3dBackwardData")
-        try gatherCPU(descriptor, gradOutput: gradOutput, weight: weight, bias: nil, into: gradInput)
+        try gather(descriptor, gradOutput: gradOutput, weight: weight, bias: nil, into: gradInput)
     }
 
     public func conv3dBackwardFilter(_ descriptor: Conv3DDescriptor, input: Tensor, gradOutput: Tensor,
                                      into gradWeight: Tensor, gradBias: Tensor?) throws {
         try descriptor.check(input: input.shape, weight: gradWeight.shape, output: gradOutput.shape, op: "conv3dBackwardFilter")
         try descriptor.check(bias: gradBias?.shape, op: "conv3dBackwardFilter")
-        try filterGradientCPU(descriptor, input: input, gradOutput: gradOutput, into: gradWeight)
+        try filterGradient(descriptor, input: input, gradOutput: gradOutput, into: gradWeight)
         if let gradBias { try channelSum(gradOutput, into: gradBias) }
     }
 
@@ -36,14 +59,14 @@ extension OpenCLBackend {
                                        into output: Tensor) throws {
         try descriptor.checkTransposed(input: input.shape, weight: weight.shape, output: output.shape, op: "convTranspose3dForward")
         try descriptor.check(bias: bias?.shape, op: "convTranspose3dForward")
-        try gatherCPU(descriptor.adjoint, gradOutput: input, weight: weight, bias: bias, into: output)
+        try gather(descriptor.adjoint, gradOutput: input, weight: weight, bias: bias, into: output)
     }
 
     public func convTranspose3dBackwardData(_ descriptor: Conv3DDescriptor, gradOutput: Tensor, weight: Tensor,
                                             into gradInput: Tensor) throws {
         try descriptor.checkTransposed(input: gradInput.shape, weight: weight.shape, output: gradOutput.shape,
                                        op: "convTranspose3dBackwardData")
-        try forwardCPU(descriptor.adjoint, input: gradOutput, weight: weight, bias: nil, into: gradInput)
+        try forward(descriptor.adjoint, input: gradOutput, weight: weight, bias: nil, into: gradInput)
     }
 
     public func convTranspose3dBackwardFilter(_ descriptor: Conv3DDescriptor, input: Tensor, gradOutput: Tensor,
@@ -51,7 +74,7 @@ extension OpenCLBackend {
         try descriptor.checkTransposed(input: input.shape, weight: gradWeight.shape, output: gradOutput.shape,
                                        op: "convTranspose3dBackwardFilter")
         try descriptor.check(bias: gradBias?.shape, op: "convTranspose3dBackwardFilter")
-        try filterGradientCPU(descriptor.adjoint, input: gradOutput, gradOutput: input, into: gradWeight)
+        try filterGradient(descriptor.adjoint, input: gradOutput, gradOutput: input, into: gradWeight)
         if let gradBias { try channelSum(gradOutput, into: gradBias) }
     }
 

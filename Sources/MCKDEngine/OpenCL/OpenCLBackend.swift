@@ -19,6 +19,8 @@ public final class OpenCLBackend: Backend {
     /// Which convolution kernels run: chosen by the width of the rows they write
     /// (`automatic`), or forced (the parity tests run both; the bench compares them).
     public var convolutionTiling = ConvolutionTiling.automatic
+    /// The GPU family's convolution tiles: forced, or chosen per layer (OpenCLBackend+ConvolutionGPU).
+    public let gpuConvolution = GPUConvolutionSettings()
     /// The CLBlast parameters `mckd tune` stored for this device, applied at start-up;
     /// nil: CLBlast's built-in ones.
     public let clblastTuning: CLBlastTuning?

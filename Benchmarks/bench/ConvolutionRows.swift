@@ -80,8 +80,8 @@ enum ConvolutionRows {
                                   seconds: try backend.bestTime(repeats: repeats, body),
                                   twin: .convolution("\(twinPrefix)_\(twinPass)", d, input: item.input))
             }
-            if let device = backend as? OpenCLBackend {
-                // Each pass again with the tiling its shape did not choose. A transposed
+            if let device = backend as? OpenCLBackend, device.deviceClass == .cpu {
+                // Each pass again with the tiling its shape did not choose (CPU family only). A transposed
                 // convolution runs its adjoint's kernels: gather, forward, filter gradient.
                 let (conv, inShape, outShape) = item.transposed ? (d.adjoint, outputShape, item.input) : (d, item.input, outputShape)
                 let kinds: [ConvolutionPass] = item.transposed ? [.gather, .forward, .filterGradient] : [.forward, .gather, .filterGradient]

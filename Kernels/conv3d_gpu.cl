@@ -20,10 +20,14 @@
 // The filter gradient's reduction runs over the whole batch volume (N * outD * outH *
 // outW terms), so it is split into chunks along k, one per work-group layer (group id
 // 2); each chunk writes its own partial matrix and reduce_finish (reduce.cl) adds them
-// in chunk order. The backward-data pass is split by stride phase instead (group id 2):
-// positions i with the same i mod S meet the same taps, so a work-group only walks
-// the taps that reach its positions (1 in 8 for the k2 s2 transposed conv).
-//
+// in chunk order. Forward and backward-data are split the same way when their product
+// has too few tiles to fill the device (the paper model's deep layers: 250 positions,
+// thousands of terms each); the first chunk's partials carry the bias. Backward-data
+// is also split by stride phase (group id 2; its chunks share group id 1 with the row
+// blocks): positions i with the same i mod S meet the same taps, so a work-group only
+// walks the taps that reach its positions (1 in 8 for the k2 s2 transposed conv).
+// Unsplit (one chunk), every pass writes its results in place.
+
 // -D defines: geometry KD KH KW, SD SH SW, PD PH PW, DD DH DW (compile-time loops and
 // divisions); tile TM TN TK RM RN. Barriers sit only in control flow that is uniform
 // over the work-group (loops with group-uniform bounds; whole-group early returns).
@@ -64,17 +68,19 @@ static inline void clear_block(float* acc) {
 
 // Forward: y[n, co, o] = bias[co] + sum over (ci, tap) of w[co, ci, tap] * x[n, ci, o * S - P + tap * D].
 // Rows co, columns (n, o) flattened, K = CI * TAPS (w is row-major [CO, K] as stored).
-// global [ceil(N * outVolume / TN) * WG, ceil(CO / TM), 1], local [WG, 1, 1].
+// global [ceil(N * outVolume / TN) * WG, ceil(CO / TM), chunks], local [WG, 1, 1]; with chunks > 1,
+// y holds chunks partial outputs.
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
 void conv3d_gpu_forward(__global const float* x, __global const float* w, __global const float* bias, __global float* y,
                         const int N, const int CI, const int CO, const int inD, const int inH, const int inW,
-                        const int outD, const int outH, const int outW, const int hasBias) {
+                        const int outD, const int outH, const int outW, const int hasBias, const int chunkLength) {
     __local float As[TK * AROW];
     __local float Bs[TK * BROW];
     const int lid = get_local_id(0), tx = lid % TX, ty = lid / TX;
-    const int c0 = get_group_id(0) * TN, m0 = get_group_id(1) * TM;
+    const int c0 = get_group_id(0) * TN, m0 = get_group_id(1) * TM, chunk = get_group_id(2);
     const int inPlane = inH * inW, inVolume = inD * inPlane, outVolume = outD * outH * outW;
     const int columns = N * outVolume, K = CI * TAPS;
+    const int kBegin = chunk * chunkLength, kEnd = min(K, kBegin + chunkLength);
 
     // The one column of B this work-item stages: its sample and input corner.
     const int bc = lid % TN;
@@ -86,13 +92,13 @@ void conv3d_gpu_forward(__global const float* x, __global const float* w, __glob
 
     float acc[RM * RN];
     clear_block(acc);
-    for (int k0 = 0; k0 < K; k0 += TK) {
+    for (int k0 = kBegin; k0 < kEnd; k0 += TK) {
         // A: one kk per work-item, consecutive work-items read consecutive weights.
         const int ka = k0 + lid % TK;
         #pragma unroll
         for (int s = 0; s < TM / KSTEP; ++s) {
             const int m = lid / TK + s * KSTEP;
-            As[(lid % TK) * AROW + m] = (m0 + m < CO && ka < K) ? w[(size_t)(m0 + m) * K + ka] : 0.0f;
+            As[(lid % TK) * AROW + m] = (m0 + m < CO && ka < kEnd) ? w[(size_t)(m0 + m) * K + ka] : 0.0f;
         }
         // B: one column per work-item, consecutive work-items read consecutive positions.
         #pragma unroll
@@ -100,13 +106,16 @@ void conv3d_gpu_forward(__global const float* x, __global const float* w, __glob
             const int kk = lid / TN + s * CSTEP, k = k0 + kk;
             const int ci = k / TAPS, tap = k % TAPS;
             const int id = d0 + (tap / (KH * KW)) * DD, ih = h0 + ((tap / KW) % KH) * DH, iw = w0 + (tap % KW) * DW;
-            const bool inside = columnInside && k < K && id >= 0 && id < inD && ih >= 0 && ih < inH && iw >= 0 && iw < inW;
+            const bool inside = columnInside && k < kEnd && id >= 0 && id < inD && ih >= 0 && ih < inH && iw >= 0 && iw < inW;
             Bs[kk * BROW + bc] = inside ? xn[ci * inVolume + id * inPlane + ih * inW + iw] : 0.0f;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         multiply_tile(As, Bs, acc, ty, tx);
         barrier(CLK_LOCAL_MEM_FENCE);
     }
+    // Chunk c's partial sums (the first chunk's with the bias) or, unsplit, y itself.
+    __global float* result = y + (size_t)chunk * N * CO * outVolume;
+    const bool addBias = hasBias && chunk == 0;
     #pragma unroll
     for (int j = 0; j < RN; ++j) {
         const int col = c0 + tx + j * TX;
@@ -115,7 +124,7 @@ void conv3d_gpu_forward(__global const float* x, __global const float* w, __glob
         #pragma unroll
         for (int i = 0; i < RM; ++i) {
             const int co = m0 + ty + i * TY;
-            if (co < CO) y[(size_t)(cn * CO + co) * outVolume + p] = hasBias ? acc[i * RN + j] + bias[co] : acc[i * RN + j];
+            if (co < CO) result[(size_t)(cn * CO + co) * outVolume + p] = addBias ? acc[i * RN + j] + bias[co] : acc[i * RN + j];
         }
     }
 }
@@ -140,25 +149,32 @@ static inline int3 phase_taps(const int p, const int P, const int S, const int D
 // taps that reach the phase are t = (td, th, tw) < (cd, ch, cw) along the per-axis
 // progressions of phase_taps, and for those o = j + a - t * b exactly (a, b per axis).
 // Rows ci, columns (n, j) of the phase, K = CO * cd * ch * cw.
-// global [ceil(N * ceil(inD / SD) * ceil(inH / SH) * ceil(inW / SW) / TN) * WG, ceil(CI / TM), SD * SH * SW],
+// global [ceil(N * ceil(inD / SD) * ceil(inH / SH) * ceil(inW / SW) / TN) * WG, ceil(CI / TM) * chunks, SD * SH * SW]
+// (with chunks > 1, dx holds chunks partial outputs),
 // local [WG, 1, 1].
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
 void conv3d_gpu_gather(__global const float* dy, __global const float* w, __global const float* bias, __global float* dx,
                        const int N, const int CI, const int CO, const int inD, const int inH, const int inW,
-                       const int outD, const int outH, const int outW, const int hasBias) {
+                       const int outD, const int outH, const int outW, const int hasBias, const int chunkLength) {
     __local float As[TK * AROW];
     __local float Bs[TK * BROW];
+    // The phase is the group id itself: PoCL then sees that the early return below is
+    // uniform over the work-group (a phase derived by arithmetic miscompiled there,
+    // writing out of bounds); the chunks share dimension 1 with the row blocks.
     const int phase = get_group_id(2);
+    const int rowBlocks = (CI + TM - 1) / TM, chunk = get_group_id(1) / rowBlocks;
     const int pw = phase % SW, ph = (phase / SW) % SH, pd = phase / (SW * SH);
     const int jD = (inD - pd + SD - 1) / SD, jH = (inH - ph + SH - 1) / SH, jW = (inW - pw + SW - 1) / SW;
     const int phaseVolume = jD * jH * jW, columns = N * phaseVolume;
-    const int c0 = get_group_id(0) * TN, m0 = get_group_id(1) * TM;
+    const int c0 = get_group_id(0) * TN, m0 = (get_group_id(1) % rowBlocks) * TM;
     if (c0 >= columns) return;     // the whole work-group: this phase has fewer positions than phase 0
 
     const int lid = get_local_id(0), tx = lid % TX, ty = lid / TX;
     const int outPlane = outH * outW, outVolume = outD * outPlane;
     const int3 tD = phase_taps(pd, PD, SD, DD, KD), tH = phase_taps(ph, PH, SH, DH, KH), tW = phase_taps(pw, PW, SW, DW, KW);
     const int taps = tD.z * tH.z * tW.z, tapsHW = tH.z * tW.z, K = CO * taps;
+    // A phase with fewer taps has fewer terms: its last chunks may be empty (they write zeros).
+    const int kBegin = min(K, chunk * chunkLength), kEnd = min(K, kBegin + chunkLength);
     // o = j + a - t * b per axis (exact: phase_taps picked the taps that divide).
     const int aD = (pd + PD - tD.x * DD) / SD, bD = tD.y * DD / SD;
     const int aH = (ph + PH - tH.x * DH) / SH, bH = tH.y * DH / SH;
@@ -174,7 +190,7 @@ void conv3d_gpu_gather(__global const float* dy, __global const float* w, __glob
 
     float acc[RM * RN];
     clear_block(acc);
-    for (int k0 = 0; k0 < K; k0 += TK) {
+    for (int k0 = kBegin; k0 < kEnd; k0 += TK) {
         // A: w[co, ci, tap] for k = (co, t); one kk per work-item.
         const int ka = k0 + lid % TK;
         const int coA = ka / taps, tA = ka % taps;
@@ -182,7 +198,7 @@ void conv3d_gpu_gather(__global const float* dy, __global const float* w, __glob
         #pragma unroll
         for (int s = 0; s < TM / KSTEP; ++s) {
             const int m = lid / TK + s * KSTEP;
-            As[(lid % TK) * AROW + m] = (m0 + m < CI && ka < K) ? w[((size_t)coA * CI + m0 + m) * TAPS + tap] : 0.0f;
+            As[(lid % TK) * AROW + m] = (m0 + m < CI && ka < kEnd) ? w[((size_t)coA * CI + m0 + m) * TAPS + tap] : 0.0f;
         }
         // B: dy[n, co, o] for this column; one column per work-item.
         #pragma unroll
@@ -190,7 +206,7 @@ void conv3d_gpu_gather(__global const float* dy, __global const float* w, __glob
             const int kk = lid / TN + s * CSTEP, k = k0 + kk;
             const int co = k / taps, t = k % taps;
             const int od = jd - (t / tapsHW) * bD, oh = jh - ((t / tW.z) % tH.z) * bH, ow = jw - (t % tW.z) * bW;
-            const bool inside = columnInside && k < K && od >= 0 && od < outD && oh >= 0 && oh < outH && ow >= 0 && ow < outW;
+            const bool inside = columnInside && k < kEnd && od >= 0 && od < outD && oh >= 0 && oh < outH && ow >= 0 && ow < outW;
             Bs[kk * BROW + bc] = inside ? dyn[co * outVolume + od * outPlane + oh * outW + ow] : 0.0f;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
@@ -198,6 +214,8 @@ void conv3d_gpu_gather(__global const float* dy, __global const float* w, __glob
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     const int inPlane = inH * inW, inVolume = inD * inPlane;
+    __global float* result = dx + (size_t)chunk * N * CI * inVolume;
+    const bool addBias = hasBias && chunk == 0;
     #pragma unroll
     for (int j = 0; j < RN; ++j) {
         const int col = c0 + tx + j * TX;
@@ -207,7 +225,7 @@ void conv3d_gpu_gather(__global const float* dy, __global const float* w, __glob
         #pragma unroll
         for (int r = 0; r < RM; ++r) {
             const int ci = m0 + ty + r * TY;
-            if (ci < CI) dx[(size_t)(cn * CI + ci) * inVolume + i] = hasBias ? acc[r * RN + j] + bias[ci] : acc[r * RN + j];
+            if (ci < CI) result[(size_t)(cn * CI + ci) * inVolume + i] = addBias ? acc[r * RN + j] + bias[ci] : acc[r * RN + j];
         }
     }
 }

@@ -19,7 +19,7 @@ final class ConvolutionGPUFamilyParityTests: XCTestCase {
     func gpu() throws -> OpenCLBackend {
         let backend = try Self.backend.get()
         backend.gpuConvolution.tile = nil
-        backend.gpuConvolution.filterChunks = nil
+        backend.gpuConvolution.reductionChunks = nil
         backend.gpuConvolution.benchmark = false
         return backend
     }
@@ -27,7 +27,7 @@ final class ConvolutionGPUFamilyParityTests: XCTestCase {
     override func tearDown() {
         if let backend = try? Self.backend.get() {
             backend.gpuConvolution.tile = nil
-            backend.gpuConvolution.filterChunks = nil
+            backend.gpuConvolution.reductionChunks = nil
         }
         super.tearDown()
     }
@@ -62,7 +62,7 @@ final class ConvolutionGPUFamilyParityTests: XCTestCase {
         }
     }
 
-    /// Tiny shapes through every tile with the filter gradient in 3 chunks: small enough
+    /// Tiny shapes through every tile with every pass's reduction in 3 chunks: small enough
     /// for Oclgrind (scripts/check-kernels), which interprets every work-item. Padding on
     /// both sides, batch 2 with stride-2 phases, dilation, and the k2 s2 transpose.
     static let tinyShapes: [(Conv3DDescriptor, Shape, Bool)] = [
@@ -75,7 +75,7 @@ final class ConvolutionGPUFamilyParityTests: XCTestCase {
 
     func checkTinyShapes(_ tile: GPUConvolutionTile, file: StaticString = #filePath, line: UInt = #line) throws {
         let gpu = try gpu()
-        gpu.gpuConvolution.filterChunks = 3
+        gpu.gpuConvolution.reductionChunks = 3
         gpu.gpuConvolution.tile = tile
         for (c, input, transposed) in Self.tinyShapes {
             try checkParity(c, input: input, transposed: transposed, device: gpu, file: file, line: line)
@@ -89,44 +89,57 @@ final class ConvolutionGPUFamilyParityTests: XCTestCase {
     func testTinyShapesNarrowTile() throws { try checkTinyShapes(.narrow) }
     func testTinyShapesMinimalTile() throws { try checkTinyShapes(.minimal) }
 
-    /// The filter gradient cut into 1 to 12 chunks (length 16: one tile depth each) and
-    /// summed in chunk order: within tolerance, and the same bits on every run.
-    func testChunkedFilterGradient() throws {
+    /// Every pass's reduction cut into 1 to 12 chunks (forward and backward-data with the
+    /// bias in the first chunk's partials, backward-data per stride phase) and summed in
+    /// chunk order: within tolerance, and the same bits on every run.
+    func testChunkedReductions() throws {
         let gpu = try gpu()
-        let (c, input) = ConvolutionParityTests.convolutions[2]     // 180 reduction terms
-        let output = try c.outputShape(forInput: input)
-        let x = testValues(input.count, seed: 51), dy = testValues(output.count, seed: 52)
-        func filterGradient(on backend: any Backend) throws -> [Float] {
-            let dw = try backend.makeTensor(shape: c.weightShape)
-            try backend.fill(dw, with: .nan)
-            try backend.conv3dBackwardFilter(c, input: try backend.upload(x, shape: input), gradOutput: try backend.upload(dy, shape: output),
-                                             into: dw, gradBias: nil)
-            return try backend.download(dw)
-        }
-        let reference = try filterGradient(on: CPUBackend<Float>())
         for chunks in [1, 2, 5, 12] {
-            gpu.gpuConvolution.filterChunks = chunks
-            let first = try filterGradient(on: gpu), second = try filterGradient(on: gpu)
-            assertWithin(first, reference, terms: output.count / c.outputChannels, "\(chunks) chunks")
-            XCTAssertEqual(first.map(\.bitPattern), second.map(\.bitPattern), "\(chunks) chunks: two runs differ")
+            gpu.gpuConvolution.reductionChunks = chunks
+            for (c, input, transposed) in Self.tileShapes {
+                try checkParity(c, input: input, transposed: transposed, device: gpu)
+                let first = try run(c, input: input, transposed: transposed, on: gpu)
+                let second = try run(c, input: input, transposed: transposed, on: gpu)
+                XCTAssertEqual(first.map { $0.map(\.bitPattern) }, second.map { $0.map(\.bitPattern) }, "\(chunks) chunks, \(c): two runs differ")
+            }
         }
     }
 
-    func testFilterChunkSizes() {
+    /// The gather's chunks must cover its busiest stride phase: taps worked by hand.
+    func testMostTapsOfOneStridePhase() {
+        XCTAssertEqual(OpenCLBackend.mostPhaseTaps(Conv3DDescriptor(inputChannels: 1, outputChannels: 1, kernel: 3, padding: 1)), 27)
+        // k3 s2 p1: phase 0 meets tap 1 only, phase 1 taps 0 and 2: at most 2 per axis.
+        XCTAssertEqual(OpenCLBackend.mostPhaseTaps(Conv3DDescriptor(inputChannels: 1, outputChannels: 1, kernel: 3, stride: 2, padding: 1)), 8)
+        XCTAssertEqual(OpenCLBackend.mostPhaseTaps(Conv3DDescriptor(inputChannels: 1, outputChannels: 1, kernel: 2, stride: 2)), 1)
+        // The stem, k7 s(1,2,2) p3: 7 along D; along H and W phase 1 meets taps 0, 2, 4, 6.
+        let stem = Conv3DDescriptor(inputChannels: 1, outputChannels: 1, kernel: 7, stride: .init(1, 2, 2), padding: 3)
+        XCTAssertEqual(OpenCLBackend.mostPhaseTaps(stem), 7 * 4 * 4)
+    }
+
+    func testReductionChunkSizes() {
         // Forced: chunks of whole tile depths covering the reduction exactly once.
         for (reduction, forced) in [(180, 5), (180, 12), (180, 200), (17, 3), (1_000_003, 7)] {
-            let cut = OpenCLBackend.filterChunks(reduction: reduction, depth: 16, groups: 1, wantedGroups: 1, results: 10, forced: forced)
+            let cut = OpenCLBackend.reductionChunks(reduction: reduction, depth: 16, groups: 1, wantedGroups: 1, results: 10,
+                                                    minimumSteps: 64, forced: forced)
             XCTAssertEqual(cut.length % 16, 0)
             XCTAssertLessThanOrEqual(cut.count, forced)
             XCTAssertGreaterThanOrEqual(cut.length * cut.count, reduction)
             XCTAssertLessThan(cut.length * (cut.count - 1), reduction, "no empty chunk")
         }
         // Automatic: enough groups for the device, chunks of at least 64 depths, partials bounded.
-        let busy = OpenCLBackend.filterChunks(reduction: 2_048_000, depth: 16, groups: 27, wantedGroups: 1056, results: 110_592, forced: nil)
+        let busy = OpenCLBackend.reductionChunks(reduction: 2_048_000, depth: 16, groups: 27, wantedGroups: 1056, results: 110_592,
+                                                 minimumSteps: 64, forced: nil)
         XCTAssertEqual(busy.count, 40)
-        XCTAssertEqual(OpenCLBackend.filterChunks(reduction: 500, depth: 16, groups: 1, wantedGroups: 64, results: 10, forced: nil).count, 1)
-        let capped = OpenCLBackend.filterChunks(reduction: 1 << 30, depth: 16, groups: 1, wantedGroups: 1 << 20, results: 1 << 20, forced: nil)
-        XCTAssertLessThanOrEqual(capped.count * (1 << 20) * 4, OpenCLBackend.filterPartialBytes)
+        XCTAssertEqual(OpenCLBackend.reductionChunks(reduction: 500, depth: 16, groups: 1, wantedGroups: 64, results: 10,
+                                                     minimumSteps: 64, forced: nil).count, 1)
+        let capped = OpenCLBackend.reductionChunks(reduction: 1 << 30, depth: 16, groups: 1, wantedGroups: 1 << 20, results: 1 << 20,
+                                                   minimumSteps: 64, forced: nil)
+        XCTAssertLessThanOrEqual(capped.count * (1 << 20) * 4, OpenCLBackend.partialSumBytes)
+        // Forward and backward-data at the paper model's ASPP (250 positions, 6,912 terms,
+        // 16 tiles of 64 x 64 on a 132-unit device): chunks of 16 depths, 27 of them.
+        let aspp = OpenCLBackend.reductionChunks(reduction: 6_912, depth: 16, groups: 16, wantedGroups: 1056, results: 64_000,
+                                                 minimumSteps: 16, forced: nil)
+        XCTAssertEqual(aspp.count, 27)
     }
 
     func testCandidateTiles() {
@@ -166,7 +179,7 @@ final class ConvolutionGPUFamilyParityTests: XCTestCase {
     /// Same inputs twice -> the same bits, with the automatic tiles and chunks.
     func testDeterministic() throws {
         let gpu = try gpu()
-        gpu.gpuConvolution.filterChunks = 3
+        gpu.gpuConvolution.reductionChunks = 3
         for (c, input, transposed) in Self.tileShapes {
             let first = try run(c, input: input, transposed: transposed, on: gpu)
             let second = try run(c, input: input, transposed: transposed, on: gpu)

@@ -89,9 +89,10 @@ public final class GPUConvolutionSettings {
     /// Every GPU convolution runs this tile (tests force each; the bench compares them);
     /// nil: chosen per layer shape and pass.
     public var tile: GPUConvolutionTile?
-    /// The number of chunks the filter gradient's reduction is split into; nil: enough
-    /// to give the device's compute units work (see `filterChunks`).
-    public var filterChunks: Int?
+    /// The number of chunks every pass's reduction is split into; nil: the filter
+    /// gradient's enough to give the device's compute units work, forward's and
+    /// backward-data's likewise where their tiles are too few (see `reductionChunks`).
+    public var reductionChunks: Int?
     /// Benchmark mode: time every candidate tile once per (pass, geometry, size) and keep
     /// the fastest, remembered on disk (`GPUConvolutionTileCache`) under `cacheDirectory`.
     /// Nil: `MCKD_CONV_BENCHMARK` (1 or 0) if set, else on for GPU devices only (on PoCL
@@ -230,51 +231,97 @@ extension OpenCLBackend {
     /// Work-groups that keep every compute unit busy with a few groups each.
     private var wantedGroups: Int { 8 * profile.computeUnits }
 
+    /// The largest partial-sum buffer the automatic split allocates.
+    public static let partialSumBytes = 256 << 20
+
+    /// How a reduction of `reduction` terms is cut: chunks of `length` terms (a multiple
+    /// of the tile depth), `count` of them, summed in chunk order. `forced` chunks if
+    /// given; else enough for `wantedGroups` work-groups next to the `groups` the tile
+    /// grid has, each chunk at least `minimumSteps` depths long, the partial sums
+    /// (`results` floats per chunk) within `partialSumBytes`.
+    public static func reductionChunks(reduction: Int, depth: Int, groups: Int, wantedGroups: Int, results: Int,
+                                       minimumSteps: Int, forced: Int?) -> (length: Int, count: Int) {
+        let wanted = forced ?? min(blocks(wantedGroups, of: groups), reduction / (minimumSteps * depth),
+                                   partialSumBytes / max(1, 4 * results), 65_535)
+        let length = max(depth, blocks(blocks(reduction, of: max(1, wanted)), of: depth) * depth)
+        return (length, blocks(reduction, of: length))
+    }
+
+    /// The chunks of a product of `rows` x `columns` results summing `reduction` terms. They
+    /// follow the shape and device, not the tile (counted as if `square`), so every
+    /// tile, measured or forced, gives the same bits.
+    private func chunks(rows: Int, columns: Int, reduction: Int, results: Int, minimumSteps: Int) -> (length: Int, count: Int) {
+        let square = GPUConvolutionTile.square
+        return Self.reductionChunks(reduction: reduction, depth: square.depth,
+                                    groups: Self.blocks(columns, of: square.columns) * Self.blocks(rows, of: square.rows),
+                                    wantedGroups: wantedGroups, results: results, minimumSteps: minimumSteps,
+                                    forced: gpuConvolution.reductionChunks)
+    }
+
+    /// Runs `launch` into `result` directly (one chunk) or into chunk-major partial sums
+    /// added in chunk order by reduce_finish.
+    private func summingChunks(_ chunks: (length: Int, count: Int), into result: Tensor,
+                               _ launch: (Tensor) throws -> Void) throws {
+        guard chunks.count > 1 else { return try launch(result) }
+        let partial = try makeTensor(shape: Shape(chunks.count * result.count))
+        try launch(partial)
+        try self.launch("reduce_finish", file: "reduce", global: [result.count], local: [Self.elementwiseLocalSize],
+                        [.tensor(partial), .tensor(result), .int(1), .int(chunks.count), .int(result.count), .float(1)])
+    }
+
+    /// Forward and backward-data chunks: at least 16 depths (256 terms) each; the
+    /// filter gradient's sums are long, so its chunks are at least 64 depths.
+    private static let shortReductionSteps = 16, longReductionSteps = 64
+
     /// y = conv(x, w) + bias; shapes already checked against `c`.
     func forwardGPU(_ c: Conv3DDescriptor, input: Tensor, weight: Tensor, bias: Tensor?, into output: Tensor) throws {
-        let out = output.shape, columns = out[0] * out[2] * out[3] * out[4]
+        let out = output.shape, columns = out[0] * out[2] * out[3] * out[4], reduction = c.inputChannels * c.taps
         let defines = gpuDefines(c)
         try withGPUTile("conv3d_gpu_forward", defines: defines, rows: c.outputChannels, columns: columns,
-                        reduction: c.inputChannels * c.taps, wantedGroups: wantedGroups) { tile in
-            try launch("conv3d_gpu_forward", file: "conv3d_gpu", defines: defines + tile.defines,
-                       global: [Self.blocks(columns, of: tile.columns) * tile.workGroupSize, Self.blocks(c.outputChannels, of: tile.rows), 1],
-                       local: [tile.workGroupSize, 1, 1],
-                       [.tensor(input), .tensor(weight), .tensor(bias ?? weight), .tensor(output)]
-                        + gpuExtents(c, input: input.shape, output: out) + [.int(bias == nil ? 0 : 1)])
+                        reduction: reduction, wantedGroups: wantedGroups) { tile in
+            let split = chunks(rows: c.outputChannels, columns: columns, reduction: reduction, results: output.count,
+                               minimumSteps: Self.shortReductionSteps)
+            try summingChunks(split, into: output) { result in
+                try launch("conv3d_gpu_forward", file: "conv3d_gpu", defines: defines + tile.defines,
+                           global: [Self.blocks(columns, of: tile.columns) * tile.workGroupSize, Self.blocks(c.outputChannels, of: tile.rows),
+                                    split.count],
+                           local: [tile.workGroupSize, 1, 1],
+                           [.tensor(input), .tensor(weight), .tensor(bias ?? weight), .tensor(result)]
+                            + gpuExtents(c, input: input.shape, output: out) + [.int(bias == nil ? 0 : 1), .int(split.length)])
+            }
         }
     }
 
     /// dx = conv backward-data(dy, w) + bias (per input channel of `c`); shapes already
-    /// checked. One grid layer per stride phase; phase 0 has the most positions.
+    /// checked. One grid layer per stride phase and chunk; phase 0 has the most positions.
     func gatherGPU(_ c: Conv3DDescriptor, gradOutput: Tensor, weight: Tensor, bias: Tensor?, into gradInput: Tensor) throws {
-        let x = gradInput.shape
+        let x = gradInput.shape, phases = c.stride.d * c.stride.h * c.stride.w
         let columns = x[0] * Self.blocks(x[2], of: c.stride.d) * Self.blocks(x[3], of: c.stride.h) * Self.blocks(x[4], of: c.stride.w)
-        let defines = gpuDefines(c)
+        let reduction = c.outputChannels * c.taps, defines = gpuDefines(c)
         try withGPUTile("conv3d_gpu_gather", defines: defines, rows: c.inputChannels, columns: columns,
-                        reduction: c.outputChannels * c.taps, wantedGroups: wantedGroups) { tile in
-            try launch("conv3d_gpu_gather", file: "conv3d_gpu", defines: defines + tile.defines,
-                       global: [Self.blocks(columns, of: tile.columns) * tile.workGroupSize, Self.blocks(c.inputChannels, of: tile.rows),
-                                c.stride.d * c.stride.h * c.stride.w],
-                       local: [tile.workGroupSize, 1, 1],
-                       [.tensor(gradOutput), .tensor(weight), .tensor(bias ?? weight), .tensor(gradInput)]
-                        + gpuExtents(c, input: x, output: gradOutput.shape) + [.int(bias == nil ? 0 : 1)])
+                        reduction: reduction, wantedGroups: wantedGroups) { tile in
+            // The phases run side by side; the chunks must cover the phase with the most taps.
+            let split = chunks(rows: c.inputChannels, columns: columns * phases, reduction: c.outputChannels * Self.mostPhaseTaps(c),
+                               results: gradInput.count, minimumSteps: Self.shortReductionSteps)
+            try summingChunks(split, into: gradInput) { result in
+                try launch("conv3d_gpu_gather", file: "conv3d_gpu", defines: defines + tile.defines,
+                           global: [Self.blocks(columns, of: tile.columns) * tile.workGroupSize,
+                                    Self.blocks(c.inputChannels, of: tile.rows) * split.count, phases],
+                           local: [tile.workGroupSize, 1, 1],
+                           [.tensor(gradOutput), .tensor(weight), .tensor(bias ?? weight), .tensor(result)]
+                            + gpuExtents(c, input: x, output: gradOutput.shape) + [.int(bias == nil ? 0 : 1), .int(split.length)])
+            }
         }
     }
 
-    /// The largest partial-sum buffer the automatic split allocates.
-    public static let filterPartialBytes = 256 << 20
-
-    /// How the filter gradient's reduction of `reduction` terms is cut: chunks of
-    /// `length` terms (a multiple of the tile depth), `count` of them, summed in chunk
-    /// order. `forced` chunks if given; else enough for `wantedGroups` work-groups next
-    /// to the `groups` the tile grid has, each chunk at least 64 steps long, the partial
-    /// sums (`results` floats per chunk) within `filterPartialBytes`.
-    public static func filterChunks(reduction: Int, depth: Int, groups: Int, wantedGroups: Int, results: Int,
-                             forced: Int?) -> (length: Int, count: Int) {
-        let wanted = forced ?? min(blocks(wantedGroups, of: groups), reduction / (64 * depth),
-                                   filterPartialBytes / max(1, 4 * results), 65_535)
-        let length = max(depth, blocks(blocks(reduction, of: max(1, wanted)), of: depth) * depth)
-        return (length, blocks(reduction, of: length))
+    /// The most taps that reach one stride phase of the gather (conv3d_gpu.cl's
+    /// phase_taps): per axis, the taps k with (p + P - k * D) divisible by S, at worst p.
+    public static func mostPhaseTaps(_ c: Conv3DDescriptor) -> Int {
+        func most(_ extent: Int, _ stride: Int, _ padding: Int, _ dilation: Int) -> Int {
+            (0..<stride).map { p in (0..<extent).filter { k in (p + padding - k * dilation) % stride == 0 }.count }.max() ?? extent
+        }
+        return most(c.kernel.d, c.stride.d, c.padding.d, c.dilation.d) * most(c.kernel.h, c.stride.h, c.padding.h, c.dilation.h)
+            * most(c.kernel.w, c.stride.w, c.padding.w, c.dilation.w)
     }
 
     /// dw = conv filter gradient; shapes already checked. With one chunk the kernel writes
@@ -285,22 +332,15 @@ extension OpenCLBackend {
         let defines = gpuDefines(c)
         try withGPUTile("conv3d_gpu_filter", defines: defines, rows: c.outputChannels, columns: columns,
                         reduction: reduction, wantedGroups: 1) { tile in
-            // The chunks follow the shape and device, not the tile (counted as if `square`), so
-            // every tile, measured or forced, gives the same bits.
-            let groups = Self.blocks(columns, of: GPUConvolutionTile.square.columns)
-                * Self.blocks(c.outputChannels, of: GPUConvolutionTile.square.rows)
-            let chunks = Self.filterChunks(reduction: reduction, depth: tile.depth, groups: groups, wantedGroups: wantedGroups,
-                                           results: gradWeight.count, forced: gpuConvolution.filterChunks)
-            let partial = chunks.count > 1 ? try makeTensor(shape: Shape(chunks.count * gradWeight.count)) : gradWeight
-            try launch("conv3d_gpu_filter", file: "conv3d_gpu", defines: defines + tile.defines,
-                       global: [Self.blocks(columns, of: tile.columns) * tile.workGroupSize, Self.blocks(c.outputChannels, of: tile.rows),
-                                chunks.count],
-                       local: [tile.workGroupSize, 1, 1],
-                       [.tensor(input), .tensor(gradOutput), .tensor(partial)]
-                        + gpuExtents(c, input: input.shape, output: dy) + [.int(chunks.length)])
-            if chunks.count > 1 {
-                try launch("reduce_finish", file: "reduce", global: [gradWeight.count], local: [Self.elementwiseLocalSize],
-                           [.tensor(partial), .tensor(gradWeight), .int(1), .int(chunks.count), .int(gradWeight.count), .float(1)])
+            let split = chunks(rows: c.outputChannels, columns: columns, reduction: reduction, results: gradWeight.count,
+                               minimumSteps: Self.longReductionSteps)
+            try summingChunks(split, into: gradWeight) { result in
+                try launch("conv3d_gpu_filter", file: "conv3d_gpu", defines: defines + tile.defines,
+                           global: [Self.blocks(columns, of: tile.columns) * tile.workGroupSize, Self.blocks(c.outputChannels, of: tile.rows),
+                                    split.count],
+                           local: [tile.workGroupSize, 1, 1],
+                           [.tensor(input), .tensor(gradOutput), .tensor(result)]
+                            + gpuExtents(c, input: input.shape, output: dy) + [.int(split.length)])
             }
         }
     }

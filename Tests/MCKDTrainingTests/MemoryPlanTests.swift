@@ -14,8 +14,15 @@ final class MemoryPlanTests: XCTestCase {
             var settings = SegmentationTrainingSettings(steps: 4)
             settings.seed = 9
             let trainer = try SegmentationTrainer(model: model, settings: settings)
-            let input = try backend.makeTensor(shape: [2, 4, 8, 8, 8]), targets = try backend.makeTensor(shape: [2, 3, 8, 8, 8])
-            let meta = (try backend.makeTensor(shape: [1, 4, 8, 8, 8]), try backend.makeTensor(shape: [1, 3, 8, 8, 8]))
+            // Defined values: the real step's ||v|| is then finite and positive, and it takes
+            // the look-ahead passes the dry run (which reads ||v|| as 1) plans.
+            func random(_ shape: Shape, stream: UInt64) throws -> Tensor {
+                let tensor = try backend.makeTensor(shape: shape)
+                try backend.fillRandom(tensor, .uniform(low: 0, high: 1), seed: 4, stream: stream)
+                return tensor
+            }
+            let input = try random([2, 4, 8, 8, 8], stream: 0), targets = try random([2, 3, 8, 8, 8], stream: 1)
+            let meta = (try random([1, 4, 8, 8, 8], stream: 2), try random([1, 3, 8, 8, 8], stream: 3))
             var row: [Int] = []
             for _ in 0..<3 {
                 backend.counters.reset()

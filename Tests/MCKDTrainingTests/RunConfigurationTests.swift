@@ -10,6 +10,18 @@ final class RunConfigurationTests: XCTestCase {
         try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
     }
 
+    /// configuration.json of `configuration`: its `task`, its `training` object's keys and
+    /// KD loss name, and that it reads back as `tagged`.
+    func assertWritten<Configuration: TaskConfiguration>(_ configuration: Configuration, reads tagged: RunConfiguration,
+                                                        task: String, trainingKeys: Set<String>, distillation: String) throws {
+        let json = try RunConfiguration.json(configuration)
+        XCTAssertEqual(try object(json)["task"] as? String, task)
+        let training = try XCTUnwrap(try object(json)["training"] as? [String: Any])
+        XCTAssertEqual(Set(training.keys), trainingKeys)
+        XCTAssertEqual(training["distillation"] as? String, distillation)
+        XCTAssertEqual(try RunConfiguration(json: Data(json.utf8)), tagged)
+    }
+
     /// The method's settings and the task's own are written into one `training` object
     /// with the keys configurations had before they were split, and read back equal.
     func testTrainingSettingsStayOneFlatObject() throws {
@@ -18,23 +30,14 @@ final class RunConfigurationTests: XCTestCase {
         brats.training.metaBatches = 3
         brats.training.perSampleSubsets = true
         brats.training.distillation = nil
-        let bratsJSON = try RunConfiguration.json(brats)
-        XCTAssertEqual(try object(bratsJSON)["task"] as? String, "brats")
-        let training = try XCTUnwrap(try object(bratsJSON)["training"] as? [String: Any])
-        XCTAssertEqual(Set(training.keys), ["steps", "seed", "learningRate", "momentum", "perSampleSubsets", "distillation", "distillationWeight",
-                                            "warmupSteps", "meta", "metaEvery", "metaBatches", "lookAheadRadius", "detachTeacher"])
-        XCTAssertEqual(training["distillation"] as? String, "none")
-        XCTAssertEqual(try RunConfiguration(json: Data(bratsJSON.utf8)), .brats(brats))
-
+        try assertWritten(brats, reads: .brats(brats), task: "brats", trainingKeys: [
+            "steps", "seed", "learningRate", "momentum", "perSampleSubsets", "distillation", "distillationWeight",
+            "warmupSteps", "meta", "metaEvery", "metaBatches", "lookAheadRadius", "detachTeacher"], distillation: "none")
         var avmnist = AVMNISTRunConfiguration()
         avmnist.training.distillation = .meanSquared
-        let avmnistJSON = try RunConfiguration.json(avmnist)
-        XCTAssertEqual(try object(avmnistJSON)["task"] as? String, "avmnist")
-        let avmnistTraining = try XCTUnwrap(try object(avmnistJSON)["training"] as? [String: Any])
-        XCTAssertEqual(Set(avmnistTraining.keys), ["steps", "seed", "stepsPerEpoch", "learningRate", "weightDecay", "decayEveryEpochs", "decayFactor",
-                                                   "distillation", "distillationWeight", "warmupSteps", "meta", "lookAheadRadius", "detachTeacher"])
-        XCTAssertEqual(avmnistTraining["distillation"] as? String, "mse")
-        XCTAssertEqual(try RunConfiguration(json: Data(avmnistJSON.utf8)), .avmnist(avmnist))
+        try assertWritten(avmnist, reads: .avmnist(avmnist), task: "avmnist", trainingKeys: [
+            "steps", "seed", "stepsPerEpoch", "learningRate", "weightDecay", "decayEveryEpochs", "decayFactor",
+            "distillation", "distillationWeight", "warmupSteps", "meta", "lookAheadRadius", "detachTeacher"], distillation: "mse")
     }
 
     /// A configuration without `task` (BraTS runs before the key) reads as BraTS; one of

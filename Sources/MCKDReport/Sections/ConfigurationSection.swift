@@ -7,8 +7,9 @@ enum ConfigurationSection {
     static func make(_ run: RunFolder) -> ReportSection {
         var section = ReportSection(id: "configuration", title: "Run configuration")
         if let problem = run.configurationProblem { section.missing.append(problem) }
-        var facts: [(String, String)] = [("task", run.task == .avmnist ? "AV-MNIST (digit classification, image + audio)"
-                                                    : "BraTS segmentation (FLAIR, T1, T1ce, T2)")]
+        let modalities = run.task.modalityNames.joined(separator: run.task == .avmnist ? " + " : ", ")
+        var facts: [(String, String)] = [("task", run.task == .avmnist ? "AV-MNIST (digit classification, \(modalities))"
+                                                    : "BraTS segmentation (\(modalities))")]
         let device = ("device", run.device ?? "not recorded"), done = run.lastStep.map(String.init) ?? "none logged"
         switch run.configuration {
         case let .brats(configuration):

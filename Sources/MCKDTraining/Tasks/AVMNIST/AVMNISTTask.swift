@@ -60,7 +60,11 @@ public final class AVMNISTTask: TrainingTask {
         let training = configuration.training, step = trainer.step
         let indices = Self.batchIndices(step: step, training: trainIndices, batchSize: configuration.batchSize,
                                         stepsPerEpoch: training.stepsPerEpoch, seed: training.seed)
-        let losses = try trainer.train(batch: try data.train.batch(indices), metaBatches: Array(repeating: metaInput, count: metaBatches))
+        // The batch goes up with the step's available sets: only the rows that have each modality.
+        let batch = try data.train.batch(indices)
+        let (drawn, availability) = try trainer.availability(for: batch)
+        let input = try AVMNISTInput(batch: batch, availability: availability, backend: trainer.model.backend)
+        let losses = try trainer.train(input: input, drawn: drawn, metaBatches: Array(repeating: metaInput, count: metaBatches))
         var record = StepRecord(task: [.init(key: "ce", label: "ce", value: losses.crossEntropy)], distillation: losses.distillation,
                                 metaStep: losses.metaStep, available: losses.drawn.name(TaskKind.avmnist.modalityNames))
         record.counters = [("epoch", training.epoch(atStep: step))]

@@ -100,22 +100,26 @@ public final class AVMNISTTrainer: MCKDTrainer {
         }
     }
 
-    /// Trains on one batch. With meta-validation batches (the run gives R passes over its
-    /// meta-validation pairs, from `metaInput`, when a meta step is due) theta_w is
-    /// updated too, once per batch; the network's update is the same as without them.
+    /// Trains on one batch on the device, uploaded with this step's available sets
+    /// (`availability(for:)`, whose dropout draw is `drawn`). With meta-validation batches
+    /// (the run gives R passes over its meta-validation pairs, from `metaInput`, when a
+    /// meta step is due) theta_w is updated too, once per batch; the network's update is
+    /// the same as without them.
     @discardableResult
-    public func train(batch: AVMNISTBatch, metaBatches: [AVMNISTInput]) throws -> AVMNISTLosses {
-        let (drawn, availability) = try availability(for: batch)
-        let input = try AVMNISTInput(batch: batch, availability: availability, backend: backend)
+    public func train(input: AVMNISTInput, drawn: ModalitySet, metaBatches: [AVMNISTInput]) throws -> AVMNISTLosses {
         let (crossEntropy, distillation, filled) = try computeTrainingGradient(input: input)
         let metaStep = try finishStep(training: (input, filled), metaBatches: metaBatches)
-        return AVMNISTLosses(crossEntropy: crossEntropy, distillation: distillation, drawn: drawn, availability: availability, metaStep: metaStep)
+        return AVMNISTLosses(crossEntropy: crossEntropy, distillation: distillation, drawn: drawn, availability: input.availability,
+                             metaStep: metaStep)
     }
 
-    /// `train` with a meta step of R = `metaBatchCount` passes over `meta` when it is given.
+    /// Uploads `batch` with this step's available sets and trains on it, with a meta step of
+    /// R = `metaBatchCount` passes over `meta` when it is given.
     @discardableResult
     public func train(batch: AVMNISTBatch, meta: AVMNISTInput? = nil) throws -> AVMNISTLosses {
-        try train(batch: batch, metaBatches: meta.map { Array(repeating: $0, count: settings.metaBatchCount) } ?? [])
+        let (drawn, availability) = try availability(for: batch)
+        return try train(input: try AVMNISTInput(batch: batch, availability: availability, backend: backend), drawn: drawn,
+                         metaBatches: meta.map { Array(repeating: $0, count: settings.metaBatchCount) } ?? [])
     }
 
     /// A meta-validation batch on the device; every sample must have both modalities.

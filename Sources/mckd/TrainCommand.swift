@@ -10,9 +10,10 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train an MCKD model (default: the small model on the SYNTHETIC phantom, on gpu0).")
 
-    @OptionGroup(title: "Training (every task)") var shared: SharedTrainingArguments
-    @OptionGroup(title: "BraTS (--task brats)") var brats: BraTSArguments
-    @OptionGroup(title: "AV-MNIST (--task avmnist)") var avmnist: AVMNISTArguments
+    // Help titles are upper-cased by ArgumentParser.
+    @OptionGroup(title: "Every task") var shared: SharedTrainingArguments
+    @OptionGroup(title: "BraTS") var brats: BraTSArguments
+    @OptionGroup(title: "AV-MNIST") var avmnist: AVMNISTArguments
 
     /// The run's configuration; the other task's options are refused, not ignored.
     func configuration() throws -> RunConfiguration {

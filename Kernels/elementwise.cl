@@ -33,28 +33,3 @@ __kernel void axpy(__global const float* x, __global float* y, const int n, cons
 BINARY_KERNEL(binary_add, x + y)
 BINARY_KERNEL(binary_sub, x - y)
 BINARY_KERNEL(binary_mul, x * y)
-
-// Stable logistic: exp is only taken of a non-positive number.
-static inline float stable_sigmoid(const float x) {
-    if (x >= 0.0f) return 1.0f / (1.0f + exp(-x));
-    const float e = exp(x);
-    return e / (1.0f + e);
-}
-
-#define UNARY_KERNEL(NAME, EXPR)                                                         \
-    __kernel void NAME(__global const float* in, __global float* out, const int n) {     \
-        const int i = get_global_id(0);                                                  \
-        if (i < n) { const float x = in[i]; out[i] = (EXPR); }                           \
-    }
-
-UNARY_KERNEL(unary_neg, -x)
-UNARY_KERNEL(unary_abs, fabs(x))
-UNARY_KERNEL(unary_square, x * x)
-UNARY_KERNEL(unary_sqrt, sqrt(x))
-UNARY_KERNEL(unary_exp, exp(x))
-UNARY_KERNEL(unary_log, log(x))
-// Written so NaN passes through (fmax would turn it into 0).
-UNARY_KERNEL(unary_relu, (x > 0.0f || isnan(x)) ? x : 0.0f)
-UNARY_KERNEL(unary_sigmoid, stable_sigmoid(x))
-UNARY_KERNEL(unary_tanh, tanh(x))
-UNARY_KERNEL(unary_reciprocal, 1.0f / x)

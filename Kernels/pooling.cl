@@ -1,4 +1,4 @@
-// 3D max and average pooling, NCDHW. The window is fixed at build time:
+// 3D max pooling and global average pooling, NCDHW. The window is fixed at build time:
 // -D KD,KH,KW (kernel), SD,SH,SW (stride), PD,PH,PW (padding), so the loops unroll.
 // Forward: one work-item per output. Backward gathers: one work-item per input voxel
 // visits, in ascending order, the windows that contain it. No atomics.
@@ -59,49 +59,6 @@ __kernel void max_pool_backward(__global const float* g, __global const float* a
                 if (argmax[o] == own) sum += g[o];
             }
     gi[flat] = sum;
-}
-
-// Padding counts as zeros: the divisor is always the kernel volume (count_include_pad).
-__kernel void average_pool_forward(__global const float* x, __global float* y, const int volumes,
-                                   const int D, const int H, const int W, const int OD, const int OH, const int OW) {
-    const int ow = get_global_id(0), oh = get_global_id(1), plane = get_global_id(2);
-    if (ow >= OW || oh >= OH || plane >= volumes * OD) return;
-    const int od = plane % OD, volume = plane / OD;
-    const size_t flat = ((size_t)plane * OH + oh) * OW + ow;
-    __global const float* base = x + (size_t)volume * D * H * W;
-    float sum = 0.0f;
-    for (int kd = 0; kd < KD; ++kd) {
-        const int d = od * SD - PD + kd;
-        if (d < 0 || d >= D) continue;
-        for (int kh = 0; kh < KH; ++kh) {
-            const int h = oh * SH - PH + kh;
-            if (h < 0 || h >= H) continue;
-            for (int kw = 0; kw < KW; ++kw) {
-                const int w = ow * SW - PW + kw;
-                if (w < 0 || w >= W) continue;
-                sum += base[(d * H + h) * W + w];
-            }
-        }
-    }
-    y[flat] = sum / (float)(KD * KH * KW);
-}
-
-__kernel void average_pool_backward(__global const float* g, __global float* gi, const int volumes,
-                                    const int D, const int H, const int W, const int OD, const int OH, const int OW) {
-    const int w = get_global_id(0), h = get_global_id(1), plane = get_global_id(2);
-    if (w >= W || h >= H || plane >= volumes * D) return;
-    const int d = plane % D, volume = plane / D;
-    const size_t flat = ((size_t)plane * H + h) * W + w;
-    const size_t base = (size_t)volume * OD * OH * OW;
-    const int od0 = first_window(d, KD, SD, PD), od1 = last_window(d, SD, PD, OD);
-    const int oh0 = first_window(h, KH, SH, PH), oh1 = last_window(h, SH, PH, OH);
-    const int ow0 = first_window(w, KW, SW, PW), ow1 = last_window(w, SW, PW, OW);
-    float sum = 0.0f;
-    for (int od = od0; od <= od1; ++od)
-        for (int oh = oh0; oh <= oh1; ++oh)
-            for (int ow = ow0; ow <= ow1; ++ow)
-                sum += g[base + (od * OH + oh) * OW + ow];
-    gi[flat] = sum / (float)(KD * KH * KW);
 }
 #endif
 

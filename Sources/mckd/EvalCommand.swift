@@ -23,35 +23,39 @@ struct EvalCommand: ParsableCommand {
         try reportingErrors {
             let backend = try makeBackend(device: device)
             let directory = URL(fileURLWithPath: runDirectory)
-            if try AVMNISTTrainedRun.task(ofRunAt: directory) == "avmnist" { return try evaluateAVMNIST(directory, backend: backend) }
-            let trained = try TrainedRun(directory: directory, backend: backend)
-            let volumes: [BraTSVolume]
-            if let data {
-                let dataset = try BraTSDataset(scanning: URL(fileURLWithPath: data))
-                volumes = try dataset.cases.filter(\.hasSegmentation).map { try BraTSCaseLoader.load($0, requireSegmentation: true) }
-            } else {
-                volumes = try BraTSTrainingRun(configuration: trained.configuration, backend: backend, directory: directory) { print($0) }
-                    .loadSplit().test
+            switch try RunConfiguration.read(from: directory).task {
+            case .brats: try evaluateBraTS(directory, backend: backend)
+            case .avmnist: try evaluateAVMNIST(directory, backend: backend)
             }
-            print("evaluating step \(trained.step) of \(directory.path) on \(volumes.count) cases on \(backend.name)")
-            let table = try SegmentationEvaluator(model: trained.model, tile: trained.configuration.crop).evaluate(volumes)
-            print(TerminalDiceTable.render(table, colour: TerminalDiceTable.colourEnabled()))
-            try TrainingRunFolder.writeEvaluation(table, csv: table.csv(), in: directory)
             print("written: \(directory.path)/evaluation.{csv,json}")
             print(try writeReport(run: directory, baseline: nil, out: nil, device: device, backend: backend).path)
         }
     }
 
+    /// BraTS: the 15-subset Dice table on the run's test split, or on every labelled case of --data.
+    func evaluateBraTS(_ directory: URL, backend: any Backend) throws {
+        let trained = try TrainedRun<BraTSTask>(directory: directory, backend: backend)
+        let volumes: [BraTSVolume]
+        if let data {
+            let dataset = try BraTSDataset(scanning: URL(fileURLWithPath: data))
+            volumes = try dataset.cases.filter(\.hasSegmentation).map { try BraTSCaseLoader.load($0, requireSegmentation: true) }
+        } else {
+            volumes = try trained.configuration.loadSplit { print($0) }.test
+        }
+        print("evaluating step \(trained.step) of \(directory.path) on \(volumes.count) cases on \(backend.name)")
+        let table = try SegmentationEvaluator(model: trained.model, tile: trained.configuration.crop).evaluate(volumes)
+        print(TerminalDiceTable.render(table, colour: TerminalDiceTable.colourEnabled()))
+        try RunDirectory.writeEvaluation(table, in: directory)
+    }
+
     /// AV-MNIST: accuracy with both modalities, the image only and the audio only on the run's test pairs.
     func evaluateAVMNIST(_ directory: URL, backend: any Backend) throws {
         guard data == nil else { throw ValidationError("--data is for BraTS runs; an AV-MNIST run reads its cache") }
-        let trained = try AVMNISTTrainedRun(directory: directory, backend: backend)
-        let run = AVMNISTTrainingRun(configuration: trained.configuration, backend: backend, directory: directory) { print($0) }
-        let dataset = try run.loadData()
+        let trained = try TrainedRun<AVMNISTTask>(directory: directory, backend: backend)
+        let dataset = try trained.configuration.loadData()
         print("evaluating step \(trained.step) of \(directory.path) on \(dataset.test.count) AV-MNIST test pairs on \(backend.name)")
-        let evaluation = try AVMNISTTrainingRun.evaluate(model: trained.model, data: dataset, configuration: trained.configuration, into: directory)
+        let evaluation = try AVMNISTTask.evaluate(model: trained.model, data: dataset, configuration: trained.configuration)
         print(evaluation.formatted())
-        print("written: \(directory.path)/evaluation.{csv,json}")
-        print(try writeReport(run: directory, baseline: nil, out: nil, device: device, backend: backend).path)
+        try RunDirectory.writeEvaluation(evaluation, in: directory)
     }
 }

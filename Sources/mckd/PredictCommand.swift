@@ -31,18 +31,18 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let subset = try ModalitySet.parse(available, names: ["flair", "t1", "t1ce", "t2"])
+            let subset = try ModalitySet.parse(available, names: BraTSModality.allCases.map(\.fileSuffix))
             let directory = URL(fileURLWithPath: `case`)
             let id = directory.lastPathComponent
-            let files = ["flair", "t1", "t1ce", "t2"].map { directory.appendingPathComponent("\(id)_\($0).nii.gz") }
+            let files = BraTSModality.allCases.map { directory.appendingPathComponent("\(id)_\($0.fileSuffix).nii.gz") }
             // The ground truth, when the case has one, goes above the prediction in the PNG.
-            let segmentation = directory.appendingPathComponent("\(id)_seg.nii.gz")
+            let segmentation = directory.appendingPathComponent("\(id)_\(BraTSModality.segmentationSuffix).nii.gz")
             let hasSegmentation = png != nil && FileManager.default.fileExists(atPath: segmentation.path)
             let volume = try BraTSCaseLoader.load(BraTSCase(id: id, grade: nil, directory: directory, modalityFiles: files,
                                                             segmentationFile: hasSegmentation ? segmentation : nil))
             let backend = try makeBackend(device: device)
-            let trained = try TrainedRun(directory: URL(fileURLWithPath: runDirectory), backend: backend)
-            let names = ["FLAIR", "T1", "T1ce", "T2"]
+            let trained = try TrainedRun<BraTSTask>(directory: URL(fileURLWithPath: runDirectory), backend: backend)
+            let names = TaskKind.brats.modalityNames
             if let out {
                 try trained.predict(volume, available: subset, to: URL(fileURLWithPath: out))
                 print("wrote \(out): labels for \(id) from \(subset.name(names)) (step \(trained.step) of \(runDirectory))")

@@ -1,7 +1,7 @@
 import MCKDEngine
 import XCTest
 
-/// Concat/split, batch slices, modality regrouping, gathers and zeroing: pure copies,
+/// Concat/split, batch slices, gathers and zeroing: pure copies,
 /// so OpenCL must match the reference bit for bit, and each backward is the adjoint.
 final class LayoutTests: XCTestCase {
     /// Runs `body` on both backends and asserts bitwise-equal results.
@@ -33,26 +33,6 @@ final class LayoutTests: XCTestCase {
         let out = try cpu.makeTensor(shape: [2, 3, 1, 1, 2])
         try cpu.concatChannels([a, b], into: out)
         XCTAssertEqual(try cpu.download(out), [1, 2, 5, 6, 7, 8, 3, 4, 9, 10, 11, 12])
-    }
-
-    func testModalityRegroupingBothOrders() throws {
-        let (n, m, c) = (3, 4, 5)
-        let batched = Shape(n * m, c, 3, 1, 7), grouped = Shape(n, m * c, 3, 1, 7)
-        let x = testValues(batched.count, seed: 7)
-        let entry = c * 21
-        for order in [ModalityBatchOrder.sampleMajor, .modalityMajor] {
-            try assertBitwiseParity("group \(order)") { backend in
-                let out = try backend.full(grouped, value: -7), back = try backend.full(batched, value: -7)
-                try backend.groupModalities(try backend.upload(x, shape: batched), modalities: m, order: order, into: out)
-                try backend.ungroupModalities(out, modalities: m, order: order, into: back)
-                XCTAssertEqual(try backend.download(back), x, "\(backend.name) \(order) round trip")
-                let values = try backend.download(out)
-                // Sample 2, modality 1, first voxel of its first channel.
-                let source = order == .sampleMajor ? 2 * m + 1 : 1 * n + 2
-                XCTAssertEqual(values[(2 * m + 1) * entry], x[source * entry], "\(backend.name) \(order) placement")
-                return values
-            }
-        }
     }
 
     func testBatchSlicesGathersAndZeroing() throws {
@@ -100,7 +80,6 @@ final class LayoutTests: XCTestCase {
             XCTAssertThrowsError(try backend.sliceBatch(x, start: 1, step: 3, into: y)) { XCTAssertTrue("\($0)".contains("sliceBatch"), "\($0)") }
             XCTAssertThrowsError(try backend.gatherBatch(x, indices: [0, 9], into: y)) { XCTAssertTrue("\($0)".contains("index 9"), "\($0)") }
             XCTAssertThrowsError(try backend.concatChannels([x, x], into: y)) { XCTAssertTrue("\($0)".contains("concatChannels"), "\($0)") }
-            XCTAssertThrowsError(try backend.groupModalities(x, modalities: 3, order: .sampleMajor, into: y))
         }
     }
 }

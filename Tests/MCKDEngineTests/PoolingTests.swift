@@ -1,7 +1,7 @@
 import MCKDEngine
 import XCTest
 
-/// Max, average and global average pooling: gradients on the Double reference, OpenCL
+/// Max and global average pooling: gradients on the Double reference, OpenCL
 /// parity over the paper model's windows and odd shapes, tie-breaking, NaN, determinism.
 final class PoolingTests: XCTestCase {
     static let windows: [PoolingDescriptor] = [
@@ -20,21 +20,16 @@ final class PoolingTests: XCTestCase {
         for window in Self.windows {
             let outShape = try window.outputShape(for: shape)
             let r = testValues(outShape.count, seed: 52).map(Double.init)
-            for isMax in [true, false] {
-                func forward(_ values: [Double]) throws -> (Tensor, Tensor) {
-                    let y = try cpu.makeTensor(shape: outShape), argmax = try cpu.makeTensor(shape: outShape)
-                    let xt = try cpu.uploadScalars(values, shape: shape)
-                    if isMax { try cpu.maxPoolForward(window, x: xt, into: y, argmax: argmax) } else { try cpu.averagePoolForward(window, x: xt, into: y) }
-                    return (y, argmax)
-                }
-                let (_, argmax) = try forward(x)
-                let gradInput = try cpu.makeTensor(shape: shape), rt = try cpu.uploadScalars(r, shape: outShape)
-                if isMax { try cpu.maxPoolBackward(window, gradOutput: rt, argmax: argmax, into: gradInput) } else {
-                    try cpu.averagePoolBackward(window, gradOutput: rt, into: gradInput)
-                }
-                let numeric = try numericalGradient(at: x) { zip(try cpu.values(try forward($0).0), r).map { $0 * $1 }.reduce(0, +) }
-                assertGradientsMatch(try cpu.values(gradInput), numeric, "\(isMax ? "max" : "average") \(window)")
+            func forward(_ values: [Double]) throws -> (Tensor, Tensor) {
+                let y = try cpu.makeTensor(shape: outShape), argmax = try cpu.makeTensor(shape: outShape)
+                try cpu.maxPoolForward(window, x: try cpu.uploadScalars(values, shape: shape), into: y, argmax: argmax)
+                return (y, argmax)
             }
+            let (_, argmax) = try forward(x)
+            let gradInput = try cpu.makeTensor(shape: shape), rt = try cpu.uploadScalars(r, shape: outShape)
+            try cpu.maxPoolBackward(window, gradOutput: rt, argmax: argmax, into: gradInput)
+            let numeric = try numericalGradient(at: x) { zip(try cpu.values(try forward($0).0), r).map { $0 * $1 }.reduce(0, +) }
+            assertGradientsMatch(try cpu.values(gradInput), numeric, "max \(window)")
         }
         let r = testValues(4, seed: 53).map(Double.init)
         func global(_ values: [Double]) throws -> Double {
@@ -49,7 +44,6 @@ final class PoolingTests: XCTestCase {
 
     /// Max pooling picks, so forward and argmax are exact; the backward sums the gradients
     /// of up to 8 overlapping windows (size <= 1) in float against Double: atol 1e-6.
-    /// Averages divide a float sum of at most 27 terms: rtol 1e-5 with an absolute floor.
     func testParityWithReference() throws {
         let gpu = try TestDevices.gpu()
         for shape: Shape in [[2, 3, 5, 7, 9], [3, 17, 3, 4, 5], [2, 64, 2, 3, 3], [2, 1, 8, 8, 8], [2, 5, 1, 24, 24]] {
@@ -61,20 +55,15 @@ final class PoolingTests: XCTestCase {
                 func run(_ backend: any Backend) throws -> [[Float]] {
                     let xt = try backend.upload(x, shape: shape), rt = try backend.upload(r, shape: outShape)
                     let y = try backend.full(outShape, value: -7), argmax = try backend.full(outShape, value: -7)
-                    let average = try backend.full(outShape, value: -7)
-                    let gradMax = try backend.full(shape, value: -7), gradAverage = try backend.full(shape, value: -7)
+                    let gradMax = try backend.full(shape, value: -7)
                     try backend.maxPoolForward(window, x: xt, into: y, argmax: argmax)
                     try backend.maxPoolBackward(window, gradOutput: rt, argmax: argmax, into: gradMax)
-                    try backend.averagePoolForward(window, x: xt, into: average)
-                    try backend.averagePoolBackward(window, gradOutput: rt, into: gradAverage)
-                    return try [y, argmax, gradMax, average, gradAverage].map { try backend.download($0) }
+                    return try [y, argmax, gradMax].map { try backend.download($0) }
                 }
                 let reference = try run(CPUBackend<Float>()), device = try run(gpu)
                 XCTAssertEqual(device[0], reference[0], "max \(shape) \(window)")
                 XCTAssertEqual(device[1], reference[1], "argmax \(shape) \(window)")
                 assertClose(device[2], reference[2], relative: 1e-6, absolute: 1e-6, "max backward \(shape) \(window)")
-                assertClose(device[3], reference[3], relative: 1e-5, absolute: 1e-6, "average \(shape) \(window)")
-                assertClose(device[4], reference[4], relative: 1e-5, absolute: 1e-6, "average backward \(shape) \(window)")
             }
         }
     }
@@ -136,7 +125,7 @@ final class PoolingTests: XCTestCase {
             .outputShape(for: [1, 1, 4, 4, 4]))
         for backend in [CPUBackend<Float>() as any Backend, try TestDevices.gpu()] {
             let x = try backend.makeTensor(shape: [1, 1, 5, 5, 5]), wrong = try backend.makeTensor(shape: [1, 1, 2, 2, 2])
-            XCTAssertThrowsError(try backend.averagePoolForward(window, x: x, into: wrong)) { XCTAssertTrue("\($0)".contains("averagePool"), "\($0)") }
+            XCTAssertThrowsError(try backend.maxPoolForward(window, x: x, into: wrong, argmax: wrong)) { XCTAssertTrue("\($0)".contains("maxPool"), "\($0)") }
         }
     }
 }

@@ -11,7 +11,7 @@ final class AVMNISTReportTests: XCTestCase {
         var configuration = AVMNISTRunConfiguration()
         configuration.audioRate = 50
         configuration.batchSize = 32
-        try JSONEncoder().encode(configuration).write(to: directory.appendingPathComponent("configuration.json"))
+        try RunConfiguration.json(configuration).write(to: directory.appendingPathComponent("configuration.json"), atomically: true, encoding: .utf8)
         var lines: [String] = []
         for step in 1...steps {
             let w = 0.5 + 0.01 * Double(step)

@@ -109,9 +109,9 @@ final class BraTSReportTests: XCTestCase {
 
     func testPredictFigureHasTruthAndPredictionRows() throws {
         let run = try tinyRun("figure")
-        let trained = try TrainedRun(directory: run, backend: CPUBackend<Float>())
+        let trained = try TrainedRun<BraTSTask>(directory: run, backend: CPUBackend<Float>())
         let volume = try withPhantomCache {
-            try BraTSTrainingRun(configuration: trained.configuration, backend: CPUBackend<Float>(), directory: run) { _ in }.loadSplit().test[0]
+            try trained.configuration.loadSplit { _ in }.test[0]
         }
         let subset = try ModalitySet([0, 2], of: 4)
         let labels = try BraTSOverlay.predictLabels(trained, volume: volume, subsets: [subset])[0]

@@ -37,7 +37,7 @@ enum TinyRun {
         let directory = root.appendingPathComponent("run")
         atexit { try? FileManager.default.removeItem(at: TinyRun.root) }   // the run outlives each test, not the process
         _ = try withPhantomCache {
-            try BraTSTrainingRun(configuration: configuration(), backend: CPUBackend<Float>(), directory: directory) { _ in }.run(resume: false)
+            try TrainingRun<BraTSTask>(configuration: configuration(), backend: CPUBackend<Float>(), directory: directory) { _ in }.run(resume: false)
         }
         trained = directory
         return directory

@@ -55,7 +55,7 @@ final class AVMNISTTrainingTests: XCTestCase {
         let backend = CPUBackend<Double>()
         let model = try AVMNISTModel(backend, architecture: Self.tiny, seed: 7)
         var settings = settings(steps: 1)
-        settings.distillation = .mse          // smooth, so finite differences are meaningful
+        settings.distillation = .meanSquared          // smooth, so finite differences are meaningful
         settings.distillationWeight = 0.5
         settings.detachTeacher = false        // the true gradient of L_train
         settings.meta = .off
@@ -113,7 +113,7 @@ final class AVMNISTTrainingTests: XCTestCase {
         let model = try AVMNISTModel(backend, architecture: Self.tiny, seed: 11)
         var settings = settings(steps: 10)
         settings.warmupSteps = 10            // each sample's own modalities
-        settings.distillation = .mse
+        settings.distillation = .meanSquared
         settings.distillationWeight = 0.5
         settings.learningRate = 0.05
         settings.detachTeacher = detachTeacher
@@ -140,7 +140,7 @@ final class AVMNISTTrainingTests: XCTestCase {
         XCTAssertNotEqual(runningAfter, runningBefore)
         let meta = try AVMNISTInput(batch: metaBatch, availability: try PerSampleAvailability(uniform: .all(2), samples: metaBatch.count), backend: backend)
         let theta0 = try backend.values(trainer.thetaW)
-        let xi = Double(settings.learningRate(atStep: 0))
+        let xi = Double(settings.scheduledLearningRate(atStep: 0))
         func metaLossAfterLookAhead(_ theta: [Double]) throws -> Double {
             try backend.copy(try backend.uploadScalars(theta, shape: trainer.thetaW.shape), to: trainer.thetaW)
             let saved = try model.parameters.map { try backend.values($0.value) }
@@ -148,7 +148,7 @@ final class AVMNISTTrainingTests: XCTestCase {
             for parameter in model.parameters { try backend.axpy(alpha: Float(-xi), x: parameter.gradient, y: parameter.value) }
             let weights = try backend.makeTensor(shape: [1, 2])
             try backend.softmaxForward(x: try trainer.thetaW.reshaped([1, 2]), into: weights)
-            model.dropout.stream = 1   // the meta forward's mask of step 0
+            model.headDropout.stream = 1   // the meta forward's mask of step 0
             let logits = try model.forward(meta, gateWeights: try weights.reshaped([2])).logits
             let loss = try trainer.taskLoss(logits: logits, labels: meta.labels).loss
             for (parameter, values) in zip(model.parameters, saved) {
@@ -324,11 +324,11 @@ final class AVMNISTTrainingTests: XCTestCase {
             // 9 steps of 7 per epoch: the resume crosses an epoch boundary.
             let configuration = try TinyAVMNIST.runConfiguration(cacheFile: cache, steps: 9)
             let straight = folder.appendingPathComponent("straight-\(backend is OpenCLBackend)")
-            _ = try AVMNISTTrainingRun(configuration: configuration, backend: backend, directory: straight) { _ in }.run(resume: false)
+            _ = try TrainingRun<AVMNISTTask>(configuration: configuration, backend: backend, directory: straight) { _ in }.run(resume: false)
             let interrupted = folder.appendingPathComponent("interrupted-\(backend is OpenCLBackend)")
-            _ = try AVMNISTTrainingRun(configuration: configuration, backend: backend, directory: interrupted) { _ in }
+            _ = try TrainingRun<AVMNISTTask>(configuration: configuration, backend: backend, directory: interrupted) { _ in }
                 .run(resume: false, stopAfterStep: 5)
-            let (_, evaluation) = try AVMNISTTrainingRun(configuration: configuration, backend: backend, directory: interrupted) { _ in }
+            let (_, evaluation) = try TrainingRun<AVMNISTTask>(configuration: configuration, backend: backend, directory: interrupted) { _ in }
                 .run(resume: true)
             XCTAssertNotNil(evaluation)
             let expected = try records(straight)
@@ -344,7 +344,7 @@ final class AVMNISTTrainingTests: XCTestCase {
         let configuration = try TinyAVMNIST.runConfiguration(cacheFile: cache, steps: 3)
         let directory = folder.appendingPathComponent("evaluated")
         let backend = CPUBackend<Float>()
-        let (_, result) = try AVMNISTTrainingRun(configuration: configuration, backend: backend, directory: directory) { _ in }.run(resume: false)
+        let (_, result) = try TrainingRun<AVMNISTTask>(configuration: configuration, backend: backend, directory: directory) { _ in }.run(resume: false)
         let evaluation = try XCTUnwrap(result)
 
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("evaluation.json"))) as? [String: Any])
@@ -380,10 +380,10 @@ final class AVMNISTTrainingTests: XCTestCase {
         XCTAssertEqual(csv.split(separator: "\n").count, 4)
         let configurationJSON = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("configuration.json"))) as? [String: Any]
         XCTAssertEqual(configurationJSON?["task"] as? String, "avmnist")
-        XCTAssertEqual(try AVMNISTTrainedRun.task(ofRunAt: directory), "avmnist")
+        XCTAssertEqual(try RunConfiguration.read(from: directory).task, .avmnist)
 
         // The run reloaded from its folder (as `mckd eval` does) scores the same.
-        let reloaded = try AVMNISTTrainedRun(directory: directory, backend: backend)
+        let reloaded = try TrainedRun<AVMNISTTask>(directory: directory, backend: backend)
         XCTAssertEqual(reloaded.step, 3)
         XCTAssertEqual(try AVMNISTEvaluation.evaluate(model: reloaded.model, split: data.test, audioRate: 50, visualRate: nil), evaluation)
     }
@@ -393,7 +393,7 @@ final class AVMNISTTrainingTests: XCTestCase {
         configuration.training.learningRate = 1e30
         configuration.training.meta = .off
         configuration.checkpointEvery = 1
-        let run = AVMNISTTrainingRun(configuration: configuration, backend: CPUBackend<Float>(), directory: folder.appendingPathComponent("nan")) { _ in }
+        let run = TrainingRun<AVMNISTTask>(configuration: configuration, backend: CPUBackend<Float>(), directory: folder.appendingPathComponent("nan")) { _ in }
         XCTAssertThrowsError(try run.run(resume: false)) { error in
             let message = "\(error)"
             XCTAssertTrue(message.contains("loss became") && message.contains("at step") && message.contains("checkpoint"), message)
@@ -405,7 +405,7 @@ final class AVMNISTTrainingTests: XCTestCase {
     func testMissingCacheSaysHowToBuildIt() throws {
         var configuration = try TinyAVMNIST.runConfiguration(cacheFile: folder.appendingPathComponent("absent.bin"), steps: 1)
         configuration.cachePath = folder.appendingPathComponent("absent.bin").path
-        let run = AVMNISTTrainingRun(configuration: configuration, backend: CPUBackend<Float>(), directory: folder.appendingPathComponent("run")) { _ in }
+        let run = TrainingRun<AVMNISTTask>(configuration: configuration, backend: CPUBackend<Float>(), directory: folder.appendingPathComponent("run")) { _ in }
         XCTAssertThrowsError(try run.run(resume: false)) { error in
             XCTAssertTrue("\(error)".contains("scripts/setup-avmnist"), "\(error)")
         }

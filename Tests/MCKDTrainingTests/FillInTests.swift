@@ -116,7 +116,7 @@ final class FillInTests: XCTestCase {
     func testPerSampleTrainingGradientMatchesFiniteDifferences() throws {
         var settings = SegmentationTrainingSettings(steps: 1)
         settings.perSampleSubsets = true
-        settings.distillation = .mse
+        settings.distillation = .meanSquared
         settings.distillationWeight = 0.5
         settings.detachTeacher = false
         // A seed whose draw gives three different sets, two of them with a KD pair.

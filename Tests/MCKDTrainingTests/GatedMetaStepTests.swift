@@ -87,18 +87,18 @@ final class GatedMetaStepTests: XCTestCase {
         XCTAssertEqual([settings.metaInterval, settings.metaBatchCount], [1, 1])
         settings.meta = .gated
         XCTAssertEqual([settings.metaInterval, settings.metaBatchCount], [100, 20])
-        XCTAssertEqual((0..<400).filter(settings.metaStepDue(atStep:)), [0, 100, 200, 300])
+        XCTAssertEqual((0..<400).filter(settings.method.metaStepDue(atStep:)), [0, 100, 200, 300])
         var avmnist = AVMNISTTrainingSettings(steps: 10, stepsPerEpoch: 2)
         avmnist.meta = .gated
         XCTAssertEqual([avmnist.metaInterval, avmnist.metaBatchCount], [100, 20])
         settings.meta = .off
-        XCTAssertFalse(settings.metaStepDue(atStep: 0))
+        XCTAssertFalse(settings.method.metaStepDue(atStep: 0))
         settings.meta = .bilevel
         settings.metaBatches = 2
-        XCTAssertThrowsError(try settings.validateMetaSchedule()) { XCTAssertTrue("\($0)".contains("one meta-validation batch"), "\($0)") }
+        XCTAssertThrowsError(try settings.method.validateMetaSchedule()) { XCTAssertTrue("\($0)".contains("one meta-validation batch"), "\($0)") }
         settings.metaBatches = nil
         settings.metaEvery = 0
-        XCTAssertThrowsError(try settings.validateMetaSchedule()) { XCTAssertTrue("\($0)".contains("K must be positive"), "\($0)") }
+        XCTAssertThrowsError(try settings.method.validateMetaSchedule()) { XCTAssertTrue("\($0)".contains("K must be positive"), "\($0)") }
     }
 
     /// A meta-validation crop with a NaN voxel makes v non-finite: the look-ahead is

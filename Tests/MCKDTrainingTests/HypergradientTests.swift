@@ -48,7 +48,7 @@ final class HypergradientTests: XCTestCase {
     /// both sides of D_ij move.
     func testUndetachedTeacherMatchesBruteForce() throws {
         var settings = SegmentationTrainingSettings(steps: 10)
-        settings.distillation = .mse       // smooth, so finite differences are meaningful
+        settings.distillation = .meanSquared       // smooth, so finite differences are meaningful
         settings.detachTeacher = false
         settings.lookAheadRadius = 1e-4    // the method's 0.01 leaves a measured 4% truncation error on this tiny network
         try checkAgainstBruteForce(settings, architecture: small([2, 3], modalities: 3), crop: [4, 4, 4], relativeTolerance: 0.001)
@@ -91,7 +91,7 @@ final class HypergradientTests: XCTestCase {
 
         let theta0 = try backend.values(trainer.thetaW)
         let parameters = model.parameters
-        let xi = Double(settings.learningRate(atStep: trainer.step))
+        let xi = Double(settings.scheduledLearningRate(atStep: trainer.step))
         func metaLossAfterLookAhead(_ theta: [Double]) throws -> Double {
             try backend.copy(try backend.uploadScalars(theta, shape: trainer.thetaW.shape), to: trainer.thetaW)
             let saved = try parameters.map { try backend.values($0.value) }
@@ -113,7 +113,7 @@ final class HypergradientTests: XCTestCase {
 
         let scale = numeric.map(abs).max()!
         let deviation = zip(analytic, numeric).map { abs($0 - $1) }.max()!
-        print("hypergradient (detach \(settings.detachTeacher), \(settings.distillation), radius \(settings.lookAheadRadius)): "
+        print("hypergradient (detach \(settings.detachTeacher), \(MCKDSettings.name(of: settings.distillation)), radius \(settings.lookAheadRadius)): "
               + "analytic \(analytic), brute force \(numeric), largest deviation \(deviation / scale) of the largest component")
         XCTAssertGreaterThan(scale, 1e-6, "the hypergradient must not vanish in this set-up")
         for (k, (a, n)) in zip(analytic, numeric).enumerated() {

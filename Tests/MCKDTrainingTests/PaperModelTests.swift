@@ -314,14 +314,14 @@ final class PaperModelTests: XCTestCase {
         let backend = try OpenCLBackend(device: try OpenCLDevice.all()[0])
         let directory = folder.appendingPathComponent("run")
         var log: [String] = []
-        let (trainer, table) = try BraTSTrainingRun(configuration: configuration, backend: backend, directory: directory) { log.append($0) }
+        let (trainer, table) = try TrainingRun<BraTSTask>(configuration: configuration, backend: backend, directory: directory) { log.append($0) }
             .run(resume: false)
         XCTAssertNotNil(table)
         XCTAssertTrue(log.joined(separator: "\n").contains("layer4 + ASPP"), "the run prints the paper model's summary")
         let written = try String(contentsOf: directory.appendingPathComponent("configuration.json"), encoding: .utf8)
         XCTAssertTrue(written.contains("\"kind\" : \"paper\""), written)
 
-        let reloaded = try TrainedRun(directory: directory, backend: backend)
+        let reloaded = try TrainedRun<BraTSTask>(directory: directory, backend: backend)
         XCTAssertEqual(reloaded.model.architecture, configuration.architecture)
         XCTAssertEqual(reloaded.step, 2)
         for (a, b) in zip(trainer.model.parameters, reloaded.model.parameters) {

@@ -46,14 +46,14 @@ final class TrainingRunTests: XCTestCase {
     func testResumeReproducesAnUninterruptedRunBitForBit() throws {
         for backend in [CPUBackend<Float>() as any Backend, try OpenCLBackend(device: try OpenCLDevice.all()[0])] {
             let straight = folder.appendingPathComponent("straight-\(backend is OpenCLBackend)")
-            _ = try BraTSTrainingRun(configuration: tinyConfiguration(steps: 4), backend: backend, directory: straight) { _ in }.run(resume: false)
+            _ = try TrainingRun<BraTSTask>(configuration: tinyConfiguration(steps: 4), backend: backend, directory: straight) { _ in }.run(resume: false)
 
             let interrupted = folder.appendingPathComponent("interrupted-\(backend is OpenCLBackend)")
             let configuration = tinyConfiguration(steps: 4)
-            _ = try BraTSTrainingRun(configuration: configuration, backend: backend, directory: interrupted) { _ in }
+            _ = try TrainingRun<BraTSTask>(configuration: configuration, backend: backend, directory: interrupted) { _ in }
                 .run(resume: false, stopAfterStep: 3)
             // Stopped after step 3 as a time-limited job would be; resuming must continue exactly.
-            let resumedRun = BraTSTrainingRun(configuration: configuration, backend: backend, directory: interrupted) { _ in }
+            let resumedRun = TrainingRun<BraTSTask>(configuration: configuration, backend: backend, directory: interrupted) { _ in }
             let (_, table) = try resumedRun.run(resume: true)
             XCTAssertNotNil(table)
 
@@ -74,10 +74,10 @@ final class TrainingRunTests: XCTestCase {
         configuration.training.metaBatches = 3
         let backend = CPUBackend<Float>()
         let straight = folder.appendingPathComponent("gated-straight"), interrupted = folder.appendingPathComponent("gated-interrupted")
-        _ = try BraTSTrainingRun(configuration: configuration, backend: backend, directory: straight) { _ in }.run(resume: false)
-        _ = try BraTSTrainingRun(configuration: configuration, backend: backend, directory: interrupted) { _ in }
+        _ = try TrainingRun<BraTSTask>(configuration: configuration, backend: backend, directory: straight) { _ in }.run(resume: false)
+        _ = try TrainingRun<BraTSTask>(configuration: configuration, backend: backend, directory: interrupted) { _ in }
             .run(resume: false, stopAfterStep: 3)
-        _ = try BraTSTrainingRun(configuration: configuration, backend: backend, directory: interrupted) { _ in }.run(resume: true)
+        _ = try TrainingRun<BraTSTask>(configuration: configuration, backend: backend, directory: interrupted) { _ in }.run(resume: true)
         XCTAssertEqual(try losses(interrupted), try losses(straight))
 
         let records = try String(contentsOf: straight.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
@@ -95,7 +95,7 @@ final class TrainingRunTests: XCTestCase {
         configuration.training.meta = .off
         configuration.checkpointEvery = 1            // step 1 (finite, if huge) is checkpointed
         let directory = folder.appendingPathComponent("diverging")
-        let run = BraTSTrainingRun(configuration: configuration, backend: CPUBackend<Float>(), directory: directory) { _ in }
+        let run = TrainingRun<BraTSTask>(configuration: configuration, backend: CPUBackend<Float>(), directory: directory) { _ in }
         XCTAssertThrowsError(try run.run(resume: false)) { error in
             let message = "\(error)"
             XCTAssertTrue(message.contains("loss became") && message.contains("at step"), message)
@@ -107,7 +107,7 @@ final class TrainingRunTests: XCTestCase {
 
     func testEvaluationTableHasFifteenRowsOfValidDice() throws {
         let directory = folder.appendingPathComponent("evaluated")
-        let (_, table) = try BraTSTrainingRun(configuration: tinyConfiguration(steps: 2), backend: CPUBackend<Float>(),
+        let (_, table) = try TrainingRun<BraTSTask>(configuration: tinyConfiguration(steps: 2), backend: CPUBackend<Float>(),
                                               directory: directory) { _ in }.run(resume: false)
         let result = try XCTUnwrap(table)
         XCTAssertEqual(result.rows.count, 15)
@@ -117,14 +117,43 @@ final class TrainingRunTests: XCTestCase {
 
         // The run reloaded from its folder (as `mckd eval` does) scores the same.
         let backend = CPUBackend<Float>()
-        let run = BraTSTrainingRun(configuration: tinyConfiguration(steps: 2), backend: backend, directory: directory) { _ in }
-        let reloaded = try TrainedRun(directory: directory, backend: backend)
-        XCTAssertEqual(try SegmentationEvaluator(model: reloaded.model, tile: [8, 8, 8]).evaluate(try run.loadSplit().test), result)
+        let reloaded = try TrainedRun<BraTSTask>(directory: directory, backend: backend)
+        let test = try reloaded.configuration.loadSplit { _ in }.test
+        XCTAssertEqual(try SegmentationEvaluator(model: reloaded.model, tile: [8, 8, 8]).evaluate(test), result)
+    }
+
+    /// A run folder from before the `task` key (in configuration.json and in the
+    /// checkpoint's configuration) loads as BraTS, is refused as AV-MNIST, and resumes.
+    func testRunFolderWithoutTheTaskKeyLoadsAndResumes() throws {
+        let configuration = tinyConfiguration(steps: 3), backend = CPUBackend<Float>()
+        let directory = folder.appendingPathComponent("untagged")
+        _ = try TrainingRun<BraTSTask>(configuration: configuration, backend: backend, directory: directory) { _ in }
+            .run(resume: false, stopAfterStep: 2)
+        func untagged(_ json: String) throws -> String {
+            var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+            XCTAssertEqual(object.removeValue(forKey: "task") as? String, "brats")
+            return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        }
+        let configurationURL = directory.appendingPathComponent("configuration.json"), checkpointURL = directory.appendingPathComponent("checkpoint")
+        try untagged(try String(contentsOf: configurationURL, encoding: .utf8)).write(to: configurationURL, atomically: true, encoding: .utf8)
+        var checkpoint = try Checkpoint.read(from: checkpointURL)
+        checkpoint.metadata["configuration"] = try untagged(try XCTUnwrap(checkpoint.metadata["configuration"]))
+        try checkpoint.write(to: checkpointURL)
+
+        XCTAssertEqual(try RunConfiguration.read(from: directory), .brats(configuration))
+        XCTAssertEqual(try TrainedRun<BraTSTask>(directory: directory, backend: backend).step, 2)
+        XCTAssertThrowsError(try TrainedRun<AVMNISTTask>(directory: directory, backend: backend)) { error in
+            XCTAssertTrue("\(error)".contains("not a run configuration of task avmnist"), "\(error)")
+        }
+        let (trainer, table) = try TrainingRun<BraTSTask>(configuration: configuration, backend: backend, directory: directory) { _ in }
+            .run(resume: true)
+        XCTAssertEqual(trainer.step, 3)
+        XCTAssertNotNil(table)
     }
 
     func testLabelMapFollowsTheBraTSConvention() {
         // Channels ET, WT, TC for 4 voxels: none; WT only; WT+TC; WT+TC+ET.
         let probabilities: [Float] = [0, 0, 0, 0.9,   0.1, 0.9, 0.9, 0.9,   0, 0.2, 0.8, 0.8]
-        XCTAssertEqual(TrainedRun.labelMap(probabilities: probabilities, voxels: 4), [0, 2, 1, 4])
+        XCTAssertEqual(SegmentationPrediction.labelMap(probabilities: probabilities, voxels: 4), [0, 2, 1, 4])
     }
 }

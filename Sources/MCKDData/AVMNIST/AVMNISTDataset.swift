@@ -59,8 +59,8 @@ public struct AVMNISTDataset: Sendable {
             guard images.count >= needed else {
                 throw AVMNISTError.insufficientData("digit \(digit) has \(images.count) images, the splits need \(needed)")
             }
-            var random = AVMNISTRandom(seed: seed, stream: "images", index: digit)
-            random.shuffle(&images)
+            var random = SplitMix64(seed: seed, stream: "images", index: digit)
+            random.shuffleByModulo(&images)
 
             var synthetic = cache.clips.indices.filter { cache.clips[$0].label == digit && cache.clips[$0].origin == .synthetic }
             var real = cache.clips.indices.filter { cache.clips[$0].label == digit && cache.clips[$0].origin == .real }
@@ -70,10 +70,10 @@ public struct AVMNISTDataset: Sendable {
             guard !real.isEmpty else {
                 throw AVMNISTError.insufficientData("no real recordings of digit \(digit) for testing; run scripts/setup-avmnist (needs asterisk-core-sounds-en-wav)")
             }
-            var trainAudioRandom = AVMNISTRandom(seed: seed, stream: "train-audio", index: digit)
-            trainAudioRandom.shuffle(&synthetic)
-            var testAudioRandom = AVMNISTRandom(seed: seed, stream: "test-audio", index: digit)
-            testAudioRandom.shuffle(&real)
+            var trainAudioRandom = SplitMix64(seed: seed, stream: "train-audio", index: digit)
+            trainAudioRandom.shuffleByModulo(&synthetic)
+            var testAudioRandom = SplitMix64(seed: seed, stream: "test-audio", index: digit)
+            testAudioRandom.shuffleByModulo(&real)
 
             func sample(image: Int, clip: Int) -> AVMNISTSample {
                 AVMNISTSample(label: digit, imageIndex: image, clipIndex: clip, audioOrigin: cache.clips[clip].origin,
@@ -86,10 +86,10 @@ public struct AVMNISTDataset: Sendable {
                 testSamples.append(sample(image: images[config.trainPairsPerClass + j], clip: real[j % real.count]))
             }
         }
-        var trainOrder = AVMNISTRandom(seed: seed, stream: "train-order")
-        trainOrder.shuffle(&trainSamples)
-        var testOrder = AVMNISTRandom(seed: seed, stream: "test-order")
-        testOrder.shuffle(&testSamples)
+        var trainOrder = SplitMix64(seed: seed, stream: "train-order")
+        trainOrder.shuffleByModulo(&trainSamples)
+        var testOrder = SplitMix64(seed: seed, stream: "test-order")
+        testOrder.shuffleByModulo(&testSamples)
         try applyRateMasks(to: &trainSamples, audioRate: config.audioRate, visualRate: config.visualRate, seed: seed)
 
         return (trainSamples, testSamples)
@@ -103,8 +103,8 @@ public struct AVMNISTDataset: Sendable {
     private static func applyRateMasks(to samples: inout [AVMNISTSample], audioRate: Double, visualRate: Double, seed: UInt64) throws {
         let n = samples.count
         var order = Array(0..<n)
-        var audioRandom = AVMNISTRandom(seed: seed, stream: "audio-mask")
-        audioRandom.shuffle(&order)
+        var audioRandom = SplitMix64(seed: seed, stream: "audio-mask")
+        audioRandom.shuffleByModulo(&order)
         for i in order.dropFirst(keptCount(rate: audioRate, of: n)) { samples[i].audioPresent = false }
 
         let imagesToDrop = n - keptCount(rate: visualRate, of: n)
@@ -112,8 +112,8 @@ public struct AVMNISTDataset: Sendable {
         guard imagesToDrop <= candidates.count else {
             throw AVMNISTError.invalidConfiguration("audio rate \(audioRate) with visual rate \(visualRate) would leave \(imagesToDrop - candidates.count) training samples with no modality")
         }
-        var visualRandom = AVMNISTRandom(seed: seed, stream: "visual-mask")
-        visualRandom.shuffle(&candidates)
+        var visualRandom = SplitMix64(seed: seed, stream: "visual-mask")
+        visualRandom.shuffleByModulo(&candidates)
         for i in candidates.prefix(imagesToDrop) { samples[i].imagePresent = false }
     }
 
@@ -137,7 +137,7 @@ public struct AVMNISTDataset: Sendable {
             let base = out.baseAddress!
             // MFCCs dominate loading time; samples are independent, so spread them over the cores.
             DispatchQueue.concurrentPerform(iterations: samples.count) { row in
-                var random = AVMNISTRandom(seed: config.seed, stream: "\(kind)-augmentation", index: row)
+                var random = SplitMix64(seed: config.seed, stream: "\(kind)-augmentation", index: row)
                 let waveform = augmentation.apply(to: cache.clips[samples[row].clipIndex].samples, using: &random)
                 let features = Self.minMaxScaled(extractor.compute(waveform))
                 for i in 0..<audioSize { base[row * audioSize + i] = features[i] }

@@ -61,8 +61,8 @@ public struct AVMNISTSplit: Sendable {
             throw AVMNISTError.invalidConfiguration("batch size must be at least 1, got \(batchSize)")
         }
         var order = Array(0..<count)
-        var random = AVMNISTRandom(seed: seed, stream: "epoch-order-\(kind)", index: epoch)
-        random.shuffle(&order)
+        var random = SplitMix64(seed: seed, stream: "epoch-order-\(kind)", index: epoch)
+        random.shuffleByModulo(&order)
         return stride(from: 0, to: count, by: batchSize).map { Array(order[$0..<min($0 + batchSize, count)]) }
     }
 }

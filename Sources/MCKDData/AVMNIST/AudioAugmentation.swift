@@ -27,11 +27,11 @@ public struct AudioAugmentation: Equatable, Sendable {
     public static let none = AudioAugmentation(gain: 1...1, shift: 0...0, signalToNoise: .infinity ... .infinity)
 
     /// Returns an augmented copy of `samples`.
-    func apply(to samples: [Float], using random: inout AVMNISTRandom) -> [Float] {
-        let gainFactor = Float(random.uniform(gain.lowerBound, gain.upperBound.nextUp))
+    func apply(to samples: [Float], using random: inout SplitMix64) -> [Float] {
+        let gainFactor = Float(random.uniform(gain.lowerBound...gain.upperBound.nextUp))
         let offset = shift.lowerBound + Int(random.next() % UInt64(shift.upperBound - shift.lowerBound + 1))
         let snr = signalToNoise.lowerBound.isFinite
-            ? random.uniform(signalToNoise.lowerBound, signalToNoise.upperBound.nextUp) : .infinity
+            ? random.uniform(signalToNoise.lowerBound...signalToNoise.upperBound.nextUp) : .infinity
         var shifted: [Float]
         if offset >= 0 {
             shifted = [Float](repeating: 0, count: offset) + samples
@@ -43,7 +43,7 @@ public struct AudioAugmentation: Equatable, Sendable {
         let rms = (energy / Double(max(samples.count, 1))).squareRoot()
         let noiseLevel = snr.isFinite ? rms * pow(10, -snr / 20) : 0
         for i in shifted.indices {
-            let noise = noiseLevel > 0 ? Float(noiseLevel * random.gaussian()) : 0
+            let noise = noiseLevel > 0 ? Float(noiseLevel * random.normal()) : 0
             shifted[i] = gainFactor * (shifted[i] + noise)
         }
         return shifted

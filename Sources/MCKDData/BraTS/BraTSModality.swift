@@ -13,6 +13,16 @@ public enum BraTSModality: Int, CaseIterable, Sendable {
         }
     }
 
+    /// The name in logs, tables and figures: FLAIR, T1, T1ce, T2.
+    public var displayName: String {
+        switch self {
+        case .flair: return "FLAIR"
+        case .t1: return "T1"
+        case .t1ce: return "T1ce"
+        case .t2: return "T2"
+        }
+    }
+
     /// Suffix of the label file.
     public static let segmentationSuffix = "seg"
 }

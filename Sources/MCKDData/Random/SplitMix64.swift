@@ -41,6 +41,27 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         var mixer = SplitMix64(seed: seed ^ (index &* 0xD1B5_4A32_D192_ED03))
         return SplitMix64(seed: mixer.next())
     }
+
+    /// A generator of its own for (`seed`, a named `stream`, `index`): the name is hashed
+    /// (FNV-1a), so each use of randomness (AV-MNIST's pairing, masks, augmentation of
+    /// sample `index`) depends only on its own coordinates, never on draw order.
+    public init(seed: UInt64, stream: String, index: Int = 0) {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in stream.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        var mixer = SplitMix64(seed: seed ^ hash)
+        var indexed = SplitMix64(seed: mixer.next() ^ (UInt64(bitPattern: Int64(index)) &* 0x9E37_79B9_7F4A_7C15))
+        self.init(seed: indexed.next())
+    }
+
+    /// Fisher-Yates shuffle picking j = next() % (i + 1), a spelled-out algorithm that no
+    /// Swift version changes (unlike `shuffle(using:)`). AV-MNIST's datasets were drawn
+    /// this way; `below` would pick other elements.
+    public mutating func shuffleByModulo<T>(_ array: inout [T]) {
+        guard array.count > 1 else { return }
+        for i in stride(from: array.count - 1, to: 0, by: -1) {
+            array.swapAt(i, Int(next() % UInt64(i + 1)))
+        }
+    }
 }
 
 private extension Double {

@@ -16,6 +16,13 @@ public struct AdamSettings: Equatable, Sendable {
     /// true: AdamW (decoupled weight decay); false: Adam (L2 added to the gradient).
     public var decoupledWeightDecay: Bool
 
+    /// PyTorch's defaults.
+    /// - Parameters:
+    ///   - beta1: the first moment's decay.
+    ///   - beta2: the second moment's decay.
+    ///   - epsilon: added to sqrt(v) (after its bias correction).
+    ///   - weightDecay: L2 (Adam) or decoupled (AdamW) decay; 0 for none.
+    ///   - decoupledWeightDecay: AdamW instead of Adam.
     public init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0,
                 decoupledWeightDecay: Bool = false) {
         self.beta1 = beta1

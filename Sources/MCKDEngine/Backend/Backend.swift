@@ -3,11 +3,6 @@ public enum BinaryOp: String, CaseIterable, Sendable {
     case add, sub, mul
 }
 
-/// Elementwise maps of one tensor.
-public enum UnaryOp: String, CaseIterable, Sendable {
-    case neg, abs, square, sqrt, exp, log, relu, sigmoid, tanh, reciprocal
-}
-
 /// Reductions along an axis or over a whole tensor.
 public enum ReductionOp: String, CaseIterable, Sendable {
     case sum, mean
@@ -52,8 +47,6 @@ public protocol Backend: AnyObject, ConvolutionOps, NormalizationOps, Activation
     func scale(_ x: Tensor, by alpha: Float, into out: Tensor) throws
     /// y += alpha * x.
     func axpy(alpha: Float, x: Tensor, y: Tensor) throws
-    /// out = op(x), elementwise.
-    func unary(_ op: UnaryOp, _ x: Tensor, into out: Tensor) throws
     /// Reduces `x` along `axis`; `out` has x's shape with that axis collapsed to 1.
     /// Deterministic: a fixed summation order, no atomics.
     func reduce(_ op: ReductionOp, _ x: Tensor, axis: Int, into out: Tensor) throws

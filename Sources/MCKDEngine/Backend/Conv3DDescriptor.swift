@@ -24,6 +24,14 @@ public struct Conv3DDescriptor: Equatable, Hashable, Sendable, CustomStringConve
     public var outputPadding: Triple
 
     /// A convolution from `inputChannels` to `outputChannels` channels.
+    /// - Parameters:
+    ///   - inputChannels: Ci; the transpose's output channels.
+    ///   - outputChannels: Co; the transpose's input channels.
+    ///   - kernel: taps per axis (D, H, W); an integer literal means the same on all three.
+    ///   - stride: step of the window per axis.
+    ///   - padding: zeros added on both sides of each axis.
+    ///   - dilation: spacing of the taps per axis.
+    ///   - outputPadding: the transpose's extra output extent (below the stride).
     public init(inputChannels: Int, outputChannels: Int, kernel: Triple, stride: Triple = 1,
                 padding: Triple = 0, dilation: Triple = 1, outputPadding: Triple = 0) {
         self.inputChannels = inputChannels

@@ -18,6 +18,9 @@ public struct DistillationDescriptor: Equatable, Sendable {
     public var available: [Bool]
     public var distance: DistillationDistance
 
+    /// - Parameters:
+    ///   - available: per modality, whether it is present (KD pairs are between present ones).
+    ///   - distance: how a pair's features are compared.
     public init(available: [Bool], distance: DistillationDistance = .l1) {
         self.modalityCount = available.count
         self.available = available

@@ -13,6 +13,14 @@ public struct GEMMDescriptor: Equatable, Sendable {
     public var strideA = 0, strideB = 0, strideC = 0
 
     /// A single product of densely packed matrices (leading dimensions from the shapes).
+    /// - Parameters:
+    ///   - transposeA: use A^T (A stored k x m).
+    ///   - transposeB: use B^T (B stored n x k).
+    ///   - m: rows of op(A) and C.
+    ///   - n: columns of op(B) and C.
+    ///   - k: columns of op(A), rows of op(B).
+    ///   - alpha: scales the product.
+    ///   - beta: scales C before the product is added (0: C is overwritten).
     public init(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
                 alpha: Float = 1, beta: Float = 0) {
         self.transposeA = transposeA

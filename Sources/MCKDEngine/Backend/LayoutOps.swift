@@ -1,42 +1,51 @@
-/// How a batch of N samples times M modalities is ordered along the batch axis.
-public enum ModalityBatchOrder: Equatable, Sendable {
-    /// Entry n * M + m (a [N, M, ...] tensor viewed as [N*M, 1, ...]).
-    case sampleMajor
-    /// Entry m * N + n (modality blocks of N samples).
-    case modalityMajor
-}
-
 /// Pure copies that move channels and batch entries around: bitwise exact on every backend.
 /// Inputs and outputs must not alias.
+///
+/// Each op is planned once, here, as a `LayoutPlan` (strided block moves and zero fills);
+/// a backend provides only `runLayoutPlan`, so the ops cannot drift apart between backends.
 public protocol LayoutOps: AnyObject {
+    /// Runs the plan's steps in order; `tensors` are numbered as the plan numbers them.
+    func runLayoutPlan(_ plan: LayoutPlan, _ tensors: [Tensor]) throws
+}
+
+extension LayoutOps {
     /// out = inputs concatenated along channels: inputs[k]: [N, C_k, ...] (same N and
     /// trailing axes), out: [N, sum C_k, ...].
-    func concatChannels(_ inputs: [Tensor], into out: Tensor) throws
+    public func concatChannels(_ inputs: [Tensor], into out: Tensor) throws {
+        try runLayoutPlan(LayoutPlan.concat(inputs, out, op: "concatChannels", outputIsSource: false), inputs + [out])
+    }
 
     /// The inverse of concatChannels (its backward): outputs[k] = x[:, offset_k ..< offset_k + C_k].
-    func splitChannels(_ x: Tensor, into outputs: [Tensor]) throws
+    public func splitChannels(_ x: Tensor, into outputs: [Tensor]) throws {
+        try runLayoutPlan(LayoutPlan.concat(outputs, x, op: "splitChannels", outputIsSource: true), [x] + outputs)
+    }
 
     /// out[i] = x[start + i * step] along the batch axis, i in 0..<out.N (a strided batch slice).
-    func sliceBatch(_ x: Tensor, start: Int, step: Int, into out: Tensor) throws
+    public func sliceBatch(_ x: Tensor, start: Int, step: Int, into out: Tensor) throws {
+        try runLayoutPlan(LayoutPlan.slice(whole: x, part: out, start: start, step: step, op: "sliceBatch", partIsDestination: true), [x, out])
+    }
 
     /// out[start + i * step] = x[i] for i in 0..<x.N; the other entries of out are left
     /// untouched (so the M slices of sliceBatch assemble their backward).
-    func assignBatchSlice(_ x: Tensor, into out: Tensor, start: Int, step: Int) throws
-
-    /// Regroups the shared encoder's batch into per-sample channel blocks:
-    /// x: [N*M, C, ...] in `order`, out: [N, M*C, ...] with modality m in channels m*C ..< (m+1)*C.
-    func groupModalities(_ x: Tensor, modalities: Int, order: ModalityBatchOrder, into out: Tensor) throws
-
-    /// The inverse of groupModalities (and its backward): x: [N, M*C, ...] -> out: [N*M, C, ...].
-    func ungroupModalities(_ x: Tensor, modalities: Int, order: ModalityBatchOrder, into out: Tensor) throws
+    public func assignBatchSlice(_ x: Tensor, into out: Tensor, start: Int, step: Int) throws {
+        try runLayoutPlan(LayoutPlan.slice(whole: out, part: x, start: start, step: step, op: "assignBatchSlice", partIsDestination: false),
+                          [x, out])
+    }
 
     /// out[i] = x[indices[i]] along the batch axis (indices may repeat).
-    func gatherBatch(_ x: Tensor, indices: [Int], into out: Tensor) throws
+    public func gatherBatch(_ x: Tensor, indices: [Int], into out: Tensor) throws {
+        try runLayoutPlan(LayoutPlan.gather(source: x, destination: out, indices: indices, op: "gatherBatch", backward: false), [x, out])
+    }
 
     /// Backward of gatherBatch: gradInput[b] = sum of gradOutput[i] over i with
     /// indices[i] == b, in ascending i (zero for entries never gathered).
-    func gatherBatchBackward(_ gradOutput: Tensor, indices: [Int], into gradInput: Tensor) throws
+    public func gatherBatchBackward(_ gradOutput: Tensor, indices: [Int], into gradInput: Tensor) throws {
+        try runLayoutPlan(LayoutPlan.gather(source: gradOutput, destination: gradInput, indices: indices, op: "gatherBatchBackward",
+                                            backward: true), [gradOutput, gradInput])
+    }
 
     /// Sets the listed batch entries of x to zero in place (a missing modality's input).
-    func zeroBatchEntries(_ x: Tensor, indices: [Int]) throws
+    public func zeroBatchEntries(_ x: Tensor, indices: [Int]) throws {
+        try runLayoutPlan(LayoutPlan.zero(x, indices: indices, op: "zeroBatchEntries"), [x])
+    }
 }

@@ -9,8 +9,9 @@ struct BlockCopy: Equatable {
     var accumulate = false
 }
 
-/// A layout op as block moves between numbered tensors, plus zero fills of destination blocks.
-struct LayoutPlan {
+/// A layout op as block moves between numbered tensors, plus zero fills of destination
+/// blocks. Made only here (by the `LayoutOps` ops); backends run it.
+public struct LayoutPlan {
     enum Step {
         case copy(BlockCopy, source: Int, destination: Int)
         /// Sets `count` blocks of `blockSize` at start + i * step of destination to 0.
@@ -61,33 +62,6 @@ struct LayoutPlan {
         return LayoutPlan(steps: [partIsDestination ? .copy(move, source: 0, destination: 1)
             : .copy(BlockCopy(blockSize: entry, count: count, srcStart: 0, srcStep: entry, dstStart: move.srcStart, dstStep: move.srcStep),
                     source: 0, destination: 1)])
-    }
-
-    /// grouped: [N, M*C, ...], batched: [N*M, C, ...]; tensor 0 is the source.
-    static func group(batched: Tensor, grouped: Tensor, modalities m: Int, order: ModalityBatchOrder, op: String,
-                      toGrouped: Bool) throws -> LayoutPlan {
-        guard m >= 1, batched.shape.rank >= 2, batched.shape[0] % m == 0 else {
-            throw EngineError.invalidArgument("\(op): a batch of \(batched.shape) does not hold \(m) modalities per sample")
-        }
-        var dims = batched.shape.dims
-        dims[0] /= m
-        dims[1] *= m
-        guard grouped.shape == Shape(dims) else {
-            throw EngineError.shapeMismatch("\(op): \(batched.shape) with \(m) modalities regroups to \(Shape(dims)), other tensor is \(grouped.shape)")
-        }
-        let n = dims[0], entry = batched.count / batched.shape[0]
-        var plan = LayoutPlan()
-        for modality in 0..<m {
-            // Batched entry of (sample, modality) is sample * m + modality or modality * n + sample.
-            let batchedStart = (order == .sampleMajor ? modality : modality * n) * entry
-            let batchedStep = (order == .sampleMajor ? m : 1) * entry
-            let groupedStart = modality * entry, groupedStep = m * entry
-            plan.steps.append(.copy(toGrouped
-                ? BlockCopy(blockSize: entry, count: n, srcStart: batchedStart, srcStep: batchedStep, dstStart: groupedStart, dstStep: groupedStep)
-                : BlockCopy(blockSize: entry, count: n, srcStart: groupedStart, srcStep: groupedStep, dstStart: batchedStart, dstStep: batchedStep),
-                source: 0, destination: 1))
-        }
-        return plan
     }
 
     static func gather(source: Tensor, destination: Tensor, indices: [Int], op: String, backward: Bool) throws -> LayoutPlan {

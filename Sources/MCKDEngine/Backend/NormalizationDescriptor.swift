@@ -21,6 +21,11 @@ public struct NormalizationDescriptor: Equatable, Sendable {
     /// ones; false normalises with the running statistics. Other kinds ignore it.
     public var training: Bool
 
+    /// - Parameters:
+    ///   - kind: batch, instance or group norm.
+    ///   - epsilon: added to the variance.
+    ///   - momentum: the running statistics' update (batch norm).
+    ///   - training: batch statistics (true) or running ones (batch norm).
     public init(_ kind: NormalizationKind, epsilon: Float = 1e-5, momentum: Float = 0.1, training: Bool = true) {
         self.kind = kind
         self.epsilon = epsilon

@@ -1,10 +1,14 @@
 /// A 3D pooling window: kernel, stride and zero padding per axis (floor mode, as
-/// PyTorch's default). Padded positions never win a max and count as zeros in an average.
+/// PyTorch's default). Padded positions never win a max.
 public struct PoolingDescriptor: Equatable, Hashable, Sendable, CustomStringConvertible {
     public var kernel: VolumeTriple
     public var stride: VolumeTriple
     public var padding: VolumeTriple
 
+    /// - Parameters:
+    ///   - kernel: the window's extent per axis (D, H, W).
+    ///   - stride: step of the window per axis.
+    ///   - padding: positions added on both sides of each axis (never the max).
     public init(kernel: VolumeTriple, stride: VolumeTriple, padding: VolumeTriple = VolumeTriple(all: 0)) {
         self.kernel = kernel
         self.stride = stride

@@ -1,4 +1,4 @@
-/// Max and average pooling over D, H, W and global average pooling.
+/// Max pooling over D, H, W and global average pooling.
 public protocol PoolingOps: AnyObject {
     /// y[n,c,o] = max over the window of o; x: [N, C, D, H, W], y and argmax:
     /// descriptor.outputShape(for: x.shape). argmax[n,c,o] holds the flat index
@@ -10,13 +10,6 @@ public protocol PoolingOps: AnyObject {
     /// gradInput[n,c,i] = sum of gradOutput over the windows whose argmax is i (gather:
     /// windows visited in ascending order). gradInput: the forward input's shape.
     func maxPoolBackward(_ descriptor: PoolingDescriptor, gradOutput: Tensor, argmax: Tensor, into gradInput: Tensor) throws
-
-    /// y[n,c,o] = sum over the window of o / (kernel volume): padding counts as zeros
-    /// (PyTorch's count_include_pad = true).
-    func averagePoolForward(_ descriptor: PoolingDescriptor, x: Tensor, into y: Tensor) throws
-
-    /// gradInput[i] = sum over the windows containing i of gradOutput / (kernel volume).
-    func averagePoolBackward(_ descriptor: PoolingDescriptor, gradOutput: Tensor, into gradInput: Tensor) throws
 
     /// y[n,c,0,0,0] = mean of x[n,c] over D, H, W; x: [N, C, D, H, W], y: [N, C, 1, 1, 1].
     /// Deterministic chunked sums.

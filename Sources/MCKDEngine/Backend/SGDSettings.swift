@@ -12,6 +12,10 @@ public struct SGDSettings: Equatable, Sendable {
     public var nesterov: Bool
     public var weightDecay: Float
 
+    /// - Parameters:
+    ///   - momentum: the buffer's decay; 0 for plain SGD.
+    ///   - nesterov: step with g + momentum * buf instead of buf.
+    ///   - weightDecay: L2 added to the gradient.
     public init(momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {
         self.momentum = momentum
         self.nesterov = nesterov

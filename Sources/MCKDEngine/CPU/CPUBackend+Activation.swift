@@ -11,8 +11,8 @@ extension CPUBackend {
                 for i in range { let v = input[i]; out[i] = v > 0 || v.isNaN ? v : (slope == 0 ? 0 : slope * v) }
             }
         case .sigmoid:
-            let f = Self.function(.sigmoid)
-            parallelFor(out.count) { range in for i in range { out[i] = f(input[i]) } }
+            // The loss's stable logistic (CPUBackend+Loss.swift).
+            parallelFor(out.count) { range in for i in range { out[i] = Self.sigmoid(input[i]) } }
         }
     }
 

@@ -52,50 +52,6 @@ extension CPUBackend {
     }
 
     @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
-    public func averagePoolForward(_ p: PoolingDescriptor, x: Tensor, into y: Tensor) throws {
-        let geometry = try PoolGeometry(p, input: x, output: y, op: "averagePool")
-        let input = try buffer(x), out = try buffer(y)
-        let (i, o) = (geometry.input, geometry.output)
-        let divisor = Double(p.kernel.d * p.kernel.h * p.kernel.w)
-        parallelFor(out.count, minimumChunk: 4096) { range in
-            for flat in range {
-                let (volume, od, oh, ow) = o.split(flat)
-                var sum = 0.0
-                for kd in 0..<p.kernel.d {
-                    let d = od * p.stride.d - p.padding.d + kd
-                    guard d >= 0 && d < i.d else { continue }
-                    for kh in 0..<p.kernel.h {
-                        let h = oh * p.stride.h - p.padding.h + kh
-                        guard h >= 0 && h < i.h else { continue }
-                        for kw in 0..<p.kernel.w {
-                            let w = ow * p.stride.w - p.padding.w + kw
-                            guard w >= 0 && w < i.w else { continue }
-                            sum += Double(input[volume * i.spatial + (d * i.h + h) * i.w + w])
-                        }
-                    }
-                }
-                out[flat] = Scalar(sum / divisor)
-            }
-        }
-    }
-
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
-    public func averagePoolBackward(_ p: PoolingDescriptor, gradOutput: Tensor, into gradInput: Tensor) throws {
-        let geometry = try PoolGeometry(p, input: gradInput, output: gradOutput, op: "averagePool backward")
-        let g = try buffer(gradOutput), out = try buffer(gradInput)
-        let (i, o) = (geometry.input, geometry.output)
-        let divisor = Double(p.kernel.d * p.kernel.h * p.kernel.w)
-        parallelFor(out.count, minimumChunk: 4096) { range in
-            for flat in range {
-                let (volume, d, h, w) = i.split(flat)
-                var sum = 0.0
-                geometry.forEachWindow(containing: (d, h, w)) { window in sum += Double(g[volume * o.spatial + window]) }
-                out[flat] = Scalar(sum / divisor)
-            }
-        }
-    }
-
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func globalAveragePoolForward(x: Tensor, into y: Tensor) throws {
         let dims = try VolumeDims(x, op: "globalAveragePool")
         try requireTensorShape(y, Shape(dims.n, dims.c, 1, 1, 1), op: "globalAveragePool", name: "output")

@@ -30,11 +30,6 @@ extension OpenCLBackend {
         try launchElementwise("axpy", count: y.count, [.tensor(x), .tensor(y), .int(y.count), .float(alpha)])
     }
 
-    public func unary(_ op: UnaryOp, _ x: Tensor, into out: Tensor) throws {
-        try requireSameShape(x, out, op: "unary \(op)")
-        try launchElementwise("unary_\(op.rawValue)", count: out.count, [.tensor(x), .tensor(out), .int(out.count)])
-    }
-
     public func fillRandom(_ tensor: Tensor, _ distribution: RandomDistribution, seed: UInt64, stream: UInt64) throws {
         let key: [KernelArgument] = [
             .uint(UInt32(truncatingIfNeeded: seed)), .uint(UInt32(truncatingIfNeeded: seed >> 32)),

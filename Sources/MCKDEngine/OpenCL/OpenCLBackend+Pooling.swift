@@ -31,18 +31,6 @@ extension OpenCLBackend {
                    [.tensor(gradOutput), .tensor(argmax), .tensor(gradInput)] + poolSizes(geometry))
     }
 
-    public func averagePoolForward(_ p: PoolingDescriptor, x: Tensor, into y: Tensor) throws {
-        let geometry = try PoolGeometry(p, input: x, output: y, op: "averagePool")
-        try launch("average_pool_forward", file: "pooling", defines: poolDefines(p), global: Self.volumeGlobalSize(geometry.output), local: Self.volumeLocalSize,
-                   [.tensor(x), .tensor(y)] + poolSizes(geometry))
-    }
-
-    public func averagePoolBackward(_ p: PoolingDescriptor, gradOutput: Tensor, into gradInput: Tensor) throws {
-        let geometry = try PoolGeometry(p, input: gradInput, output: gradOutput, op: "averagePool backward")
-        try launch("average_pool_backward", file: "pooling", defines: poolDefines(p), global: Self.volumeGlobalSize(geometry.input),
-                   local: Self.volumeLocalSize, [.tensor(gradOutput), .tensor(gradInput)] + poolSizes(geometry))
-    }
-
     public func globalAveragePoolForward(x: Tensor, into y: Tensor) throws {
         let dims = try VolumeDims(x, op: "globalAveragePool")
         try requireTensorShape(y, Shape(dims.n, dims.c, 1, 1, 1), op: "globalAveragePool", name: "output")

@@ -1,13 +1,14 @@
 import Foundation
+import MCKDTraining
 
 /// What a run folder holds, read leniently: a report must render for a run that
 /// stopped early, so every part is optional and the reason it is absent is kept.
 public struct RunFolder {
-    public enum Task: String { case brats, avmnist }
-
     public let directory: URL
-    /// RUN_DIR/configuration.json as a JSON object (nil if absent or unreadable).
-    public let configuration: [String: Any]?
+    /// RUN_DIR/configuration.json, typed (nil if absent or unreadable).
+    public let configuration: RunConfiguration?
+    /// configuration.json's text, shown as it is.
+    public let configurationText: String?
     public let configurationProblem: String?
     public let metrics: MetricsHistory?
     public let metricsProblem: String?
@@ -20,10 +21,8 @@ public struct RunFolder {
 
     public var name: String { directory.lastPathComponent }
 
-    /// brats unless the configuration says "task": "avmnist".
-    public var task: Task {
-        (configuration?["task"] as? String).flatMap { Task(rawValue: $0.lowercased()) } ?? .brats
-    }
+    /// The configuration's task; BraTS when the configuration cannot be read.
+    public var task: TaskKind { configuration?.task ?? .brats }
 
     /// Reads what exists; throws only when `directory` is not a folder at all.
     public init(directory: URL) throws {
@@ -35,13 +34,15 @@ public struct RunFolder {
         func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
         func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: file(name).path) }
 
+        configurationText = try? String(contentsOf: file("configuration.json"), encoding: .utf8)
         if !exists("configuration.json") {
             (configuration, configurationProblem) = (nil, "configuration.json is missing")
-        } else if let data = try? Data(contentsOf: file("configuration.json")),
-                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-            (configuration, configurationProblem) = (object, nil)
         } else {
-            (configuration, configurationProblem) = (nil, "configuration.json is not a JSON object")
+            do {
+                (configuration, configurationProblem) = (try RunConfiguration(json: Data(contentsOf: file("configuration.json"))), nil)
+            } catch {
+                (configuration, configurationProblem) = (nil, "configuration.json is not a run configuration (\(error))")
+            }
         }
 
         if !exists("metrics.jsonl") {
@@ -72,17 +73,13 @@ public struct RunFolder {
         device = (try? String(contentsOf: file("device.txt"), encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// The first value under `key` anywhere in the configuration (depth first, keys
-    /// sorted), so BraTS's nested `training.seed` and a flat `seed` both answer.
-    public func configurationValue(_ key: String) -> Any? {
-        func search(_ value: Any) -> Any? {
-            if let object = value as? [String: Any] {
-                if let found = object[key] { return found }
-                for name in object.keys.sorted() { if let found = search(object[name]!) { return found } }
-            }
-            return nil
+    /// The planned number of training steps.
+    public var plannedSteps: Int? {
+        switch configuration {
+        case let .brats(configuration): return configuration.training.steps
+        case let .avmnist(configuration): return configuration.training.steps
+        case nil: return nil
         }
-        return configuration.flatMap { search($0) }
     }
 
     /// The last logged step, if any.

@@ -92,8 +92,7 @@ enum AVMNISTSections {
         }
         do {
             // The run's own data configuration rebuilds exactly the test pairs it was evaluated on.
-            let configuration = try JSONDecoder().decode(AVMNISTRunConfiguration.self,
-                                                         from: Data(contentsOf: run.directory.appendingPathComponent("configuration.json")))
+            let configuration = try RunConfiguration.read(AVMNISTRunConfiguration.self, from: run.directory)
             let dataset = try AVMNISTDataset(cachePath: path, configuration: configuration.dataConfiguration)
             section.body = "<p class=\"note\">Left: the MNIST image (28 × 28, upscaled). Right: the spoken digit's MFCCs "
                 + "(\(dataset.test.audioHeight) coefficients × \(dataset.test.audioWidth) frames, coefficient 0 at the bottom and scaled on its own, the others together; viridis from low to high).</p>"

@@ -6,8 +6,6 @@ import MCKDTraining
 /// Predictions of a trained run turned into label maps and overlay figures (shared by
 /// the report's overlay section and `mckd predict --png`).
 public enum BraTSOverlay {
-    public static let modalityNames = ["FLAIR", "T1", "T1ce", "T2"]
-
     /// The subsets the report shows: everything, without T1ce, without FLAIR.
     public static let reportSubsets: [(title: String, subset: ModalitySet)] = [
         ("all four modalities", ModalitySet.all(4)),
@@ -16,9 +14,8 @@ public enum BraTSOverlay {
     ]
 
     /// One label map (0, 1, 2, 4) per subset.
-    public static func predictLabels(_ trained: TrainedRun, volume: BraTSVolume, subsets: [ModalitySet]) throws -> [[UInt8]] {
-        let probabilities = try SegmentationEvaluator(model: trained.model, tile: trained.configuration.crop).probabilities(volume, subsets: subsets)
-        return probabilities.map { TrainedRun.labelMap(probabilities: $0, voxels: volume.voxelCount).map { UInt8($0) } }
+    public static func predictLabels(_ trained: TrainedRun<BraTSTask>, volume: BraTSVolume, subsets: [ModalitySet]) throws -> [[UInt8]] {
+        try trained.labelMaps(volume, subsets: subsets).map { $0.map { UInt8($0) } }
     }
 
     /// Per-case Dice of a label map against the ground truth, in ET, TC, WT order.

@@ -1,5 +1,5 @@
 import Foundation
-import MCKDData
+import MCKDTraining
 
 /// The run at a glance: task, data, architecture, device, steps, seed, KD and meta
 /// settings, plus the whole configuration.json for reference.
@@ -7,29 +7,25 @@ enum ConfigurationSection {
     static func make(_ run: RunFolder) -> ReportSection {
         var section = ReportSection(id: "configuration", title: "Run configuration")
         if let problem = run.configurationProblem { section.missing.append(problem) }
-        func text(_ key: String) -> String? {
-            guard let value = run.configurationValue(key) else { return nil }
-            if let array = value as? [Any] { return array.map { "\($0)" }.joined(separator: ",") }
-            return "\(value)"
+        let modalities = run.task.modalityNames.joined(separator: run.task == .avmnist ? " + " : ", ")
+        var facts: [(String, String)] = [("task", run.task == .avmnist ? "AV-MNIST (digit classification, \(modalities))"
+                                                    : "BraTS segmentation (\(modalities))")]
+        let device = ("device", run.device ?? "not recorded"), done = run.lastStep.map(String.init) ?? "none logged"
+        switch run.configuration {
+        case let .brats(configuration):
+            let architecture = configuration.architecture
+            facts += [("data", configuration.isSynthetic ? "\(configuration.data) phantom (SYNTHETIC data)" : configuration.data),
+                      ("architecture", architecture.kind.rawValue),
+                      ("channels per level", architecture.channels.map(String.init).joined(separator: ",")), device]
+            facts += trainingFacts(configuration.training, done: done)
+            facts += [("batch size", String(configuration.batchSize)), ("crop (D,H,W)", configuration.crop.map(String.init).joined(separator: ","))]
+        case let .avmnist(configuration):
+            facts += [device] + trainingFacts(configuration.training, done: done)
+            facts += [("epochs", String(configuration.training.steps / max(1, configuration.stepsPerEpoch))),
+                      ("batch size", String(configuration.batchSize))]
+        case nil:
+            facts += [device, ("steps", done)]
         }
-        var facts: [(String, String)] = [("task", run.task == .avmnist ? "AV-MNIST (digit classification, image + audio)"
-                                                    : "BraTS segmentation (FLAIR, T1, T1ce, T2)")]
-        if let data = text("data") { facts.append(("data", GeneratedData.isGenerated(data) ? "\(data) phantom (SYNTHETIC data)" : data)) }
-        if let arch = text("arch") ?? (run.task == .brats && run.configurationValue("channels") != nil ? "small" : nil) { facts.append(("architecture", arch)) }
-        if let channels = text("channels") { facts.append(("channels per level", channels)) }
-        facts.append(("device", run.device ?? "not recorded"))
-        let planned = text("steps")
-        let done = run.lastStep.map(String.init) ?? "none logged"
-        facts.append(("steps", planned.map { "\(done) of \($0)" } ?? done))
-        if let epochs = text("epochs") { facts.append(("epochs", epochs)) }
-        if let batch = text("batchSize") ?? text("batch") { facts.append(("batch size", batch)) }
-        if let crop = text("crop") { facts.append(("crop (D,H,W)", crop)) }
-        if let rate = text("learningRate") ?? text("lr") { facts.append(("learning rate", rate)) }
-        if let seed = text("seed") { facts.append(("seed", seed)) }
-        if let kd = text("distillation") ?? text("kd") {
-            facts.append(("KD", kd + (text("distillationWeight").map { ", weight λ = \($0)" } ?? "")))
-        }
-        if let meta = text("meta") { facts.append(("meta mode", meta + (text("metaEvery").map { ", every \($0) step(s)" } ?? ""))) }
         if let seconds = run.metrics?.records.last?.scalars["seconds"] {
             facts.append(("training time", String(format: "%.0f s (%.2f s/step)", seconds, seconds / Double(max(1, run.lastStep ?? 1)))))
         }
@@ -38,11 +34,19 @@ enum ConfigurationSection {
         var body = "<table class=\"facts\">"
         for (name, value) in facts { body += "<tr><th>\(Escaping.escape(name))</th><td>\(Escaping.escape(value))</td></tr>" }
         body += "</table>"
-        if let configuration = run.configuration,
-           let data = try? JSONSerialization.data(withJSONObject: configuration, options: [.prettyPrinted, .sortedKeys]) {
-            body += "<details><summary>configuration.json</summary><pre>\(Escaping.escape(String(decoding: data, as: UTF8.self)))</pre></details>"
+        if let text = run.configurationText {
+            body += "<details><summary>configuration.json</summary><pre>\(Escaping.escape(text))</pre></details>"
         }
         section.body = body
         return section
+    }
+
+    /// Steps done of those planned, learning rate, seed, KD and meta mode.
+    static func trainingFacts<Options>(_ training: TrainingSettings<Options>, done: String) -> [(String, String)] {
+        let method = training.method
+        return [("steps", "\(done) of \(training.steps)"), ("learning rate", "\(training.options.learningRate)"),
+                ("seed", String(training.seed)),
+                ("KD", MCKDSettings.name(of: method.distillation) + ", weight λ = \(method.distillationWeight)"),
+                ("meta mode", method.meta.rawValue + (method.metaEvery.map { ", every \($0) step(s)" } ?? ""))]
     }
 }

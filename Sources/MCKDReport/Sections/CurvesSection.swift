@@ -30,7 +30,7 @@ enum CurvesSection {
             return section
         }
         if let problem = run.metricsProblem { section.missing.append(problem) }
-        if let planned = run.configurationValue("steps") as? Int, let last = run.lastStep, last < planned {
+        if let planned = run.plannedSteps, let last = run.lastStep, last < planned {
             section.missing.append("steps \(last + 1)-\(planned): training stopped after step \(last) of \(planned)")
         }
         let taskName: String, task: [(x: Double, y: Double)]

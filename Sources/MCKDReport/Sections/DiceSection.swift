@@ -1,5 +1,4 @@
 import Foundation
-import MCKDData
 import MCKDTraining
 
 /// The 15-subset x {ET, TC, WT} Dice heat map with the means, and with a baseline the
@@ -31,7 +30,8 @@ enum DiceSection {
             section.missing.append("evaluation.json is not a Dice table (DiceTable JSON)")
             return section
         }
-        let synthetic = GeneratedData.isGenerated(run.configurationValue("data") as? String ?? "")
+        let synthetic: Bool
+        if case let .brats(configuration) = run.configuration { synthetic = configuration.isSynthetic } else { synthetic = false }
         var body = "<div class=\"row\"><div>" + table(dice, caption: "Dice (%) on \(dice.caseCount) test case(s)\(synthetic ? ", SYNTHETIC phantom" : "")")
             .html(id: "dice-table")
         body += ColourScaleLegend.svg(.viridis, low: "0%", middle: "50%", high: "100%", caption: "Dice") + "</div>"

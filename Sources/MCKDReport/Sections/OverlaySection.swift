@@ -21,9 +21,8 @@ enum OverlaySection {
             return section
         }
         do {
-            let trained = try TrainedRun(directory: run.directory, backend: backend)
-            let test = try BraTSTrainingRun(configuration: trained.configuration, backend: backend, directory: run.directory) { _ in }
-                .loadSplit().test
+            let trained = try TrainedRun<BraTSTask>(directory: run.directory, backend: backend)
+            let test = try trained.configuration.loadSplit { _ in }.test
             guard !test.isEmpty else {
                 section.missing.append("the run has no test cases")
                 return section
@@ -48,13 +47,13 @@ enum OverlaySection {
         let z = BraTSOverlay.slice(volume, predictions: predictions)
         let scale = SliceOverlay.scale(for: volume.shape)
         var html = "<h3>\(Escaping.escape(volume.caseID)) — axial slice \(z) of \(volume.shape[0])</h3><table class=\"overlay\"><tr><th></th>"
-            + BraTSOverlay.modalityNames.map { "<th>\($0)</th>" }.joined() + "</tr>"
+            + TaskKind.brats.modalityNames.map { "<th>\($0)</th>" }.joined() + "</tr>"
         func row(_ title: String, labels: [UInt8]?, subset: ModalitySet?) throws -> String {
             var cells = "<tr><th class=\"rowhead\">\(title)</th>"
             for m in 0..<4 {
                 let absent = subset.map { !$0.contains(m) } ?? false
                 let image = try SliceOverlay.panel(volume, modality: m, slice: z, labels: labels, scale: scale, dimmed: absent)
-                cells += "<td\(absent ? " class=\"absent\"" : "")><img alt=\"\(BraTSOverlay.modalityNames[m])\(absent ? " (not given)" : "")\" "
+                cells += "<td\(absent ? " class=\"absent\"" : "")><img alt=\"\(TaskKind.brats.modalityNames[m])\(absent ? " (not given)" : "")\" "
                     + "width=\"\(image.width)\" height=\"\(image.height)\" src=\"\(try PNGEncoder.dataURI(image))\"></td>"
             }
             return cells + "</tr>"

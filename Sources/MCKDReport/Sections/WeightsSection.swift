@@ -1,9 +1,10 @@
 import Foundation
+import MCKDTraining
 
 /// The importance weights softmax(theta_w) per modality over the steps.
 enum WeightsSection {
     static func names(for run: RunFolder, count: Int) -> [String] {
-        let known = run.task == .avmnist ? ["image", "audio"] : ["FLAIR", "T1", "T1ce", "T2"]
+        let known = run.task.modalityNames
         return count == known.count ? known : (0..<count).map { "modality \($0)" }
     }
 

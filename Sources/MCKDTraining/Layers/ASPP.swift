@@ -13,6 +13,16 @@ public final class ASPP: Layer {
     private let backend: any Backend
     private var branchShapes: [Shape] = []
 
+    /// - Parameters:
+    ///   - backend: where the parameters and activations live.
+    ///   - inputChannels: the input's channels.
+    ///   - channels: each branch's and the output's channels.
+    ///   - dilations: the 3^3 branches' dilations (padding = dilation).
+    ///   - norm: the normalisation after each convolution (instance norm in the models).
+    ///   - activation: the activation after each norm (LeakyReLU(0.01) in the models).
+    ///   - standardizeWeights: weight-standardised convolutions (the reference's `Conv3d_wd`).
+    ///   - name: the parameters' name prefix (checkpoint names).
+    ///   - initializer: the seeded generator the weights are drawn from, advanced.
     public init(_ backend: any Backend, inputChannels: Int, channels: Int, dilations: [Int], norm: NormalizationKind,
                 activation: ActivationKind, standardizeWeights: Bool, name: String, initializer: inout Initializer) throws {
         self.backend = backend

@@ -15,6 +15,10 @@ public final class Activation: Layer {
     private var output: Tensor?
 
     /// `inPlace` needs a non-negative slope (otherwise y > 0 no longer tells where x > 0).
+    /// - Parameters:
+    ///   - backend: where the activations live.
+    ///   - kind: ReLU, LeakyReLU(slope) or sigmoid.
+    ///   - inPlace: overwrite the input (saves a tensor per layer).
     public init(_ backend: any Backend, _ kind: ActivationKind, inPlace: Bool = false) {
         self.backend = backend
         self.kind = kind

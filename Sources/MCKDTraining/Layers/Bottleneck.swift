@@ -13,6 +13,16 @@ public final class Bottleneck: Layer {
     public let inputChannels: Int, planes: Int, stride: Int
     private let backend: any Backend
 
+    /// - Parameters:
+    ///   - backend: where the parameters and activations live.
+    ///   - inputChannels: the input's channels.
+    ///   - planes: the inner width; the output has `expansion` times as many channels.
+    ///   - stride: the 3^3 convolution's (and the projection's) stride.
+    ///   - norm: the normalisation after each convolution (instance norm in the models).
+    ///   - activation: the activation after each norm (LeakyReLU(0.01) in the models).
+    ///   - standardizeWeights: weight-standardised convolutions (the reference's `Conv3d_wd`).
+    ///   - name: the parameters' name prefix (checkpoint names).
+    ///   - initializer: the seeded generator the weights are drawn from, advanced.
     public init(_ backend: any Backend, inputChannels: Int, planes: Int, stride: Int, norm: NormalizationKind,
                 activation: ActivationKind, standardizeWeights: Bool, name: String, initializer: inout Initializer) throws {
         self.backend = backend

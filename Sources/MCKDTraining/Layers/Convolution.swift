@@ -16,6 +16,13 @@ public final class Conv3d: Layer {
     private var standardized: Tensor?
 
     /// Weights are Kaiming-normal with fan_out = Co * taps (the reference's init).
+    /// - Parameters:
+    ///   - backend: where the parameters and activations live.
+    ///   - descriptor: channels, kernel, stride, padding and dilation.
+    ///   - bias: a bias per output channel (zero at first).
+    ///   - standardizeWeights: weight-standardised convolutions (the reference's `Conv3d_wd`).
+    ///   - name: the parameters' name prefix (`name.weight`, `name.bias`).
+    ///   - initializer: the seeded generator the weights are drawn from, advanced.
     public init(_ backend: any Backend, _ descriptor: Conv3DDescriptor, bias: Bool = false, standardizeWeights: Bool = false,
                 name: String, initializer: inout Initializer) throws {
         try descriptor.validate()
@@ -83,6 +90,11 @@ public final class ConvTranspose3d: Layer {
 
     /// Weights are Kaiming-normal in PyTorch's fan_out mode, which for the transposed
     /// weight [Ci, Co, k, k, k] counts its first axis: fan_out = Ci * taps.
+    /// - Parameters:
+    ///   - backend: where the parameters and activations live.
+    ///   - descriptor: the convolution this one is the transpose of (its adjoint: channels swap).
+    ///   - name: the weight's name prefix (`name.weight`).
+    ///   - initializer: the seeded generator the weights are drawn from, advanced.
     public init(_ backend: any Backend, _ descriptor: Conv3DDescriptor, name: String, initializer: inout Initializer) throws {
         try descriptor.validate()
         self.backend = backend

@@ -13,6 +13,10 @@ public final class Dropout: Layer {
     private let backend: any Backend
     private var mask: Tensor?
 
+    /// - Parameters:
+    ///   - backend: where the mask lives.
+    ///   - probability: of dropping a unit, in [0, 1).
+    ///   - seed: the masks' seed (the stream is set per forward).
     public init(_ backend: any Backend, probability: Float, seed: UInt64) throws {
         guard (0..<1).contains(probability) else {
             throw EngineError.invalidArgument("dropout probability \(probability) must lie in [0, 1)")

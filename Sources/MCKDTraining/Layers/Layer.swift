@@ -34,6 +34,8 @@ extension Layer {
 public final class Sequential: Layer {
     public let layers: [Layer]
 
+    /// - Parameters:
+    ///   - layers: applied first to last; backward runs them last to first.
     public init(_ layers: [Layer]) { self.layers = layers }
 
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }

@@ -10,6 +10,12 @@ public final class Linear: Layer {
     private var inputShape: Shape?
 
     /// PyTorch's default init: uniform in +-1/sqrt(in) for weight and bias.
+    /// - Parameters:
+    ///   - backend: where the parameters and activations live.
+    ///   - inFeatures: input width (the input is flattened to [N, inFeatures]).
+    ///   - outFeatures: output width.
+    ///   - name: the parameters' name prefix (`name.weight`, `name.bias`).
+    ///   - initializer: the seeded generator the weights are drawn from, advanced.
     public init(_ backend: any Backend, inFeatures: Int, outFeatures: Int, name: String, initializer: inout Initializer) throws {
         self.backend = backend
         let bound = 1 / Float(inFeatures).squareRoot()

@@ -7,6 +7,9 @@ public final class MaxPool3d: Layer {
     private var inputShape: Shape?
     private var argmax: Tensor?
 
+    /// - Parameters:
+    ///   - backend: where the argmax indices live.
+    ///   - descriptor: the window: kernel, stride and padding per axis.
     public init(_ backend: any Backend, _ descriptor: PoolingDescriptor) {
         self.backend = backend
         self.descriptor = descriptor

@@ -13,6 +13,11 @@ public final class Normalization: Layer {
     private var savedMean: Tensor?
     private var savedInvStd: Tensor?
 
+    /// - Parameters:
+    ///   - backend: where the parameters and activations live.
+    ///   - kind: instance norm (per sample) or batch norm (running statistics for evaluation).
+    ///   - channels: the normalised channels (gamma and beta have one each).
+    ///   - name: the parameters' name prefix (`name.gamma`, `name.beta`).
     public init(_ backend: any Backend, _ kind: NormalizationKind, channels: Int, name: String) throws {
         self.backend = backend
         descriptor = NormalizationDescriptor(kind)

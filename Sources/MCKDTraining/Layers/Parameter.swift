@@ -24,6 +24,8 @@ public struct Initializer {
     public let seed: UInt64
     private var nextStream: UInt64 = 0
 
+    /// - Parameters:
+    ///   - seed: the run's seed; every tensor drawn takes the next stream.
     public init(seed: UInt64) { self.seed = seed }
 
     /// A tensor of normal values with the given standard deviation.

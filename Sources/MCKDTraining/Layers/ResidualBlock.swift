@@ -7,6 +7,14 @@ public final class ResidualBlock: Layer {
     public let finalActivation: Activation
     private let backend: any Backend
 
+    /// - Parameters:
+    ///   - backend: where the parameters and activations live.
+    ///   - channels: input and output channels.
+    ///   - norm: the normalisation after each convolution (instance norm in the models).
+    ///   - activation: the activation after each norm (LeakyReLU(0.01) in the models).
+    ///   - standardizeWeights: weight-standardised convolutions (the reference's `Conv3d_wd`).
+    ///   - name: the parameters' name prefix (checkpoint names).
+    ///   - initializer: the seeded generator the weights are drawn from, advanced.
     public init(_ backend: any Backend, channels: Int, norm: NormalizationKind, activation: ActivationKind,
                 standardizeWeights: Bool, name: String, initializer: inout Initializer) throws {
         self.backend = backend

@@ -8,6 +8,10 @@ public final class Upsample: Layer {
     private let backend: any Backend
     private var inputShape: Shape?
 
+    /// - Parameters:
+    ///   - backend: where the output lives.
+    ///   - mode: nearest or trilinear (align corners).
+    ///   - scale: the integer factor per axis (D, H, W).
     public init(_ backend: any Backend, _ mode: UpsamplingMode, scale: VolumeTriple) {
         self.backend = backend
         self.mode = mode

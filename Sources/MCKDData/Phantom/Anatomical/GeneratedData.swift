@@ -30,4 +30,18 @@ public enum GeneratedData {
         _ = FileManager.default.createFile(atPath: complete.path, contents: Data())   // without it the next run regenerates
         return root
     }
+
+    /// The procedural phantom's folder (phantom/SIZE-Ncases-seedS in the cache), generated
+    /// first when it is not complete.
+    public static func proceduralRoot(shape: [Int], cases: Int, seed: UInt64, cacheRoot: URL = MCKDCacheDirectory.root(),
+                                      say: (String) -> Void) throws -> URL {
+        let size = shape.map(String.init).joined(separator: "x")
+        let root = cacheRoot.appendingPathComponent("phantom/\(size)-\(cases)cases-seed\(seed)")
+        let complete = root.appendingPathComponent(".complete")
+        guard !FileManager.default.fileExists(atPath: complete.path) else { return root }
+        say("generating \(cases) synthetic phantom cases (\(size)) into \(root.path)")
+        _ = try PhantomDatasetWriter.write(to: root, count: cases, generator: try PhantomGenerator(shape: shape, seed: seed))
+        _ = FileManager.default.createFile(atPath: complete.path, contents: Data())   // without it the next run regenerates
+        return root
+    }
 }

@@ -1,0 +1,65 @@
+import Foundation
+
+/// A final evaluation as a run folder keeps it: evaluation.json (Encodable) and evaluation.csv.
+public protocol RunEvaluation: Encodable {
+    func csv() -> String
+}
+
+/// What a training run writes to and reads from RUN_DIR besides metrics: the configuration
+/// it was started with, the checkpoint it starts or resumes from, the guard on the logged
+/// loss parts, and the evaluation.
+public struct RunDirectory {
+    public let url: URL
+    /// The run's configuration as written to configuration.json and into every checkpoint.
+    let configurationJSON: String
+    /// Whether a checkpoint's configuration is this run's.
+    private let isThisRun: (Data) -> Bool
+
+    init<Configuration: TaskConfiguration>(_ url: URL, configuration: Configuration) throws {
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        self.url = url
+        configurationJSON = try RunConfiguration.json(configuration)
+        isThisRun = { (try? RunConfiguration.decode(Configuration.self, from: $0)) == configuration }
+    }
+
+    public var checkpointURL: URL { url.appendingPathComponent("checkpoint") }
+    var metricsURL: URL { url.appendingPathComponent("metrics.jsonl") }
+
+    /// RUN_DIR/evaluation.json (keys sorted, indented) and evaluation.csv: the training
+    /// run's and `mckd eval`'s.
+    public static func writeEvaluation(_ evaluation: some RunEvaluation, in directory: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(evaluation).write(to: directory.appendingPathComponent("evaluation.json"), options: .atomic)
+        try evaluation.csv().write(to: directory.appendingPathComponent("evaluation.csv"), atomically: true, encoding: .utf8)
+    }
+
+    /// A fresh run writes configuration.json and returns nil. A resumed one hands the
+    /// checkpoint to `restore` after checking it was written with this configuration
+    /// (compared as configurations, so a run from before the `task` key resumes), and
+    /// returns its step.
+    func start(resume: Bool, say: (String) -> Void, restore: (Checkpoint) throws -> Void) throws -> Int? {
+        guard resume else {
+            try configurationJSON.write(to: url.appendingPathComponent("configuration.json"), atomically: true, encoding: .utf8)
+            return nil
+        }
+        guard FileManager.default.fileExists(atPath: checkpointURL.path) else {
+            throw TrainingError.unusableRunFolder("nothing to resume: \(url.path) has no checkpoint (start without --resume)")
+        }
+        let checkpoint = try Checkpoint.read(from: checkpointURL)
+        guard let written = checkpoint.metadata["configuration"], isThisRun(Data(written.utf8)) else {
+            throw TrainingError.unusableRunFolder("checkpoint \(checkpointURL.path) was written by a run with another configuration; resume with the same options")
+        }
+        try restore(checkpoint)
+        say("resumed from \(checkpointURL.path) at step \(checkpoint.step)")
+        return checkpoint.step
+    }
+
+    /// Throws, naming the step and the part, when a logged loss part is NaN or infinite;
+    /// the last good checkpoint stays as it is.
+    func requireFinite(_ parts: [(String, Float)], step: Int) throws {
+        guard let bad = parts.first(where: { !$0.1.isFinite }) else { return }
+        throw TrainingError.nonFinite(step: step, part: bad.0, value: bad.1,
+                                      checkpoint: FileManager.default.fileExists(atPath: checkpointURL.path) ? checkpointURL.path : "(none written yet)")
+    }
+}

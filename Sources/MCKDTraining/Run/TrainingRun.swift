@@ -1,0 +1,88 @@
+import Foundation
+import MCKDEngine
+
+/// A training run of any task in RUN_DIR: the one training loop. The task brings the data,
+/// the model and its trainer; the run decides when meta steps are due, guards against a
+/// non-finite loss, logs metrics.jsonl and the progress line, writes checkpoints, resumes,
+/// and writes the final evaluation.
+public final class TrainingRun<Task: TrainingTask> {
+    public let configuration: Task.Configuration
+    public let directory: URL
+    private let backend: any Backend
+    private let say: (String) -> Void
+
+    /// - Parameters:
+    ///   - configuration: the run; written to configuration.json and into every checkpoint.
+    ///   - backend: the device to train on.
+    ///   - directory: RUN_DIR (created when missing).
+    ///   - say: where the run's messages go (a line each).
+    public init(configuration: Task.Configuration, backend: any Backend, directory: URL, say: @escaping (String) -> Void) {
+        self.configuration = configuration
+        self.backend = backend
+        self.directory = directory
+        self.say = say
+    }
+
+    public var checkpointURL: URL { directory.appendingPathComponent("checkpoint") }
+
+    /// Trains (from scratch or from RUN_DIR/checkpoint), then evaluates. With
+    /// `stopAfterStep` it checkpoints and returns after that step instead (to be resumed
+    /// later, e.g. across time-limited jobs); no evaluation then.
+    public func run(resume: Bool, stopAfterStep: Int? = nil) throws -> (trainer: Task.Trainer, evaluation: Task.Evaluation?) {
+        let folder = try RunDirectory(directory, configuration: configuration)
+        let task = try Task(configuration: configuration, backend: backend, say: say)
+        let trainer = task.trainer, training = configuration.training
+        let resumeStep = try folder.start(resume: resume, say: say) { checkpoint in
+            try trainer.restore(from: checkpoint, file: folder.checkpointURL.path)
+            for step in 0..<checkpoint.step { task.skipData(ofStep: step, metaBatches: training.method.metaBatchCount(atStep: step)) }
+        }
+        let kind = Task.Configuration.task
+        let log = StepLog(metrics: try MetricsLog(url: folder.metricsURL, resumeStep: resumeStep ?? (resume ? 0 : nil)),
+                          progress: ProgressReporter(totalSteps: training.steps, firstStep: trainer.step, lineInterval: kind.progressLineInterval),
+                          modalityNames: kind.modalityNames, meta: training.method.meta)
+        func saveCheckpoint() throws {
+            try trainer.checkpoint(metadata: ["configuration": folder.configurationJSON]).write(to: folder.checkpointURL)
+        }
+        while trainer.step < training.steps {
+            let step = trainer.step
+            let record = try task.trainStep(metaBatches: training.method.metaBatchCount(atStep: step))
+            let parts = try record.parts.map { ($0, try backend.scalar($0.value)) }
+            try folder.requireFinite(parts.map { ($0.0.key, $0.1) }, step: step)
+            try log.append(record, parts: parts, step: step, learningRate: training.scheduledLearningRate(atStep: step), trainer: trainer)
+            if trainer.step % max(1, configuration.checkpointEvery) == 0 || trainer.step == training.steps || trainer.step == stopAfterStep {
+                try saveCheckpoint()
+            }
+            if trainer.step == stopAfterStep {
+                say("stopped after step \(trainer.step) as asked; continue with --resume")
+                return (trainer, nil)
+            }
+        }
+        let evaluation = try task.evaluate(say: say)
+        if let evaluation { try RunDirectory.writeEvaluation(evaluation, in: directory) }
+        return (trainer, evaluation)
+    }
+}
+
+/// One step's metrics.jsonl record and progress line.
+private struct StepLog {
+    let metrics: MetricsLog
+    let progress: ProgressReporter
+    let modalityNames: [String]
+    let meta: MetaMode
+    let start = Date()
+
+    func append(_ record: StepRecord, parts: [(StepRecord.Part, Float)], step: Int, learningRate: Float,
+                trainer: some MCKDTrainer) throws {
+        let weights = try trainer.importanceWeights()
+        var entries: [String: Any] = ["step": step + 1, "lr": Double(learningRate), "available": record.available,
+                                      "weights": weights.map(Double.init), "seconds": Date().timeIntervalSince(start)]
+        for (name, value) in record.counters { entries[name] = value }
+        for (part, value) in parts { entries[part.key] = Double(value) }
+        entries.merge(trainer.importance.metricsEntries(mode: meta)) { _, meta in meta }
+        try metrics.append(entries)
+        progress.update(step: trainer.step, fields: record.counters.map { ($0.name, String($0.value)) }
+                        + parts.map { ($0.0.label, String(format: "%.4f", $0.1)) }
+                        + [("w", zip(modalityNames, weights).map { "\($0) \(String(format: "%.2f", $1))" }.joined(separator: " "))]
+                        + trainer.importance.progressFields(mode: meta))
+    }
+}

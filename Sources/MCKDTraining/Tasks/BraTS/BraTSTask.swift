@@ -1,0 +1,55 @@
+import Foundation
+import MCKDData
+import MCKDEngine
+
+/// BraTS (or the phantom) as a training task: the seeded split, random crops (R
+/// meta-validation crops of batch 1 per meta step, the reference's), the segmentation
+/// model and its trainer, and the missing-modality Dice table over the test cases.
+public final class BraTSTask: TrainingTask {
+    public let trainer: SegmentationTrainer
+    private let configuration: BraTSRunConfiguration
+    private let test: [BraTSVolume]
+    /// Crops of the training cases, and of the meta-validation cases.
+    private var crops: (train: BraTSCropSampler, metaValidation: BraTSCropSampler)
+
+    public init(configuration: BraTSRunConfiguration, backend: any Backend, say: @escaping (String) -> Void) throws {
+        self.configuration = configuration
+        let data = try configuration.loadSplit(say: say)
+        test = data.test
+        let model = try configuration.makeModel(backend: backend)
+        say("model on \(backend.name):\n" + model.summary(crop: configuration.crop))
+        trainer = try SegmentationTrainer(model: model, settings: configuration.training)
+        crops = (try BraTSCropSampler(volumes: data.train, cropShape: configuration.crop, seed: configuration.training.seed),
+                 try BraTSCropSampler(volumes: data.metaValidation, cropShape: configuration.crop, seed: configuration.training.seed &+ 1))
+    }
+
+    public func skipData(ofStep step: Int, metaBatches: Int) {
+        _ = crops.train.nextBatch(size: configuration.batchSize)
+        for _ in 0..<metaBatches { _ = crops.metaValidation.nextBatch(size: 1) }
+    }
+
+    public func trainStep(metaBatches: Int) throws -> StepRecord {
+        let batch = crops.train.nextBatch(size: configuration.batchSize)
+        let meta = try (0..<metaBatches).map { _ in try upload(crops.metaValidation.nextBatch(size: 1)) }
+        let (input, targets) = try upload(batch)
+        let losses = try trainer.train(input: input, targets: targets, metaBatches: meta)
+        // metrics.jsonl keeps the key "dice" for the Dice loss (reports read it); the progress line says what it is.
+        let task: [StepRecord.Part] = [.init(key: "dice", label: "dice loss", value: losses.dice),
+                                       .init(key: "bce", label: "bce", value: losses.crossEntropy)]
+        return StepRecord(task: task, distillation: losses.distillation, metaStep: losses.metaStep,
+                          available: losses.availability.name(TaskKind.brats.modalityNames))
+    }
+
+    /// A batch of crops on the device: images [N, M, D, H, W] and targets [N, 3, D, H, W].
+    private func upload(_ batch: BraTSBatch) throws -> (input: Tensor, targets: Tensor) {
+        let modalities = configuration.architecture.modalities, backend = trainer.model.backend
+        return (try backend.upload(batch.images, shape: Shape([batch.count, modalities] + configuration.crop)),
+                try backend.upload(batch.targets, shape: Shape([batch.count, 3] + configuration.crop)))
+    }
+
+    public func evaluate(say: (String) -> Void) throws -> DiceTable? {
+        guard !test.isEmpty else { return nil }
+        say("evaluating \(test.count) test cases x 15 modality subsets (sliding windows, overlap 1/3)")
+        return try SegmentationEvaluator(model: trainer.model, tile: configuration.crop).evaluate(test)
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import MCKDData
+import MCKDEngine
+
+/// Predicts whole volumes by sliding windows for every available-modality subset and
+/// scores them (method.md section 6). Evaluation runs tile by tile: each tile is
+/// uploaded, predicted and its probabilities brought back and averaged on the host.
+///
+/// The shared encoder sees each modality volume on its own, so a missing modality's
+/// features are the encoder's response to a zero volume whatever the subset: each tile
+/// is encoded once with every modality, the zero response once per tile shape, and the
+/// 15 subsets only re-run fill-in and the decoder.
+public struct SegmentationEvaluator {
+    public let model: SegmentationModel
+    public let tile: [Int]
+    public var modalityNames = TaskKind.brats.modalityNames
+
+    public init(model: SegmentationModel, tile: [Int]) {
+        self.model = model
+        self.tile = tile
+    }
+
+    /// Sigmoid probabilities [3, D, H, W] (ET, WT, TC) of one case for each subset.
+    public func probabilities(_ volume: BraTSVolume, subsets: [ModalitySet]) throws -> [[Float]] {
+        let backend = model.backend
+        let (d, h, w) = (volume.shape[0], volume.shape[1], volume.shape[2])
+        let modalities = model.architecture.modalities, outputs = model.architecture.outputChannels
+        let tileShape = (0..<3).map { min(tile[$0], volume.shape[$0]) }
+        do {
+            try model.architecture.checkCrop(tileShape)
+        } catch {
+            throw EngineError.shapeMismatch("volume \(volume.shape) is smaller than the tile \(tile) and does not fit as a tile: \(error)")
+        }
+        let (td, th, tw) = (tileShape[0], tileShape[1], tileShape[2])
+        var sums = [[Float]](repeating: [Float](repeating: 0, count: outputs * d * h * w), count: subsets.count)
+        var hits = [Float](repeating: 0, count: d * h * w)
+        var input = [Float](repeating: 0, count: modalities * td * th * tw)
+        model.setTraining(false)
+        defer { model.setTraining(true) }
+        let zeroResponse = try model.encoder.forward(try backend.full(Shape(1, 1, td, th, tw), value: 0))
+        for origin in SlidingWindow.tiles(volume: volume.shape, tile: tileShape) {
+            for m in 0..<modalities { for z in 0..<td { for y in 0..<th {
+                let source = ((m * d + origin[0] + z) * h + origin[1] + y) * w + origin[2]
+                let target = ((m * td + z) * th + y) * tw
+                for x in 0..<tw { input[target + x] = volume.image[source + x] }
+            } } }
+            let present = try model.encoder.forward(try backend.upload(input, shape: Shape(modalities, 1, td, th, tw)))
+            for z in 0..<td { for y in 0..<th { for x in 0..<tw { hits[((origin[0] + z) * h + origin[1] + y) * w + origin[2] + x] += 1 } } }
+            for (index, subset) in subsets.enumerated() {
+                let features = try zip(present, zeroResponse).map { all, zero -> Tensor in
+                    let mixed = try backend.makeTensor(shape: all.shape)
+                    try backend.copy(all, to: mixed)
+                    for m in subset.missing { try backend.assignBatchSlice(zero, into: mixed, start: m, step: modalities) }
+                    return mixed
+                }
+                let values = try backend.download(try model.decode(features, available: subset))
+                for c in 0..<outputs { for z in 0..<td { for y in 0..<th { for x in 0..<tw {
+                    let voxel = ((origin[0] + z) * h + origin[1] + y) * w + origin[2] + x
+                    sums[index][c * d * h * w + voxel] += 1 / (1 + exp(-values[((c * td + z) * th + y) * tw + x]))
+                } } } }
+            }
+        }
+        let voxels = d * h * w
+        for index in sums.indices {
+            for c in 0..<outputs { for v in 0..<voxels { sums[index][c * voxels + v] /= hits[v] } }
+        }
+        return sums
+    }
+
+    /// The 15-subset x {ET, TC, WT} table over labelled volumes.
+    public func evaluate(_ volumes: [BraTSVolume]) throws -> DiceTable {
+        let subsets = ModalitySet.allNonEmpty(model.architecture.modalities)
+        var totals = [[Double]](repeating: [0, 0, 0], count: subsets.count)
+        for volume in volumes {
+            guard let targets = volume.targets() else { throw EngineError.invalidArgument("case \(volume.caseID) has no segmentation to score") }
+            let voxels = volume.voxelCount
+            // Subsets share each tile's encoding, but their probability maps take memory:
+            // as many subsets at a time as fit in about 256 MB (all 15 for the phantom).
+            let perSubset = model.architecture.outputChannels * voxels * MemoryLayout<Float>.size
+            let groupSize = max(1, (256 << 20) / perSubset)
+            for groupStart in stride(from: 0, to: subsets.count, by: groupSize) {
+                let group = Array(subsets[groupStart..<min(subsets.count, groupStart + groupSize)])
+                for (offset, probabilities) in try probabilities(volume, subsets: group).enumerated() {
+                    // Channels are stored ET, WT, TC; the table reads ET, TC, WT.
+                    for (column, channel) in [0, 2, 1].enumerated() {
+                        let range = (channel * voxels)..<((channel + 1) * voxels)
+                        totals[groupStart + offset][column] += diceScore(prediction: probabilities[range].map { $0 > 0.5 }[...],
+                                                                         target: targets[range].map { $0 > 0.5 }[...])
+                    }
+                }
+            }
+        }
+        let rows = zip(subsets, totals).map { subset, total in
+            DiceTable.Row(available: subset.name(modalityNames), dice: total.map { $0 / Double(max(1, volumes.count)) })
+        }
+        return DiceTable(modalityNames: modalityNames, rows: rows, caseCount: volumes.count)
+    }
+}

@@ -1,0 +1,21 @@
+import MCKDData
+
+/// The tasks mckd trains: configuration.json's `task`, and `mckd train --task`.
+public enum TaskKind: String, Codable, CaseIterable, Sendable {
+    /// Brain-tumour segmentation from four MRI contrasts (the BraTS layout, or the phantom).
+    case brats
+    /// Digit classification from an image and a spoken digit.
+    case avmnist
+
+    /// The task's modalities in their fixed order (method.md section 2).
+    public var modalityNames: [String] {
+        switch self {
+        case .brats: return BraTSModality.allCases.map(\.displayName)
+        case .avmnist: return AVMNISTModel.modalityNames
+        }
+    }
+
+    /// Steps between the progress lines written to a log (a terminal gets a redrawn bar):
+    /// AV-MNIST's steps are many and quick.
+    public var progressLineInterval: Int { self == .avmnist ? 50 : 10 }
+}

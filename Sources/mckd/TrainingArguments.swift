@@ -1,0 +1,173 @@
+import ArgumentParser
+import Foundation
+import MCKDData
+import MCKDTraining
+
+extension TaskKind: ExpressibleByArgument {}
+extension MetaMode: ExpressibleByArgument {}
+
+/// `mckd train`'s options that every task takes: the task, the device, the run's length
+/// and seed, the method's settings and the run folder.
+struct SharedTrainingArguments: ParsableArguments {
+    @Option(help: "Task: brats (segmentation) or avmnist (classification, needs scripts/setup-avmnist).")
+    var task: TaskKind = .brats
+    @Option(help: "Device: cpu or gpuN (see `mckd devices`).")
+    var device = "gpu0"
+    @Option(help: "Training steps (default: 300 for brats; avmnist trains --epochs unless --steps is given).")
+    var steps: Int?
+    @Option(help: "Batch size (default: 2 for brats, 64 for avmnist).")
+    var batch: Int?
+    @Option(help: "Network learning rate (brats: 1e-2, SGD Nesterov momentum 0.99, poly decay; avmnist: 1e-3, Adam, x0.9 every 20 epochs).")
+    var lr: Float?
+    @Option(help: "Random seed (weights, data split, crops, modality dropout).")
+    var seed: UInt64 = 0
+    @Option(help: "Fraction of the steps trained with all modalities before random modality dropout (0: dropout from the first step; the reference uses about 0.7).")
+    var warmupAllModalities: Double = 0
+    @Option(help: "Knowledge-distillation loss: none, l1 or mse.")
+    var kd = "l1"
+    @Option(help: "Weight lambda of the KD loss.")
+    var kdWeight: Float = 0.1
+    @Option(help: "Importance-weight learning: bilevel, gated or off (uniform weights).")
+    var meta: MetaMode = .bilevel
+    @Option(help: "Run a meta step every K steps (default: 1 for bilevel, 100 for gated).")
+    var metaEvery: Int?
+    @Option(help: "Meta-validation batches per meta step, one theta_w update each (default: 20 for gated; bilevel takes 1).")
+    var metaBatches: Int?
+    @Option(help: "Meta-validation cases (brats, default 4) or pairs with both modalities (avmnist, default 10) held out for the importance weights.")
+    var metaValSize: Int?
+    @Option(help: "Run folder (metrics.jsonl, checkpoint, evaluation, report.html).")
+    var out = "runs/latest"
+    @Flag(help: "Continue the run in --out from its checkpoint.")
+    var resume = false
+    @Option(help: "Write a checkpoint every N steps (default: 50 for brats, 200 for avmnist).")
+    var checkpointEvery: Int?
+
+    /// The run's training settings for `steps` steps: seed, the method's settings from
+    /// these options, the task's own from `options` with --lr. The meta schedule's K is
+    /// always recorded (configurations keep their earlier form); R only when given.
+    func training<Options>(steps: Int, options: Options, defaultLearningRate: Float) throws -> TrainingSettings<Options> {
+        var training = TrainingSettings<Options>(steps: steps)
+        training.options = options
+        training.learningRate = lr ?? defaultLearningRate
+        training.seed = seed
+        do {
+            training.distillation = try MCKDSettings.distillation(named: kd)
+        } catch {
+            throw ValidationError("--kd \(kd): choose none, l1 or mse")
+        }
+        training.distillationWeight = kdWeight
+        guard (0...1).contains(warmupAllModalities) else {
+            throw ValidationError("--warmup-all-modalities \(warmupAllModalities): a fraction of the steps in [0, 1]")
+        }
+        training.warmupSteps = Int((warmupAllModalities * Double(steps)).rounded())
+        training.meta = meta
+        training.metaEvery = metaEvery ?? meta.defaultInterval
+        training.metaBatches = metaBatches
+        do {
+            try training.method.validateMetaSchedule()
+        } catch {
+            throw ValidationError("--meta \(meta) --meta-every \(training.metaEvery!) --meta-batches \(training.metaBatchCount): \(error)")
+        }
+        return training
+    }
+}
+
+/// `mckd train`'s options for BraTS (segmentation).
+struct BraTSArguments: ParsableArguments {
+    @Option(help: "BraTS folder, 'anatomical' (the default: the SYNTHETIC phantom simulated on real anatomy, docs/data.md) or 'synthetic' or 'procedural' (the procedural phantom).")
+    var data: String?
+    @Option(help: "Architecture: small, or paper (the ~43.7M-parameter ResNet-50-3D + ASPP model; crop D divisible by 16, H and W by 32).")
+    var arch: String?
+    @Option(help: "Encoder widths per level for --arch small, e.g. 8,16,32 (the paper model's widths are fixed).")
+    var channels: String?
+    @Option(help: "Training crop D,H,W (small: divisible by 2^(levels-1); paper: D by 16, H and W by 32, e.g. 32,64,64; default 32,32,32).")
+    var crop: String?
+    @Flag(help: "Draw the random modality subset per sample instead of once per batch.")
+    var perSampleModalities = false
+    @Flag(help: "Fill in missing modalities' skip features too (mean of the available ones), not only the bottleneck.")
+    var fillSkips = false
+    @Option(help: "Test cases held out for the final evaluation (default 4).")
+    var testSize: Int?
+
+    /// The options of this group that were given (another task refuses them).
+    var given: [String] {
+        [data.map { _ in "--data" }, arch.map { _ in "--arch" }, channels.map { _ in "--channels" }, crop.map { _ in "--crop" },
+         perSampleModalities ? "--per-sample-modalities" : nil, fillSkips ? "--fill-skips" : nil, testSize.map { _ in "--test-size" }]
+            .compactMap { $0 }
+    }
+
+    func configuration(_ shared: SharedTrainingArguments) throws -> BraTSRunConfiguration {
+        var configuration = BraTSRunConfiguration()
+        switch SegmentationArchitecture.Kind(rawValue: arch ?? "small") {
+        case .small:
+            let widths = (channels ?? "8,16,32").split(separator: ",").compactMap { Int($0) }
+            guard widths.count >= 2, widths.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--channels needs two or more widths, e.g. 8,16,32") }
+            configuration.architecture.channels = widths
+        case .paper:
+            guard channels == nil else { throw ValidationError("--channels is for --arch small; the paper model's widths are fixed") }
+            configuration.architecture = .paper
+        case nil:
+            throw ValidationError("--arch \(arch!): choose small or paper")
+        }
+        let cropSizes = (crop ?? "32,32,32").split(separator: ",").compactMap { Int($0) }
+        guard cropSizes.count == 3 else { throw ValidationError("--crop must be D,H,W") }
+        do {
+            try configuration.architecture.checkCrop(cropSizes)
+        } catch {
+            throw ValidationError("--crop: \(error)")
+        }
+        let steps = shared.steps ?? 300, batch = shared.batch ?? 2
+        guard steps >= 1, batch >= 1 else { throw ValidationError("--steps and --batch must be positive") }
+        configuration.architecture.fillSkips = fillSkips
+        configuration.crop = cropSizes
+        configuration.batchSize = batch
+        configuration.data = data.map { $0 == "procedural" ? GeneratedData.procedural : $0 } ?? GeneratedData.anatomical
+        configuration.metaValidationCases = shared.metaValSize ?? 4
+        configuration.testCases = testSize ?? 4
+        configuration.checkpointEvery = max(1, shared.checkpointEvery ?? 50)
+        var options = BraTSTrainingOptions()
+        options.perSampleSubsets = perSampleModalities ? true : nil
+        configuration.training = try shared.training(steps: steps, options: options, defaultLearningRate: 1e-2)
+        return configuration
+    }
+}
+
+/// `mckd train`'s options for AV-MNIST (classification).
+struct AVMNISTArguments: ParsableArguments {
+    /// Epochs when neither --epochs nor --steps is given: a few minutes on PoCL on 2 cores.
+    static let defaultEpochs = 40
+
+    @Option(help: "Training epochs (default 40).")
+    var epochs: Int?
+    @Option(help: "Percent of training pairs that keep their audio (default 10, the paper's headline setting).")
+    var audioRate: Double?
+    @Option(help: "Percent of training pairs that keep their image (default 100).")
+    var visualRate: Double?
+
+    /// The options of this group that were given (another task refuses them).
+    var given: [String] {
+        [epochs.map { _ in "--epochs" }, audioRate.map { _ in "--audio-rate" }, visualRate.map { _ in "--visual-rate" }].compactMap { $0 }
+    }
+
+    func configuration(_ shared: SharedTrainingArguments) throws -> AVMNISTRunConfiguration {
+        guard epochs == nil || shared.steps == nil else { throw ValidationError("give --epochs or --steps, not both") }
+        let audioRate = self.audioRate ?? 10, visualRate = self.visualRate ?? 100
+        for (name, rate) in [("--audio-rate", audioRate), ("--visual-rate", visualRate)] where !(rate > 0 && rate <= 100) {
+            throw ValidationError("\(name) \(rate): a percentage in (0, 100]")
+        }
+        var configuration = AVMNISTRunConfiguration()
+        configuration.batchSize = shared.batch ?? 64
+        configuration.audioRate = audioRate == 100 ? nil : audioRate
+        configuration.visualRate = visualRate == 100 ? nil : visualRate
+        configuration.metaValidationSize = shared.metaValSize ?? 10
+        configuration.checkpointEvery = max(1, shared.checkpointEvery ?? 200)
+        do {
+            try configuration.setLength(epochs: shared.steps == nil ? (epochs ?? Self.defaultEpochs) : nil, steps: shared.steps)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        configuration.training = try shared.training(steps: configuration.training.steps, options: configuration.training.options,
+                                                     defaultLearningRate: 1e-3)
+        return configuration
+    }
+}

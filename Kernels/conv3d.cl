@@ -16,6 +16,21 @@
 #define TAPS (KD * KH * KW)
 #define LANES 16
 
+// The device profile's vector width (16 on AVX-512, 8 on AVX2) and the filter
+// gradient's tile (conv3d_filter): COV vectors of output channels, CIG input
+// channels, KHG kh rows per work-item.
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define VEC CAT(float, VW)
+#define VLOAD CAT(vload, VW)
+#define VSTORE CAT(vstore, VW)
+#ifndef COV
+#define COV 1
+#define CIG 1
+#define KHG 1
+#endif
+#define CBLOCK (COV * VW)
+
 // 16 values of `row` at start + j * step (j = 0..15); positions outside [0, extent)
 // read zero (padding). Whole in-range segments use contiguous vector loads.
 static inline float16 load_segment(__global const float* row, const int start, const int step, const int extent) {
@@ -318,124 +333,84 @@ __kernel void conv3d_gather(__global const float* dy, __global const float* pack
     }
 }
 
-// Filter gradient: dw[co, ci, k] = sum over n, output positions o (in that order) of
-// dy[n, co, o] * x[n, ci, o * S - P + k * D]. A work-item owns one (ci, tap) for 16
-// output channels, each accumulated over W in 16 lanes and summed across lanes at the
-// end in a fixed order: deterministic, no atomics. global [TAPS, CI, coBlocks], local [1, 1, 1].
-__kernel void conv3d_filter(__global const float* x, __global const float* dy, __global float* dw,
-                            const int N, const int CI, const int CO,
-                            const int inD, const int inH, const int inW,
-                            const int outD, const int outH, const int outW) {
-    const int tap = get_global_id(0);
-    const int ci = get_global_id(1);
-    const int cob = get_global_id(2);
-    if (tap >= TAPS || ci >= CI || cob * LANES >= CO) return;
-    const int kw = tap % KW;
-    const int kh = (tap / KW) % KH;
-    const int kd = tap / (KW * KH);
-    const int channels = min(LANES, CO - cob * LANES);
-    const int16 laneIndex = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-
-    float16 acc[LANES];
-    for (int c = 0; c < LANES; ++c) acc[c] = (float16)(0.0f);
-    const int inPlane = inH * inW, outPlane = outH * outW;
-    for (int n = 0; n < N; ++n) {
-        __global const float* xc = x + (size_t)(n * CI + ci) * inD * inPlane;
-        __global const float* dyc = dy + (size_t)(n * CO + cob * LANES) * outD * outPlane;
-        const size_t channelStride = (size_t)outD * outPlane;
-        for (int od = 0; od < outD; ++od) {
-            const int id = od * SD - PD + kd * DD;
-            if (id < 0 || id >= inD) continue;
-            for (int oh = 0; oh < outH; ++oh) {
-                const int ih = oh * SH - PH + kh * DH;
-                if (ih < 0 || ih >= inH) continue;
-                __global const float* xrow = xc + id * inPlane + ih * inW;
-                __global const float* dyrow = dyc + od * outPlane + oh * outW;
-                for (int ow0 = 0; ow0 < outW; ow0 += LANES) {
-                    float16 v = load_segment(xrow, ow0 * SW - PW + kw * DW, SW, inW);
-                    // Lanes past the row's end must not carry input values: 0 * Inf would be NaN.
-                    if (ow0 + LANES > outW) v = select((float16)(0.0f), v, laneIndex < (int16)(outW - ow0));
+// Filter gradient, as a sum of outer products: for each output position o,
+//   dw[co, ci, k] += dy[n, co, o] * x[n, ci, o * S - P + k * D].
+// The vector runs over VW output channels, so dy is read channels-last (dyT [N, outD,
+// outH, outW, COP], COP a multiple of CBLOCK, zero past CO) and x from a zero-padded copy
+// (xp [N, CI, Dp, Hp, Wp], the padding P on each side): every load is in range and no
+// tap needs a check. A work-item owns CBLOCK = COV * VW output channels x CIG input
+// channels x (one kd, KHG kh rows, all kw) taps: CIG * KHG * KW * COV accumulators, each
+// loaded dy vector serving CIG * KHG * KW fma()s with the x value broadcast from memory.
+// It sums the (n, od) planes of its chunk in order, rows then W; partial[chunk] holds
+// the chunks' sums, which sum_chunks adds in order: deterministic, no atomics.
+// global [coBlocks * ciGroups, KD * KH / KHG, chunks], local [1, 1, 1].
+__kernel void conv3d_filter(__global const float* xp, __global const float* dyT, __global float* partial,
+                            const int N, const int CI, const int CO, const int Dp, const int Hp, const int Wp,
+                            const int outD, const int outH, const int outW, const int chunks) {
+    const int coBlocks = (CO + CBLOCK - 1) / CBLOCK, ciGroups = (CI + CIG - 1) / CIG;
+    const int g0 = get_global_id(0), g1 = get_global_id(1), chunk = get_global_id(2);
+    if (g0 >= coBlocks * ciGroups || g1 >= KD * (KH / KHG) || chunk >= chunks) return;
+    const int cob = g0 % coBlocks, ci0 = (g0 / coBlocks) * CIG;
+    const int kd = g1 / (KH / KHG), kh0 = (g1 % (KH / KHG)) * KHG;
+    const int COP = coBlocks * CBLOCK, planes = N * outD;
+    const int p0 = (int)((long)chunk * planes / chunks), p1 = (int)((long)(chunk + 1) * planes / chunks);
+    const int plane = Hp * Wp, volume = Dp * plane;
+    VEC acc[CIG][KHG][KW][COV];
+    #pragma unroll
+    for (int g = 0; g < CIG; ++g)
+        #pragma unroll
+        for (int h = 0; h < KHG; ++h)
+            #pragma unroll
+            for (int kw = 0; kw < KW; ++kw)
+                #pragma unroll
+                for (int j = 0; j < COV; ++j) acc[g][h][kw][j] = (VEC)(0.0f);
+    for (int pl = p0; pl < p1; ++pl) {
+        const int od = pl % outD, n = pl / outD;
+        __global const float* dyRow = dyT + (size_t)pl * outH * outW * COP + cob * CBLOCK;
+        // Input channels past CI (the last group) read channel CI - 1; their sums are dropped.
+        __global const float* xRow[CIG];
+        #pragma unroll
+        for (int g = 0; g < CIG; ++g)
+            xRow[g] = xp + (size_t)(n * CI + min(ci0 + g, CI - 1)) * volume + (od * SD + kd * DD) * plane + kh0 * DH * Wp;
+        for (int oh = 0; oh < outH; ++oh) {
+            for (int ow = 0; ow < outW; ++ow) {
+                VEC d[COV];
+                #pragma unroll
+                for (int j = 0; j < COV; ++j) d[j] = VLOAD(j, dyRow + ow * COP);
+                #pragma unroll
+                for (int g = 0; g < CIG; ++g)
                     #pragma unroll
-                    for (int c = 0; c < LANES; ++c) {
-                        if (c < channels) acc[c] = fma(load_segment(dyrow + c * channelStride, ow0, 1, outW), v, acc[c]);
+                    for (int h = 0; h < KHG; ++h)
+                        #pragma unroll
+                        for (int kw = 0; kw < KW; ++kw) {
+                            const VEC v = (VEC)(xRow[g][h * DH * Wp + ow * SW + kw * DW]);
+                            #pragma unroll
+                            for (int j = 0; j < COV; ++j) acc[g][h][kw][j] = fma(d[j], v, acc[g][h][kw][j]);
+                        }
+            }
+            dyRow += outW * COP;
+            #pragma unroll
+            for (int g = 0; g < CIG; ++g) xRow[g] += SH * Wp;
+        }
+    }
+    #pragma unroll
+    for (int g = 0; g < CIG; ++g) {
+        const int ci = ci0 + g;
+        if (ci >= CI) break;
+        #pragma unroll
+        for (int h = 0; h < KHG; ++h)
+            #pragma unroll
+            for (int kw = 0; kw < KW; ++kw) {
+                const int tap = (kd * KH + kh0 + h) * KW + kw;
+                #pragma unroll
+                for (int j = 0; j < COV; ++j) {
+                    float lanes[VW];
+                    VSTORE(acc[g][h][kw][j], 0, lanes);
+                    for (int c = 0; c < VW; ++c) {
+                        const int co = cob * CBLOCK + j * VW + c;
+                        if (co < CO) partial[(((size_t)chunk * CO + co) * CI + ci) * TAPS + tap] = lanes[c];
                     }
                 }
             }
-        }
-    }
-    for (int c = 0; c < channels; ++c) {
-        const float16 a = acc[c];
-        const float8 s8 = a.lo + a.hi;
-        const float4 s4 = s8.lo + s8.hi;
-        const float2 s2 = s4.lo + s4.hi;
-        dw[((size_t)(cob * LANES + c) * CI + ci) * TAPS + tap] = s2.x + s2.y;
-    }
-}
-
-// The filter gradient for short rows: conv3d_filter's work split (one (tap, ci) and 16
-// output channels per work-item), but each vector holds 16 consecutive positions of
-// the flattened output volume instead of 16 along one row, so no lanes idle at small
-// W. The lanes' (od, oh, ow) advance by 16 positions per chunk with carries, not
-// divisions; their input values are gathered (zero in the padding). Lane partial sums
-// over samples and chunks, then the same fixed lane reduction: deterministic.
-// global [TAPS, CI, coBlocks], local [1, 1, 1].
-__kernel void conv3d_filter_tiles(__global const float* x, __global const float* dy, __global float* dw,
-                                  const int N, const int CI, const int CO,
-                                  const int inD, const int inH, const int inW,
-                                  const int outD, const int outH, const int outW) {
-    const int tap = get_global_id(0);
-    const int ci = get_global_id(1);
-    const int cob = get_global_id(2);
-    if (tap >= TAPS || ci >= CI || cob * LANES >= CO) return;
-    const int kw = tap % KW;
-    const int kh = (tap / KW) % KH;
-    const int kd = tap / (KW * KH);
-    const int channels = min(LANES, CO - cob * LANES);
-    const int inPlane = inH * inW, inVolume = inD * inPlane;
-    const int outPlane = outH * outW, outVolume = outD * outPlane;
-    const int16 lane = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    // Where the lanes start, and how far 16 positions move them along W and H.
-    const int16 startW = lane % outW, startH = (lane / outW) % outH, startD = lane / outPlane;
-    const int stepW = LANES % outW, stepH = LANES / outW;
-
-    float16 acc[LANES];
-    for (int c = 0; c < LANES; ++c) acc[c] = (float16)(0.0f);
-    for (int n = 0; n < N; ++n) {
-        __global const float* xc = x + (size_t)(n * CI + ci) * inVolume;
-        __global const float* dyc = dy + (size_t)(n * CO + cob * LANES) * outVolume;
-        int16 ow = startW, oh = startH, od = startD;
-        for (int p0 = 0; p0 < outVolume; p0 += LANES) {
-            const int16 id = od * SD + (kd * DD - PD), ih = oh * SH + (kh * DH - PH), iw = ow * SW + (kw * DW - PW);
-            const int16 inside = (p0 + lane < outVolume) & (id >= 0) & (id < inD) & (ih >= 0) & (ih < inH) & (iw >= 0) & (iw < inW);
-            int offsets[LANES], flags[LANES];
-            vstore16(id * inPlane + ih * inW + iw, 0, offsets);
-            vstore16(inside, 0, flags);
-            float values[LANES];
-            #pragma unroll
-            for (int j = 0; j < LANES; ++j) values[j] = flags[j] ? xc[offsets[j]] : 0.0f;
-            const float16 v = vload16(0, values);
-            #pragma unroll
-            for (int c = 0; c < LANES; ++c) {
-                if (c < channels) acc[c] = fma(load_segment(dyc + (size_t)c * outVolume, p0, 1, outVolume), v, acc[c]);
-            }
-            // Advance every lane by 16 positions: W, then the carries into H and D.
-            ow += stepW;
-            oh += stepH;
-            const int16 wrapW = ow >= outW;
-            ow = select(ow, ow - outW, wrapW);
-            oh = select(oh, oh + 1, wrapW);
-            while (any(oh >= outH)) {
-                const int16 wrapH = oh >= outH;
-                oh = select(oh, oh - outH, wrapH);
-                od = select(od, od + 1, wrapH);
-            }
-        }
-    }
-    for (int c = 0; c < channels; ++c) {
-        const float16 a = acc[c];
-        const float8 s8 = a.lo + a.hi;
-        const float4 s4 = s8.lo + s8.hi;
-        const float2 s2 = s4.lo + s4.hi;
-        dw[((size_t)(cob * LANES + c) * CI + ci) * TAPS + tap] = s2.x + s2.y;
     }
 }

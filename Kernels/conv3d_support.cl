@@ -1,5 +1,6 @@
 // Geometry-independent helpers of the convolution family (built once, no defines):
-// weight packing for conv3d.cl, the bias gradient, weight standardisation.
+// weight packing, zero-padded and channels-last copies for conv3d.cl, the sum of a
+// split reduction's chunks, the bias gradient, weight standardisation.
 
 // packed[((b * IN + i) * TAPS + t) * block + c] = weight of (block b, lane c, channel i, tap t),
 // zero for lanes past the last channel; `block` is the kernels' CB.
@@ -23,6 +24,45 @@ __kernel void pack_weights(__global const float* w, __global float* packed,
     float value = 0.0f;
     if (lane < lanesTotal) value = swap ? w[((size_t)i * columns + lane) * taps + t] : w[((size_t)lane * columns + i) * taps + t];
     packed[gid] = value;
+}
+
+// xp[r, dp, hp, wp] = x[r, dp - pd, hp - ph, wp - pw] inside x, zero outside (r = n * C + c):
+// the kernels read a padded copy instead of checking every tap against the volume's
+// edges. global [Hp, Dp, rows], local [1, 1, 1].
+__kernel void pad_volume(__global const float* x, __global float* xp, const int rows, const int D, const int H, const int W,
+                         const int Dp, const int Hp, const int Wp, const int pd, const int ph, const int pw) {
+    const int hp = get_global_id(0), dp = get_global_id(1), r = get_global_id(2);
+    if (hp >= Hp || dp >= Dp || r >= rows) return;
+    __global float* dst = xp + (((size_t)r * Dp + dp) * Hp + hp) * Wp;
+    const int d = dp - pd, h = hp - ph;
+    if (d < 0 || d >= D || h < 0 || h >= H) {
+        for (int wp = 0; wp < Wp; ++wp) dst[wp] = 0.0f;
+        return;
+    }
+    __global const float* src = x + (((size_t)r * D + d) * H + h) * W;
+    for (int wp = 0; wp < Wp; ++wp) {
+        const int w = wp - pw;
+        dst[wp] = w >= 0 && w < W ? src[w] : 0.0f;
+    }
+}
+
+// t[n, s, c] = a[n, c, s] for c < C, zero for C <= c < CP (channels-last, padded to CP).
+// global [spatial, N], local [16, 1].
+__kernel void channels_last(__global const float* a, __global float* t, const int N, const int C, const int CP,
+                            const int spatial) {
+    const int s = get_global_id(0), n = get_global_id(1);
+    if (s >= spatial || n >= N) return;
+    __global float* dst = t + ((size_t)n * spatial + s) * CP;
+    for (int c = 0; c < CP; ++c) dst[c] = c < C ? a[((size_t)n * C + c) * spatial + s] : 0.0f;
+}
+
+// out[i] = sum over chunks c, in order, of partial[c * count + i].
+__kernel void sum_chunks(__global const float* partial, __global float* out, const int count, const int chunks) {
+    const int i = get_global_id(0);
+    if (i >= count) return;
+    float sum = partial[i];
+    for (int c = 1; c < chunks; ++c) sum += partial[(size_t)c * count + i];
+    out[i] = sum;
 }
 
 // out[c] = sum over n, then space, of t[n, c, :] (the bias gradient). One work-item per channel.

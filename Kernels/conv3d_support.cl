@@ -2,28 +2,31 @@
 // weight packing, zero-padded and channels-last copies for conv3d.cl, the sum of a
 // split reduction's chunks, the bias gradient, weight standardisation.
 
-// packed[((b * IN + i) * TAPS + t) * block + c] = weight of (block b, lane c, channel i, tap t),
-// zero for lanes past the last channel; `block` is the kernels' CB.
+// packed[((b * inner + i) * taps + t) * block + c] = weight of (block b, lane c, channel i, tap t),
+// zero for lanes past the last channel; `block` is the kernels' CBLOCK.
 //   swap == 0 (forward): lane channel = output channel o = b*block+c, i = input channel:
 //                        w[o, i, t].
 //   swap == 1 (gather):  lane channel = input channel  = b*block+c, i = output channel:
 //                        w[i, b*block+c, t].
-// `rows` and `columns` are the weight's first two extents [rows, columns, taps].
+// `rows` and `columns` are the weight's first two extents [rows, columns, taps]. A
+// work-item writes one (block, channel)'s taps * block values (contiguous), reading
+// each lane's taps contiguously. global [inner, blocks], local [1, 1].
 __kernel void pack_weights(__global const float* w, __global float* packed,
                            const int rows, const int columns, const int taps, const int swap, const int block) {
     const int lanesTotal = swap ? columns : rows;
     const int inner = swap ? rows : columns;
-    const int blocks = (lanesTotal + block - 1) / block;
-    const int gid = get_global_id(0);
-    if (gid >= blocks * inner * taps * block) return;
-    const int c = gid % block;
-    const int t = (gid / block) % taps;
-    const int i = (gid / (block * taps)) % inner;
-    const int b = gid / (block * taps * inner);
-    const int lane = b * block + c;
-    float value = 0.0f;
-    if (lane < lanesTotal) value = swap ? w[((size_t)i * columns + lane) * taps + t] : w[((size_t)lane * columns + i) * taps + t];
-    packed[gid] = value;
+    const int i = get_global_id(0), b = get_global_id(1);
+    if (i >= inner || b * block >= lanesTotal) return;
+    __global float* dst = packed + ((size_t)b * inner + i) * taps * block;
+    for (int c = 0; c < block; ++c) {
+        const int lane = b * block + c;
+        if (lane >= lanesTotal) {
+            for (int t = 0; t < taps; ++t) dst[t * block + c] = 0.0f;
+            continue;
+        }
+        __global const float* src = w + (swap ? (size_t)i * columns + lane : (size_t)lane * columns + i) * taps;
+        for (int t = 0; t < taps; ++t) dst[t * block + c] = src[t];
+    }
 }
 
 // xp[r, dp, hp, wp] = x[r, dp - pd, hp - ph, wp - pw] inside x, zero outside (r = n * C + c):

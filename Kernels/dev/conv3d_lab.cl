@@ -220,3 +220,68 @@ __kernel void filter_v2(__global const float* xp, __global const float* dyT, __g
             }
     }
 }
+
+// v2 gather (backward-data; the transposed forward): work-item = RW positions
+// i = i0 + p * SW of one stride phase along W x CBLOCK input channels, for one (n, id, ih).
+//   dx[n, ci, i] = sum over co, taps k with (i + P - k * D) % S == 0 of dy[n, co, (i + P - k * D) / S] * w[co, ci, k]
+// dyp is dy zero-padded by QD, QH, QW before (and enough after): every read is in range.
+// packed[cib][co][tap][CBLOCK] over input channels. global [SW * ceil(ceil(inW / SW) / RW), inH, N * inD * ciBlocks].
+__kernel void gather_v2(__global const float* dyp, __global const float* packed, __global float* dx,
+                        const int N, const int CI, const int CO, const int Ep, const int Fp, const int Gp,
+                        const int inD, const int inH, const int inW, const int QD, const int QH, const int QW) {
+    const int ciBlocks = (CI + CBLOCK - 1) / CBLOCK;
+    const int perPhase = ((inW + SW - 1) / SW + RW - 1) / RW;
+    const int phase = get_global_id(0) / perPhase, i0 = phase + (get_global_id(0) % perPhase) * RW * SW;
+    const int ih = get_global_id(1), z = get_global_id(2);
+    if (phase >= SW || i0 >= inW || ih >= inH || z >= N * inD * ciBlocks) return;
+    const int cib = z % ciBlocks, id = (z / ciBlocks) % inD, n = z / (ciBlocks * inD);
+    VEC acc[RW][COV];
+    #pragma unroll
+    for (int p = 0; p < RW; ++p)
+        #pragma unroll
+        for (int j = 0; j < COV; ++j) acc[p][j] = (VEC)(0.0f);
+    const int plane = Fp * Gp, volume = Ep * plane;
+    __global const float* wb = packed + (size_t)cib * CO * TAPS * CBLOCK;
+    for (int co = 0; co < CO; ++co) {
+        __global const float* dyc = dyp + (size_t)(n * CO + co) * volume;
+        __global const float* wc = wb + (size_t)co * TAPS * CBLOCK;
+        for (int kd = 0; kd < KD; ++kd) {
+            const int qd = id + PD - kd * DD;
+            if (qd % SD != 0) continue;   // qd may be negative: % keeps the sign, == 0 is still exact
+            for (int kh = 0; kh < KH; ++kh) {
+                const int qh = ih + PH - kh * DH;
+                if (qh % SH != 0) continue;
+                __global const float* row = dyc + (qd / SD + QD) * plane + (qh / SH + QH) * Gp;
+                __global const float* wt = wc + (kd * KH + kh) * KW * CBLOCK;
+                #pragma unroll
+                for (int kw = 0; kw < KW; ++kw) {
+                    const int qw = i0 + PW - kw * DW;
+                    if (qw % SW != 0) continue;
+                    VEC w[COV];
+                    #pragma unroll
+                    for (int j = 0; j < COV; ++j) w[j] = VLOAD(kw * COV + j, wt);
+                    __global const float* src = row + qw / SW + QW;
+                    #pragma unroll
+                    for (int p = 0; p < RW; ++p) {
+                        const VEC v = (VEC)(src[p]);
+                        #pragma unroll
+                        for (int j = 0; j < COV; ++j) acc[p][j] = fma(v, w[j], acc[p][j]);
+                    }
+                }
+            }
+        }
+    }
+    const int inPlane = inH * inW, inVolume = inD * inPlane;
+    #pragma unroll
+    for (int j = 0; j < COV; ++j) {
+        float lanes[RW * VW];
+        #pragma unroll
+        for (int p = 0; p < RW; ++p) VSTORE(acc[p][j], p, lanes);
+        for (int c = 0; c < VW; ++c) {
+            const int ci = cib * CBLOCK + j * VW + c;
+            if (ci >= CI) break;
+            __global float* dst = dx + (size_t)(n * CI + ci) * inVolume + id * inPlane + ih * inW;
+            for (int p = 0; p < RW && i0 + p * SW < inW; ++p) dst[i0 + p * SW] = lanes[p * VW + c];
+        }
+    }
+}

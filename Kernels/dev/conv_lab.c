@@ -77,6 +77,38 @@ int main(int argc, char** argv) {
                 s += (double)xp[(((size_t)(n * CI + i) * Dp + d * SD + a * DL) * Hp + h * S + b * DL) * Wp + qq * S + c * DL] * w[((size_t)o * CI + i) * taps + (a * K + b) * K + c];
             ref[(((size_t)(n * CO + o) * oD + d) * oH + h) * oW + qq] = s;
         }
+    } else if (!strcmp(pass, "gather")) {
+        int RW = def(argc, argv, "RW", 8);
+        // dy padded by Q before each axis, with room after for every tap and the tail block.
+        int Q[3], E[3], outs[3] = {oD, oH, oW}, ins[3] = {D, H, W}, st[3] = {SD, S, S};
+        for (int a = 0; a < 3; ++a) {
+            int need = (K - 1) * DL - P; Q[a] = need > 0 ? (need + st[a] - 1) / st[a] : 0;
+            int hi = (ins[a] - 1 + P) / st[a] + 1; E[a] = Q[a] + (hi > outs[a] ? hi : outs[a]) + (a == 2 ? RW : 0);
+        }
+        size_t dps = (size_t)N * CO * E[0] * E[1] * E[2];
+        float* dyp = calloc(dps, 4);
+        for (int r = 0; r < N * CO; ++r) for (int d = 0; d < oD; ++d) for (int h = 0; h < oH; ++h) for (int qq = 0; qq < oW; ++qq)
+            dyp[(((size_t)r * E[0] + d + Q[0]) * E[1] + h + Q[1]) * E[2] + qq + Q[2]] = dy[(((size_t)r * oD + d) * oH + h) * oW + qq];
+        int ciBlocks = (CI + block - 1) / block;
+        float* packed = calloc((size_t)ciBlocks * block * CO * taps, 4);
+        for (int o = 0; o < CO; ++o) for (int i = 0; i < CI; ++i) for (int t = 0; t < taps; ++t)
+            packed[(((size_t)(i / block) * CO + o) * taps + t) * block + i % block] = w[((size_t)o * CI + i) * taps + t];
+        cl_mem bd = clCreateBuffer(ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, 4 * dps, dyp, &e); CHECK(e);
+        cl_mem bw = clCreateBuffer(ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, 4 * (size_t)ciBlocks * block * CO * taps, packed, &e); CHECK(e);
+        outCount = xs; bout = clCreateBuffer(ctx, CL_MEM_READ_WRITE, 4 * xs, 0, &e); CHECK(e);
+        int gargs[12] = {N, CI, CO, E[0], E[1], E[2], D, H, W, Q[0], Q[1], Q[2]};
+        CHECK(clSetKernelArg(k, 0, 8, &bd)); CHECK(clSetKernelArg(k, 1, 8, &bw)); CHECK(clSetKernelArg(k, 2, 8, &bout));
+        for (int i = 0; i < 12; ++i) CHECK(clSetKernelArg(k, 3 + i, 4, &gargs[i]));
+        g[0] = (size_t)S * (((W + S - 1) / S + RW - 1) / RW); g[1] = H; g[2] = (size_t)N * D * ciBlocks;
+        ref = calloc(xs, sizeof(double)); terms = CO * taps;
+        if (!getenv("NOCHECK")) for (int n = 0; n < N; ++n) for (int o = 0; o < CO; ++o) for (int d = 0; d < oD; ++d) for (int h = 0; h < oH; ++h) for (int qq = 0; qq < oW; ++qq) {
+            double gy = dy[(((size_t)(n * CO + o) * oD + d) * oH + h) * oW + qq];
+            for (int i = 0; i < CI; ++i) for (int a = 0; a < K; ++a) for (int b = 0; b < K; ++b) for (int c = 0; c < K; ++c) {
+                int id = d * SD - P + a * DL, ih = h * S - P + b * DL, iw = qq * S - P + c * DL;
+                if (id < 0 || id >= D || ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                ref[(((size_t)(n * CI + i) * D + id) * H + ih) * W + iw] += gy * w[((size_t)o * CI + i) * taps + (a * K + b) * K + c];
+            }
+        }
     } else {
         int chunks = getenv("CHUNKS") ? atoi(getenv("CHUNKS")) : 1, CIG = def(argc, argv, "CIG", 1), KHG = def(argc, argv, "KHG", K);
         float* dyT = calloc((size_t)N * oD * oH * oW * COP, 4);
@@ -102,7 +134,7 @@ int main(int argc, char** argv) {
         if (it && t < best) best = t;
     }
     out = malloc(4 * outCount); CHECK(clEnqueueReadBuffer(q, bout, CL_TRUE, 0, 4 * outCount, out, 0, 0, 0));
-    size_t refCount = !strcmp(pass, "fwd") ? ys : ws; int chunks = (int)(outCount / refCount);
+    size_t refCount = !strcmp(pass, "fwd") ? ys : !strcmp(pass, "gather") ? xs : ws; int chunks = (int)(outCount / refCount);
     double worst = 0; size_t bad = 0;
     if (!getenv("NOCHECK")) for (size_t i = 0; i < refCount; ++i) {
         float s = 0; for (int c = 0; c < chunks; ++c) s += out[c * refCount + i];

@@ -50,13 +50,40 @@ __kernel void pad_volume(__global const float* x, __global float* xp, const int 
 }
 
 // t[n, s, c] = a[n, c, s] for c < C, zero for C <= c < CP (channels-last, padded to CP).
-// global [spatial, N], local [16, 1].
+// A work-item transposes a 16 x 16 tile (16 positions x 16 channels) through private
+// memory: contiguous vector reads along s, contiguous vector writes along c.
+// global [ceil(spatial / 16), ceil(CP / 16), N], local [1, 1, 1].
 __kernel void channels_last(__global const float* a, __global float* t, const int N, const int C, const int CP,
                             const int spatial) {
-    const int s = get_global_id(0), n = get_global_id(1);
-    if (s >= spatial || n >= N) return;
-    __global float* dst = t + ((size_t)n * spatial + s) * CP;
-    for (int c = 0; c < CP; ++c) dst[c] = c < C ? a[((size_t)n * C + c) * spatial + s] : 0.0f;
+    const int s0 = get_global_id(0) * 16, c0 = get_global_id(1) * 16, n = get_global_id(2);
+    if (s0 >= spatial || c0 >= CP || n >= N) return;
+    const int positions = min(16, spatial - s0);
+    float tile[16 * 16];
+    for (int c = 0; c < 16; ++c) {
+        __global const float* src = a + ((size_t)n * C + c0 + c) * spatial + s0;
+        if (c0 + c >= C) {
+            vstore16((float16)(0.0f), c, tile);
+        } else if (positions == 16) {
+            vstore16(vload16(0, src), c, tile);
+        } else {
+            for (int i = 0; i < 16; ++i) tile[c * 16 + i] = i < positions ? src[i] : 0.0f;
+        }
+    }
+    for (int i = 0; i < positions; ++i) {
+        float16 column;
+        column.s0 = tile[i];            column.s1 = tile[16 + i];       column.s2 = tile[32 + i];       column.s3 = tile[48 + i];
+        column.s4 = tile[64 + i];       column.s5 = tile[80 + i];       column.s6 = tile[96 + i];       column.s7 = tile[112 + i];
+        column.s8 = tile[128 + i];      column.s9 = tile[144 + i];      column.sa = tile[160 + i];      column.sb = tile[176 + i];
+        column.sc = tile[192 + i];      column.sd = tile[208 + i];      column.se = tile[224 + i];      column.sf = tile[240 + i];
+        __global float* dst = t + ((size_t)n * spatial + s0 + i) * CP + c0;
+        if (c0 + 16 <= CP) {
+            vstore16(column, 0, dst);
+        } else {
+            float lanes[16];
+            vstore16(column, 0, lanes);
+            for (int c = 0; c < CP - c0; ++c) dst[c] = lanes[c];
+        }
+    }
 }
 
 // out[i] = sum over chunks c, in order, of partial[c * count + i].

@@ -80,7 +80,7 @@ extension OpenCLBackend {
     func channelsLast(_ a: Tensor, channels: Int) throws -> Tensor {
         let n = a.shape[0], spatial = a.count / (n * a.shape[1])
         let t = try makeTensor(shape: Shape(n, spatial, channels))
-        try launch("channels_last", file: "conv3d_support", global: [spatial, n], local: [16, 1],
+        try launch("channels_last", file: "conv3d_support", global: [Self.blocks(spatial, of: 16), Self.blocks(channels, of: 16), n], local: [1, 1, 1],
                    [.tensor(a), .tensor(t), .int(n), .int(a.shape[1]), .int(channels), .int(spatial)])
         return t
     }

@@ -44,14 +44,24 @@ enum TorchComparison {
             throw BenchError("the PyTorch twin wrote no timings to \(resultURL.path)")
         }
         print("  PyTorch \(times["version"] ?? "?") on \(times["device"] ?? "?"), \(times["threads"] ?? "?") threads")
-        print("  " + "row".padding(toLength: 40, withPad: " ", startingAt: 0) + "    ours ms   torch ms   torch/ours")
+        // Both rates against the same limit (the probe's FMA peak or copy bandwidth).
+        print("  " + "row".padding(toLength: 40, withPad: " ", startingAt: 0)
+              + "    ours ms   torch ms   torch/ours   ours rate (limit)   torch rate (limit)")
         for index in report.rows.indices {
-            guard let torch = seconds[report.rows[index].name] else { continue }
-            let ours = report.rows[index].seconds
+            guard report.rows[index].twin != nil, let torch = seconds[report.rows[index].name] else { continue }
+            let row = report.rows[index], ours = row.seconds
+            let torchRate = row.rate * ours / torch
             report.rows[index].torchSeconds = torch
             report.rows[index].speedupOverTorch = torch / ours
-            print("  " + report.rows[index].name.padding(toLength: 40, withPad: " ", startingAt: 0)
-                  + String(format: " %10.3f %10.3f %10.2fx", ours * 1e3, torch * 1e3, torch / ours))
+            report.rows[index].torchRate = torchRate
+            report.rows[index].torchFractionOfLimit = row.fractionOfLimit.map { $0 * ours / torch }
+            func rate(_ value: Double, _ fraction: Double?) -> String {
+                String(format: "%8.1f %@", value, fraction.map { String(format: "(%3.0f%%)", 100 * $0) } ?? "      ")
+            }
+            print("  " + row.name.padding(toLength: 40, withPad: " ", startingAt: 0)
+                  + String(format: " %10.3f %10.3f %10.2fx   ", ours * 1e3, torch * 1e3, torch / ours)
+                  + rate(row.rate, row.fractionOfLimit) + " " + row.unit.padding(toLength: 7, withPad: " ", startingAt: 0)
+                  + rate(torchRate, report.rows[index].torchFractionOfLimit))
         }
     }
 }

@@ -11,21 +11,27 @@ public struct DeviceLimits: Codable, Sendable {
 extension OpenCLBackend {
     /// Measures FMA throughput and copy bandwidth. Takes about a second; run it warm
     /// (the first call also compiles the probe kernels).
+    ///
+    /// The FMA probe runs independent chains of the profile's vector width (CPU family)
+    /// or of 4 floats (GPU family), 8, 12 and 16 of them, with enough work per launch
+    /// (tens of milliseconds) that the launch cost vanishes; the fastest counts. It is
+    /// the yardstick every compute row is a fraction of, so it must be the device's real
+    /// peak: a kernel that beat it would mean the probe was wrong.
     public func measureLimits(quick: Bool = false) throws -> DeviceLimits {
         // Explicit-vector kernels want tiny work-groups on CPU devices (engine.md).
         let onCPU = deviceClass == .cpu
+        let width = onCPU ? profile.vectorWidth : 4
         let local = onCPU ? 1 : 64
         let workItems = max(1, device.computeUnits) * (onCPU ? 16 : 2048)
-        let iterations = quick ? 256 : 4096
+        let iterations = quick ? 256 : (onCPU ? 131_072 : 4096)
         let sink = try makeTensor(shape: Shape(workItems))
-        // Two register budgets (float16 x 8 chains, float8 x 12 chains); the faster one counts.
         var fmaGFLOPS = 0.0
-        for (kernel, flopsPerIteration) in [("fma_peak", 8 * 16 * 2), ("fma_peak8", 12 * 8 * 2)] {
+        for chains in [8, 12, 16] {
             let seconds = try bestTime(repeats: quick ? 2 : 5) {
-                try launch(kernel, file: "probe", global: [workItems], local: [local],
+                try launch("fma_peak", file: "probe", defines: ["VW=\(width)", "CHAINS=\(chains)"], global: [workItems], local: [local],
                            [.tensor(sink), .int(iterations), .float(0.999), .float(0.001)])
             }
-            fmaGFLOPS = max(fmaGFLOPS, Double(workItems * iterations * flopsPerIteration) / seconds / 1e9)
+            fmaGFLOPS = max(fmaGFLOPS, Double(workItems * iterations * chains * width * 2) / seconds / 1e9)
         }
 
         let elements = quick ? 1 << 20 : 16 << 20

@@ -14,6 +14,7 @@
 //   PD PH PW   padding          DD DH DW   dilation
 //   VW         vector width     COV        channel vectors per work-item (CBLOCK = COV * VW channels)
 //   RW         positions along W per work-item (forward, gather)
+//   RH CB      rows and input channels per work-item (conv3d_gather_rows)
 //   CIG KHG    input channels and kh rows per work-item (filter gradient)
 // Extents and channel counts are run-time arguments, so one build serves all sizes.
 
@@ -30,6 +31,10 @@
 #ifndef CIG
 #define CIG 1
 #define KHG 1
+#endif
+#ifndef RH
+#define RH 1
+#define CB 1
 #endif
 
 // One tap for RW positions: acc[p][j] += src[p * step] * w[j], w the tap's CBLOCK
@@ -153,6 +158,72 @@ __kernel void conv3d_gather(__global const float* dyp, __global const float* pac
     const int inPlane = inH * inW;
     store_tile(acc, dx + id * inPlane + ih * inW + i0, bias, hasBias, n, cib, CI, (size_t)inD * inPlane, SW,
                min(RW, (inW - i0 + SW - 1) / SW));
+}
+
+// The gather for few input channels (CI <= VW / 4: the stem's and other image convs'
+// backward-data), where a vector over channels would be mostly empty lanes: the vector
+// runs along W instead, over VW positions i = i0 + l * SW of one stride phase, for RH
+// rows ih = ih0 + r * SH of one phase and CB input channels, each weight broadcast from
+// memory. Same taps, same order per result as conv3d_gather. packed[cib][co][tap][CB].
+// global [SW * ceil(ceil(inW / SW) / VW), SH * ceil(ceil(inH / SH) / RH), N * inD * ceil(CI / CB)], local [1, 1, 1].
+__kernel void conv3d_gather_rows(__global const float* dyp, __global const float* packed, __global const float* bias,
+                                 __global float* dx, const int N, const int CI, const int CO, const int Ep, const int Fp,
+                                 const int Gp, const int inD, const int inH, const int inW, const int QD, const int QH,
+                                 const int QW, const int hasBias) {
+    const int ciBlocks = (CI + CB - 1) / CB;
+    const int perPhaseW = ((inW + SW - 1) / SW + VW - 1) / VW, perPhaseH = ((inH + SH - 1) / SH + RH - 1) / RH;
+    const int phaseW = get_global_id(0) / perPhaseW, i0 = phaseW + (get_global_id(0) % perPhaseW) * VW * SW;
+    const int phaseH = get_global_id(1) / perPhaseH, ih0 = phaseH + (get_global_id(1) % perPhaseH) * RH * SH;
+    const int z = get_global_id(2);
+    if (phaseW >= SW || i0 >= inW || phaseH >= SH || ih0 >= inH || z >= N * inD * ciBlocks) return;
+    const int cib = z % ciBlocks, id = (z / ciBlocks) % inD, n = z / (ciBlocks * inD);
+    VEC acc[RH][CB];
+    #pragma unroll
+    for (int r = 0; r < RH; ++r)
+        #pragma unroll
+        for (int c = 0; c < CB; ++c) acc[r][c] = (VEC)(0.0f);
+    const int plane = Fp * Gp, volume = Ep * plane;
+    for (int co = 0; co < CO; ++co) {
+        __global const float* dyc = dyp + (size_t)(n * CO + co) * volume;
+        __global const float* wc = packed + ((size_t)cib * CO + co) * TAPS * CB;
+        for (int kd = 0; kd < KD; ++kd) {
+            const int qd = id + PD - kd * DD;
+            if (qd % SD != 0) continue;
+            for (int kh = 0; kh < KH; ++kh) {
+                const int qh = ih0 + PH - kh * DH;   // the same phase for every row of the tile
+                if (qh % SH != 0) continue;
+                __global const float* rows = dyc + (qd / SD + QD) * plane + (qh / SH + QH) * Gp + QW;
+                #pragma unroll
+                for (int kw = 0; kw < KW; ++kw) {
+                    const int qw = i0 + PW - kw * DW;
+                    if (qw % SW != 0) continue;
+                    __global const float* w = wc + ((kd * KH + kh) * KW + kw) * CB;
+                    #pragma unroll
+                    for (int r = 0; r < RH; ++r) {
+                        const VEC v = VLOAD(0, rows + r * Gp + qw / SW);
+                        #pragma unroll
+                        for (int c = 0; c < CB; ++c) acc[r][c] = fma(v, (VEC)(w[c]), acc[r][c]);
+                    }
+                }
+            }
+        }
+    }
+    const int inPlane = inH * inW;
+    #pragma unroll
+    for (int c = 0; c < CB; ++c) {
+        const int ci = cib * CB + c;
+        if (ci >= CI) break;
+        const float b = hasBias ? bias[ci] : 0.0f;
+        #pragma unroll
+        for (int r = 0; r < RH; ++r) {
+            const int ih = ih0 + r * SH;
+            if (ih >= inH) break;
+            float lanes[VW];
+            VSTORE(acc[r][c], 0, lanes);
+            __global float* row = dx + ((size_t)(n * CI + ci) * inD + id) * inPlane + ih * inW;
+            for (int l = 0; l < VW && i0 + l * SW < inW; ++l) row[i0 + l * SW] = hasBias ? lanes[l] + b : lanes[l];
+        }
+    }
 }
 
 // Filter gradient, as a sum of outer products: for each output position o,

@@ -103,30 +103,43 @@ extension OpenCLBackend {
                     .int(out[2]), .int(out[3]), .int(out[4]), .int(bias == nil ? 0 : 1)])
     }
 
-    /// dx = conv backward-data(dy, w) + bias (per input channel of `c`); shapes already checked.
+    /// dx = conv backward-data(dy, w) + bias (per input channel of `c`); shapes already
+    /// checked. `conv3d_gather` tiles positions x input-channel vectors; with at most a
+    /// quarter vector of input channels (the image convs' backward-data) `conv3d_gather_rows`
+    /// runs the vector along W instead, over RH rows.
     func gatherCPU(_ c: Conv3DDescriptor, gradOutput: Tensor, weight: Tensor, bias: Tensor?, into gradInput: Tensor) throws {
-        let x = gradInput.shape, dy = gradOutput.shape
-        let phaseWidth = Self.blocks(x[4], of: c.stride.w)
-        let tile = rowTile(width: phaseWidth, channels: c.inputChannels), block = tile.vectors * profile.vectorWidth
-        let ciBlocks = Self.blocks(c.inputChannels, of: block)
-        // dy padded so every tap's o + Q is in range: Q before (the farthest tap's
-        // reach below zero), up to the last input position's o after, plus the last tile's slack.
+        let x = gradInput.shape, width = profile.vectorWidth
+        let phaseWidth = Self.blocks(x[4], of: c.stride.w), phaseHeight = Self.blocks(x[3], of: c.stride.h)
+        let alongRows = c.inputChannels * 4 <= width
+        let tile = rowTile(width: phaseWidth, channels: c.inputChannels)
+        let channels = alongRows ? c.inputChannels : tile.vectors * width                     // CB or CBLOCK
+        let rows = alongRows ? max(1, accumulatorBudget / 2 / channels) : 1                    // RH
+        let positions = alongRows ? width : tile.positions                                    // along W per work-item
+        let tilesW = Self.blocks(phaseWidth, of: positions), tilesH = Self.blocks(phaseHeight, of: rows)
+        // dy padded so that every tap's o + Q is in range: Q before (the farthest tap's
+        // reach below zero), up to the last tile's last position's o after.
+        let last = [x[2] - 1, tilesH * rows * c.stride.h - 1, tilesW * positions * c.stride.w - 1]
         let axes = [(c.kernel.d, c.stride.d, c.padding.d, c.dilation.d), (c.kernel.h, c.stride.h, c.padding.h, c.dilation.h),
                     (c.kernel.w, c.stride.w, c.padding.w, c.dilation.w)]
-        let lastW = Self.blocks(phaseWidth, of: tile.positions) * tile.positions * c.stride.w - 1   // the last tile's last i
         var low = [0, 0, 0], padded = [0, 0, 0]
         for (a, (k, s, p, d)) in axes.enumerated() {
             low[a] = max(0, Self.blocks((k - 1) * d - p, of: s))
-            padded[a] = low[a] + max(dy[a + 2], ((a == 2 ? lastW : x[a + 2] - 1) + p) / s + 1)
+            padded[a] = low[a] + max(gradOutput.shape[a + 2], (last[a] + p) / s + 1)
         }
         let dyp = try paddedCopy(gradOutput, low: VolumeTriple(low[0], low[1], low[2]), padded: padded)
-        let packed = try packWeights(weight, swapped: true, block: block)
-        try launch("conv3d_gather", file: "conv3d", defines: geometryDefines(c) + ["RW=\(tile.positions)", "COV=\(tile.vectors)"],
-                   global: [c.stride.w * Self.blocks(phaseWidth, of: tile.positions), x[3], x[0] * x[2] * ciBlocks],
-                   local: Self.convolutionLocalSize,
-                   [.tensor(dyp), .tensor(packed), .tensor(bias ?? packed), .tensor(gradInput), .int(x[0]),
-                    .int(c.inputChannels), .int(c.outputChannels), .int(padded[0]), .int(padded[1]), .int(padded[2]),
-                    .int(x[2]), .int(x[3]), .int(x[4]), .int(low[0]), .int(low[1]), .int(low[2]), .int(bias == nil ? 0 : 1)])
+        let packed = try packWeights(weight, swapped: true, block: channels)
+        let blocks = x[0] * x[2] * Self.blocks(c.inputChannels, of: channels)
+        let arguments: [KernelArgument] = [.tensor(dyp), .tensor(packed), .tensor(bias ?? packed), .tensor(gradInput), .int(x[0]),
+                                           .int(c.inputChannels), .int(c.outputChannels), .int(padded[0]), .int(padded[1]),
+                                           .int(padded[2]), .int(x[2]), .int(x[3]), .int(x[4]), .int(low[0]), .int(low[1]),
+                                           .int(low[2]), .int(bias == nil ? 0 : 1)]
+        if alongRows {
+            try launch("conv3d_gather_rows", file: "conv3d", defines: geometryDefines(c) + ["RH=\(rows)", "CB=\(channels)", "COV=1"],
+                       global: [c.stride.w * tilesW, c.stride.h * tilesH, blocks], local: Self.convolutionLocalSize, arguments)
+        } else {
+            try launch("conv3d_gather", file: "conv3d", defines: geometryDefines(c) + ["RW=\(tile.positions)", "COV=\(tile.vectors)"],
+                       global: [c.stride.w * tilesW, x[3], blocks], local: Self.convolutionLocalSize, arguments)
+        }
     }
 
     /// The filter-gradient tile (conv3d_filter's COV, CIG, KHG): up to 24 accumulators

@@ -57,10 +57,12 @@ extension OpenCLBackend {
     /// pack_weights): lanes over rows (forward) or over columns (gather, `swapped`).
     private func packWeights(_ weight: Tensor, swapped: Bool, block: Int) throws -> Tensor {
         let rows = weight.shape[0], columns = weight.shape[1], taps = weight.count / (rows * columns)
-        let lanes = swapped ? columns : rows, inner = swapped ? rows : columns
-        let packed = try makeTensor(shape: Shape(Self.blocks(lanes, of: block) * block * inner * taps))
-        try launch("pack_weights", file: "conv3d_support", global: [inner, Self.blocks(lanes, of: block)], local: [1, 1],
-                   [.tensor(weight), .tensor(packed), .int(rows), .int(columns), .int(taps), .int(swapped ? 1 : 0), .int(block)])
+        // The batched transpose's G matrices of [R, C].
+        let (g, r, c) = swapped ? (rows, columns, taps) : (1, rows, columns * taps)
+        let padded = Self.blocks(r, of: block) * block
+        let packed = try makeTensor(shape: Shape(padded * g * c))
+        try launch("pack_weights", file: "conv3d_support", global: [Self.blocks(c, of: 16), Self.blocks(padded, of: 16), g],
+                   local: [1, 1, 1], [.tensor(weight), .tensor(packed), .int(g), .int(r), .int(c), .int(block)])
         return packed
     }
 
@@ -70,7 +72,7 @@ extension OpenCLBackend {
         let s = x.shape, rows = s[0] * s[1]
         if low.values == [0, 0, 0] && padded == Array(s.dims[2...]) { return x }
         let xp = try makeTensor(shape: Shape([s[0], s[1]] + padded))
-        try launch("pad_volume", file: "conv3d_support", global: [padded[1], padded[0], rows], local: [1, 1, 1],
+        try launch("pad_volume", file: "conv3d_support", global: [padded[0], rows], local: [1, 1],
                    [.tensor(x), .tensor(xp), .int(rows), .int(s[2]), .int(s[3]), .int(s[4]),
                     .int(padded[0]), .int(padded[1]), .int(padded[2]), .int(low.d), .int(low.h), .int(low.w)])
         return xp

@@ -21,6 +21,8 @@ struct BenchRow: Codable {
     /// PyTorch's rate on the row and that rate as a fraction of the same device limit.
     var torchRate: Double?
     var torchFractionOfLimit: Double?
+    /// How many timed runs the row is the best of (the twin runs as many).
+    var repeats: Int?
     /// Counts for training-step rows: per step.
     var kernelLaunches: Int?
     var bytesMoved: Int?

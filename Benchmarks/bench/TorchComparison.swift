@@ -12,16 +12,17 @@ enum TorchComparison {
 
     static func run(report: inout BenchReport, quick: Bool) throws {
         print("PyTorch twin")
-        let twins = report.rows.compactMap { row in row.twin.map { (row.name, $0) } }
+        // The twin times each row as often as the bench timed ours (best of that many).
+        let twins = report.rows.compactMap { row in row.twin.map { (row.name, $0, row.repeats ?? (quick ? 1 : 5)) } }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mckd-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let configURL = scratch.appendingPathComponent("twin-config.json"), resultURL = scratch.appendingPathComponent("twin-times.json")
         let config: [String: Any] = [
             "threads": ProcessInfo.processInfo.activeProcessorCount,
-            "repeats": quick ? 1 : 5,
-            "rows": try twins.map { name, spec in
-                ["name": name, "spec": try JSONSerialization.jsonObject(with: JSONEncoder().encode(spec))]
+            "repeats": quick ? 1 : KernelSection.repeats,
+            "rows": try twins.map { name, spec, repeats in
+                ["name": name, "repeats": repeats, "spec": try JSONSerialization.jsonObject(with: JSONEncoder().encode(spec))]
             },
         ]
         try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]).write(to: configURL)

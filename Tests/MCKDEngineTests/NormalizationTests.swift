@@ -70,7 +70,7 @@ final class NormalizationTests: XCTestCase {
         }
     }
 
-    /// Float32 reductions over 64 partials per row, then partials and rows in order: the
+    /// Float32 reductions over up to 64 partials per row, then partials and rows in order: the
     /// relative error of a statistic stays near sqrt(count) * 6e-8 for these random inputs
     /// (a few 1e-6), which normalised outputs of size ~2 inherit. The parameter gradients are
     /// sums of N * S terms of size ~1, so their absolute error grows with that count.
@@ -83,8 +83,10 @@ final class NormalizationTests: XCTestCase {
             ([2, 1, 5, 7, 9], Self.descriptors.map { $0.0 }),
             // AV-MNIST audio encoder: batch norm after a 2D (depth 1) convolution.
             ([4, 32, 1, 19, 19], [NormalizationDescriptor(.batch), NormalizationDescriptor(.batch, training: false)]),
-            // 8000 voxels per row: 125 per partial sum in the first pass.
+            // 8000 voxels per row: 125 per partial in the first pass (GPU family), 3 spans (CPU family).
             ([2, 2, 20, 20, 20], [NormalizationDescriptor(.instance), NormalizationDescriptor(.batch)]),
+            // 131072 voxels per row: 64 spans in the CPU family too.
+            ([1, 2, 32, 64, 64], [NormalizationDescriptor(.instance), NormalizationDescriptor(.batch)]),
         ]
         for (shape, descriptors) in cases {
             for descriptor in descriptors {

@@ -1,7 +1,11 @@
 extension OpenCLBackend {
-    /// Partial reductions per row in the first pass of the statistics (fixed, so the
-    /// summation order depends only on the shape).
-    static let normalizationPartialsPerRow = 64
+    /// Partial reductions per row in the first pass of the statistics (fixed by the
+    /// shape, so the summation order is too): 64 interleaved ones in the GPU family; in
+    /// the CPU family one span per 2048 voxels, at most 64 (PoCL pays per work-group:
+    /// 64 spans of a 4^3 row were 64 work-groups of one voxel each).
+    func normalizationPartials(spatial: Int) -> Int {
+        vectorSpans ? max(1, min(64, spatial / 2048)) : 64
+    }
 
     /// Work-group of the 2D (voxel, row) elementwise kernels.
     static let normalizationLocalSize = [64, 1]
@@ -40,7 +44,7 @@ extension OpenCLBackend {
         let local = [64], statistics = [layout.statistics]
         if descriptor.usesBatchStatistics {
             // One pass over x: per-chunk Welford moments, merged in order per statistic.
-            let chunks = Self.normalizationPartialsPerRow
+            let chunks = normalizationPartials(spatial: layout.spatial)
             let partial = try makeTensor(shape: Shape(layout.rows * chunks * 2))
             try launch("norm_row_moments", file: "normalization", defines: defines(layout), global: [layout.rows * chunks],
                        local: partialLocal, [.tensor(x), .tensor(partial), .int(layout.rows), .int(layout.spatial), .int(chunks)])
@@ -67,7 +71,7 @@ extension OpenCLBackend {
         let layout = try descriptor.validateBackward(x: x, gradOutput: gradOutput, gamma: gamma, savedMean: savedMean, savedInvStd: savedInvStd,
                                                      gradInput: gradInput, gradGamma: gradGamma, gradBeta: gradBeta)
         let local = [64], defines = defines(layout)
-        let chunks = Self.normalizationPartialsPerRow
+        let chunks = normalizationPartials(spatial: layout.spatial)
         let partial = try makeTensor(shape: Shape(layout.rows * chunks * 2))
         let coefficients = try makeTensor(shape: Shape(layout.statistics * 2))
         try launch("norm_backward_partial", file: "normalization", defines: defines, global: [layout.rows * chunks], local: partialLocal,

@@ -51,6 +51,16 @@ static inline void tap_row(VEC acc[RW][COV], __global const float* src, const in
     }
 }
 
+// The taps k = 0 .. K-1 whose positions base + k * dilation (+ reach, the farthest
+// position of the tile) can fall inside [0, extent): [first_tap, end_tap). Taps wholly
+// in the padding are skipped (deep and dilated layers: most of the ASPP's at 5^3).
+static inline int first_tap(const int base, const int reach, const int dilation) {
+    return base + reach >= 0 ? 0 : (-(base + reach) + dilation - 1) / dilation;
+}
+static inline int end_tap(const int base, const int dilation, const int extent, const int K) {
+    return base >= extent ? 0 : min(K, (extent - base + dilation - 1) / dilation);
+}
+
 static inline void zero_tile(VEC acc[RW][COV]) {
     #pragma unroll
     for (int p = 0; p < RW; ++p)
@@ -88,6 +98,7 @@ static inline void store_tile(VEC acc[RW][COV], __global float* dst, __global co
 // global [ceil(outW / RW), outH, N * outD * coBlocks], local [1, 1, 1].
 __kernel void conv3d_forward(__global const float* xp, __global const float* packed, __global const float* bias,
                              __global float* y, const int N, const int CI, const int CO, const int Dp, const int Hp, const int Wp,
+                             const int inD, const int inH, const int inW,
                              const int outD, const int outH, const int outW, const int hasBias) {
     const int coBlocks = (CO + CBLOCK - 1) / CBLOCK;
     const int ow0 = get_global_id(0) * RW, oh = get_global_id(1), z = get_global_id(2);
@@ -95,18 +106,24 @@ __kernel void conv3d_forward(__global const float* xp, __global const float* pac
     const int cob = z % coBlocks, od = (z / coBlocks) % outD, n = z / (coBlocks * outD);
     VEC acc[RW][COV];
     zero_tile(acc);
+    // Tap ranges that reach the volume for this row and segment (uniform per work-item).
+    const int id0 = od * SD - PD, ih0 = oh * SH - PH, iw0 = ow0 * SW - PW, reachW = (min(RW, outW - ow0) - 1) * SW;
+    const int kd0 = first_tap(id0, 0, DD), kd1 = end_tap(id0, DD, inD, KD);
+    const int kh0 = first_tap(ih0, 0, DH), kh1 = end_tap(ih0, DH, inH, KH);
+    const int kw0 = first_tap(iw0, reachW, DW), kw1 = end_tap(iw0, DW, inW, KW);
     const int plane = Hp * Wp, volume = Dp * plane;
     __global const float* xn = xp + (size_t)n * CI * volume + (od * SD) * plane + (oh * SH) * Wp + ow0 * SW;
     __global const float* wb = packed + (size_t)cob * CI * TAPS * CBLOCK;
     for (int ci = 0; ci < CI; ++ci) {
         __global const float* xc = xn + (size_t)ci * volume;
         __global const float* wc = wb + (size_t)ci * TAPS * CBLOCK;
-        for (int kd = 0; kd < KD; ++kd)
-            for (int kh = 0; kh < KH; ++kh) {
+        for (int kd = kd0; kd < kd1; ++kd)
+            for (int kh = kh0; kh < kh1; ++kh) {
                 __global const float* row = xc + kd * DD * plane + kh * DH * Wp;
                 __global const float* wt = wc + (kd * KH + kh) * KW * CBLOCK;
                 #pragma unroll
-                for (int kw = 0; kw < KW; ++kw) tap_row(acc, row + kw * DW, SW, wt + kw * CBLOCK);
+                for (int kw = 0; kw < KW; ++kw)
+                    if (kw >= kw0 && kw < kw1) tap_row(acc, row + kw * DW, SW, wt + kw * CBLOCK);
             }
     }
     const int outPlane = outH * outW;
@@ -125,7 +142,7 @@ __kernel void conv3d_forward(__global const float* xp, __global const float* pac
 __kernel void conv3d_gather(__global const float* dyp, __global const float* packed, __global const float* bias,
                             __global float* dx, const int N, const int CI, const int CO, const int Ep, const int Fp, const int Gp,
                             const int inD, const int inH, const int inW, const int QD, const int QH, const int QW,
-                            const int hasBias) {
+                            const int outD, const int outH, const int outW, const int hasBias) {
     const int ciBlocks = (CI + CBLOCK - 1) / CBLOCK;
     const int perPhase = ((inW + SW - 1) / SW + RW - 1) / RW;
     const int phase = get_global_id(0) / perPhase, i0 = phase + (get_global_id(0) % perPhase) * RW * SW;
@@ -135,22 +152,25 @@ __kernel void conv3d_gather(__global const float* dyp, __global const float* pac
     VEC acc[RW][COV];
     zero_tile(acc);
     const int plane = Fp * Gp, volume = Ep * plane;
+    const int lastP = min(RW, (inW - i0 + SW - 1) / SW) - 1;   // the last position that exists
     __global const float* wb = packed + (size_t)cib * CO * TAPS * CBLOCK;
-    for (int co = 0; co < CO; ++co) {
-        __global const float* dyc = dyp + (size_t)(n * CO + co) * volume;
-        __global const float* wc = wb + (size_t)co * TAPS * CBLOCK;
-        for (int kd = 0; kd < KD; ++kd) {
-            const int qd = id + PD - kd * DD;   // = od * SD when tap kd reaches id (exact division; qd may be negative)
-            if (qd % SD != 0) continue;
-            for (int kh = 0; kh < KH; ++kh) {
-                const int qh = ih + PH - kh * DH;
-                if (qh % SH != 0) continue;
-                __global const float* row = dyc + (qd / SD + QD) * plane + (qh / SH + QH) * Gp + QW;
-                __global const float* wt = wc + (kd * KH + kh) * KW * CBLOCK;
+    // Taps outside, output channels inside: which taps reach this tile (stride phase and
+    // range) is worked out once, not per channel.
+    for (int kd = 0; kd < KD; ++kd) {
+        const int qd = id + PD - kd * DD;   // = od * SD when tap kd reaches id (exact division; qd may be negative)
+        if (qd % SD != 0 || qd < 0 || qd / SD >= outD) continue;
+        for (int kh = 0; kh < KH; ++kh) {
+            const int qh = ih + PH - kh * DH;
+            if (qh % SH != 0 || qh < 0 || qh / SH >= outH) continue;
+            __global const float* rows = dyp + (size_t)n * CO * volume + (qd / SD + QD) * plane + (qh / SH + QH) * Gp + QW;
+            __global const float* wt = wb + (kd * KH + kh) * KW * CBLOCK;
+            for (int co = 0; co < CO; ++co) {
                 #pragma unroll
                 for (int kw = 0; kw < KW; ++kw) {
                     const int qw = i0 + PW - kw * DW;
-                    if (qw % SW == 0) tap_row(acc, row + qw / SW, 1, wt + kw * CBLOCK);
+                    // A tap whose outputs o = qw / SW + p (p <= lastP) all lie outside dy adds nothing.
+                    if (qw % SW == 0 && qw / SW + lastP >= 0 && qw < outW * SW)
+                        tap_row(acc, rows + (size_t)co * volume + qw / SW, 1, wt + ((size_t)co * TAPS + kw) * CBLOCK);
                 }
             }
         }
@@ -169,7 +189,7 @@ __kernel void conv3d_gather(__global const float* dyp, __global const float* pac
 __kernel void conv3d_gather_rows(__global const float* dyp, __global const float* packed, __global const float* bias,
                                  __global float* dx, const int N, const int CI, const int CO, const int Ep, const int Fp,
                                  const int Gp, const int inD, const int inH, const int inW, const int QD, const int QH,
-                                 const int QW, const int hasBias) {
+                                 const int QW, const int outD, const int outH, const int outW, const int hasBias) {
     const int ciBlocks = (CI + CB - 1) / CB;
     const int perPhaseW = ((inW + SW - 1) / SW + VW - 1) / VW, perPhaseH = ((inH + SH - 1) / SH + RH - 1) / RH;
     const int phaseW = get_global_id(0) / perPhaseW, i0 = phaseW + (get_global_id(0) % perPhaseW) * VW * SW;
@@ -188,7 +208,7 @@ __kernel void conv3d_gather_rows(__global const float* dyp, __global const float
         __global const float* wc = packed + ((size_t)cib * CO + co) * TAPS * CB;
         for (int kd = 0; kd < KD; ++kd) {
             const int qd = id + PD - kd * DD;
-            if (qd % SD != 0) continue;
+            if (qd % SD != 0 || qd < 0 || qd / SD >= outD) continue;
             for (int kh = 0; kh < KH; ++kh) {
                 const int qh = ih0 + PH - kh * DH;   // the same phase for every row of the tile
                 if (qh % SH != 0) continue;
@@ -257,8 +277,12 @@ __kernel void conv3d_filter(__global const float* xp, __global const float* dyT,
             for (int kw = 0; kw < KW; ++kw)
                 #pragma unroll
                 for (int j = 0; j < COV; ++j) acc[g][h][kw][j] = (VEC)(0.0f);
+    // Padded extents are the input's plus 2 P: planes and rows wholly in the padding add nothing.
+    const int inD = Dp - 2 * PD, inH = Hp - 2 * PH;
     for (int pl = p0; pl < p1; ++pl) {
         const int od = pl % outD, n = pl / outD;
+        const int idp = od * SD + kd * DD;
+        if (idp < PD || idp >= PD + inD) continue;
         __global const float* dyRow = dyT + (size_t)pl * outH * outW * COP + cob * CBLOCK;
         // Input channels past CI (the last group) read channel CI - 1; their sums are dropped.
         __global const float* xRow[CIG];
@@ -266,6 +290,13 @@ __kernel void conv3d_filter(__global const float* xp, __global const float* dyT,
         for (int g = 0; g < CIG; ++g)
             xRow[g] = xp + (size_t)(n * CI + min(ci0 + g, CI - 1)) * volume + (od * SD + kd * DD) * plane + kh0 * DH * Wp;
         for (int oh = 0; oh < outH; ++oh) {
+            const int ihp = oh * SH + kh0 * DH;   // the first of the KHG rows
+            if (ihp + (KHG - 1) * DH < PH || ihp >= PH + inH) {
+                dyRow += outW * COP;
+                #pragma unroll
+                for (int g = 0; g < CIG; ++g) xRow[g] += SH * Wp;
+                continue;
+            }
             for (int ow = 0; ow < outW; ++ow) {
                 VEC d[COV];
                 #pragma unroll

@@ -102,7 +102,7 @@ extension OpenCLBackend {
                    local: Self.convolutionLocalSize,
                    [.tensor(xp), .tensor(packed), .tensor(bias ?? packed), .tensor(output), .int(x[0]),
                     .int(c.inputChannels), .int(c.outputChannels), .int(padded[0]), .int(padded[1]), .int(padded[2]),
-                    .int(out[2]), .int(out[3]), .int(out[4]), .int(bias == nil ? 0 : 1)])
+                    .int(x[2]), .int(x[3]), .int(x[4]), .int(out[2]), .int(out[3]), .int(out[4]), .int(bias == nil ? 0 : 1)])
     }
 
     /// dx = conv backward-data(dy, w) + bias (per input channel of `c`); shapes already
@@ -110,7 +110,7 @@ extension OpenCLBackend {
     /// quarter vector of input channels (the image convs' backward-data) `conv3d_gather_rows`
     /// runs the vector along W instead, over RH rows.
     func gatherCPU(_ c: Conv3DDescriptor, gradOutput: Tensor, weight: Tensor, bias: Tensor?, into gradInput: Tensor) throws {
-        let x = gradInput.shape, width = profile.vectorWidth
+        let x = gradInput.shape, dy = gradOutput.shape, width = profile.vectorWidth
         let phaseWidth = Self.blocks(x[4], of: c.stride.w), phaseHeight = Self.blocks(x[3], of: c.stride.h)
         let alongRows = c.inputChannels * 4 <= width
         let tile = rowTile(width: phaseWidth, channels: c.inputChannels)
@@ -134,7 +134,7 @@ extension OpenCLBackend {
         let arguments: [KernelArgument] = [.tensor(dyp), .tensor(packed), .tensor(bias ?? packed), .tensor(gradInput), .int(x[0]),
                                            .int(c.inputChannels), .int(c.outputChannels), .int(padded[0]), .int(padded[1]),
                                            .int(padded[2]), .int(x[2]), .int(x[3]), .int(x[4]), .int(low[0]), .int(low[1]),
-                                           .int(low[2]), .int(bias == nil ? 0 : 1)]
+                                           .int(low[2]), .int(dy[2]), .int(dy[3]), .int(dy[4]), .int(bias == nil ? 0 : 1)]
         if alongRows {
             try launch("conv3d_gather_rows", file: "conv3d", defines: geometryDefines(c) + ["RH=\(rows)", "CB=\(channels)", "COV=1"],
                        global: [c.stride.w * tilesW, c.stride.h * tilesH, blocks], local: Self.convolutionLocalSize, arguments)

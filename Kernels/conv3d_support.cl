@@ -2,6 +2,20 @@
 // weight packing, zero-padded and channels-last copies for conv3d.cl, the sum of a
 // split reduction's chunks, the bias gradient, weight standardisation.
 
+// tile[r * 16 + k] = src[r * stride + k] for the r < rows and k < cols that exist, zero
+// elsewhere: a 16 x 16 tile read with one vector per full row.
+static inline void load_tile(float tile[256], __global const float* src, const size_t stride, const int rows, const int cols) {
+    for (int r = 0; r < 16; ++r, src += stride) {
+        if (r >= rows) {
+            vstore16((float16)(0.0f), r, tile);
+        } else if (cols == 16) {
+            vstore16(vload16(0, src), r, tile);
+        } else {
+            for (int k = 0; k < 16; ++k) tile[r * 16 + k] = k < cols ? src[k] : 0.0f;
+        }
+    }
+}
+
 // 16 values tile[r * 16 + k] (r = 0..15) of column k of a 16 x 16 tile, as a vector.
 static inline float16 tile_column(const float tile[256], const int k) {
     float16 v;
@@ -27,16 +41,7 @@ __kernel void pack_weights(__global const float* w, __global float* packed, cons
     if (col0 >= C || r0 >= Rp || g >= G) return;
     const int cols = min(16, C - col0);
     float tile[256];
-    for (int r = 0; r < 16; ++r) {
-        __global const float* src = w + ((size_t)g * R + r0 + r) * C + col0;
-        if (r0 + r >= R) {
-            vstore16((float16)(0.0f), r, tile);
-        } else if (cols == 16) {
-            vstore16(vload16(0, src), r, tile);
-        } else {
-            for (int k = 0; k < 16; ++k) tile[r * 16 + k] = k < cols ? src[k] : 0.0f;
-        }
-    }
+    load_tile(tile, w + ((size_t)g * R + r0) * C + col0, C, R - r0, cols);
     for (int k = 0; k < cols; ++k) {
         const float16 column = tile_column(tile, k);
         const int col = col0 + k;
@@ -86,17 +91,8 @@ __kernel void channels_last(__global const float* a, __global float* t, const in
     const int s0 = get_global_id(0) * 16, c0 = get_global_id(1) * 16, n = get_global_id(2);
     if (s0 >= spatial || c0 >= CP || n >= N) return;
     const int positions = min(16, spatial - s0);
-    float tile[16 * 16];
-    for (int c = 0; c < 16; ++c) {
-        __global const float* src = a + ((size_t)n * C + c0 + c) * spatial + s0;
-        if (c0 + c >= C) {
-            vstore16((float16)(0.0f), c, tile);
-        } else if (positions == 16) {
-            vstore16(vload16(0, src), c, tile);
-        } else {
-            for (int i = 0; i < 16; ++i) tile[c * 16 + i] = i < positions ? src[i] : 0.0f;
-        }
-    }
+    float tile[256];
+    load_tile(tile, a + ((size_t)n * C + c0) * spatial + s0, spatial, C - c0, positions);
     for (int i = 0; i < positions; ++i) {
         const float16 column = tile_column(tile, i);
         __global float* dst = t + ((size_t)n * spatial + s0 + i) * CP + c0;

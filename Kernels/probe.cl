@@ -26,3 +26,12 @@ __kernel void fma_peak(__global float* out, const int iterations, const float a,
     for (int l = 0; l < VW; ++l) total += lanes[l];
     out[get_global_id(0)] = total;
 }
+
+// dst = src over `count` floats, SPAN per work-item in VEC loads and stores (count a
+// multiple of SPAN): the copy at the device's own width, the bandwidth yardstick.
+#define SPAN 4096
+__kernel void copy_peak(__global const float* src, __global float* dst, const int count) {
+    const size_t begin = (size_t)get_global_id(0) * SPAN;
+    if (begin >= (size_t)count) return;
+    for (int k = 0; k < SPAN; k += VW) CAT(vstore, VW)(CAT(vload, VW)(0, src + begin + k), 0, dst + begin + k);
+}

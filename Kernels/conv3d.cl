@@ -1,441 +1,340 @@
-// 3D convolution kernels for CPU-class OpenCL devices (PoCL): explicit wide vectors.
+// 3D convolution kernels for CPU-class OpenCL devices (PoCL): explicit wide vectors
+// over channels, register tiles, every input read from a zero-padded copy.
 //
-// A work-item owns a 16-wide segment of one output row along W (a float16) for CB
-// channels at once (usually 16): CB float16 accumulators. Each tap loads one input segment and one
-// CB weights pre-arranged as packed[block][channel][tap][CB] (pack_weights),
-// then does CB vector fma()s, each broadcasting one weight (packing: conv3d_support.cl). Local size 1x1x1: PoCL runs
-// one work-item per loop iteration and these vectors are what keeps its SIMD lanes full.
+// Each kernel is a register tile of independent accumulators, VEC (VW floats, the
+// device profile's vector width: 16 on AVX-512, 8 on AVX2) wide over channels. Per
+// loaded vector it does several fma()s, each with a scalar operand broadcast straight
+// from memory (no lane extraction). Inputs come zero-padded (pad_volume), so no tap is
+// checked against the volume's edges; a row's tail reads slack the copy leaves after
+// it, and those results are dropped. Local size 1x1x1: PoCL runs one work-item per
+// group and these vectors are what keeps its SIMD lanes full.
 //
-// Geometry comes in as -D defines (compile-time loops and strides):
+// Defines (compile-time loops, offsets and tiles):
 //   KD KH KW   kernel size      SD SH SW   stride
 //   PD PH PW   padding          DD DH DW   dilation
-//   CB         channels per work-item: 16, 4 or 1 (forward, gather)
-// Extents, channel counts and whether a bias is added are run-time arguments, so one
-// build serves all sizes (each build costs seconds on PoCL).
+//   VW         vector width     COV        channel vectors per work-item (CBLOCK = COV * VW channels)
+//   RW         positions along W per work-item (forward, gather)
+//   RH CB      rows and input channels per work-item (conv3d_gather_rows)
+//   CIG KHG    input channels and kh rows per work-item (filter gradient)
+// Extents and channel counts are run-time arguments, so one build serves all sizes.
 
 #define TAPS (KD * KH * KW)
-#define LANES 16
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define VEC CAT(float, VW)
+#define VLOAD CAT(vload, VW)
+#define VSTORE CAT(vstore, VW)
+#define CBLOCK (COV * VW)
+#ifndef RW
+#define RW 1
+#endif
+#ifndef CIG
+#define CIG 1
+#define KHG 1
+#endif
+#ifndef RH
+#define RH 1
+#define CB 1
+#endif
 
-// 16 values of `row` at start + j * step (j = 0..15); positions outside [0, extent)
-// read zero (padding). Whole in-range segments use contiguous vector loads.
-static inline float16 load_segment(__global const float* row, const int start, const int step, const int extent) {
-    if (start >= 0) {
-        if (step == 1 && start + LANES <= extent) return vload16(0, row + start);
-        if (step == 2 && start + 2 * LANES <= extent) {
-            const float16 a = vload16(0, row + start);
-            const float16 b = vload16(0, row + start + LANES);
-            return (float16)(a.even, b.even);
+// One tap for RW positions: acc[p][j] += src[p * step] * w[j], w the tap's CBLOCK
+// packed weights (COV vectors), src[p * step] broadcast from memory.
+static inline void tap_row(VEC acc[RW][COV], __global const float* src, const int step, __global const float* w) {
+    VEC weights[COV];
+    #pragma unroll
+    for (int j = 0; j < COV; ++j) weights[j] = VLOAD(j, w);
+    #pragma unroll
+    for (int p = 0; p < RW; ++p) {
+        const VEC v = (VEC)(src[p * step]);
+        #pragma unroll
+        for (int j = 0; j < COV; ++j) acc[p][j] = fma(v, weights[j], acc[p][j]);
+    }
+}
+
+// The taps k = 0 .. K-1 whose positions base + k * dilation (+ reach, the farthest
+// position of the tile) can fall inside [0, extent): [first_tap, end_tap). Taps wholly
+// in the padding are skipped (deep and dilated layers: most of the ASPP's at 5^3).
+static inline int first_tap(const int base, const int reach, const int dilation) {
+    return base + reach >= 0 ? 0 : (-(base + reach) + dilation - 1) / dilation;
+}
+static inline int end_tap(const int base, const int dilation, const int extent, const int K) {
+    return base >= extent ? 0 : min(K, (extent - base + dilation - 1) / dilation);
+}
+
+static inline void zero_tile(VEC acc[RW][COV]) {
+    #pragma unroll
+    for (int p = 0; p < RW; ++p)
+        #pragma unroll
+        for (int j = 0; j < COV; ++j) acc[p][j] = (VEC)(0.0f);
+}
+
+// dst[(n * channels + c) * volume + p * step] = acc[p] (+ bias[c]) for the block's
+// channels c < channels and the `positions` positions that exist.
+static inline void store_tile(VEC acc[RW][COV], __global float* dst, __global const float* bias, const int hasBias,
+                              const int n, const int block, const int channels, const size_t volume,
+                              const int step, const int positions) {
+    #pragma unroll
+    for (int j = 0; j < COV; ++j) {
+        float lanes[RW * VW];
+        #pragma unroll
+        for (int p = 0; p < RW; ++p) VSTORE(acc[p][j], p, lanes);
+        for (int l = 0; l < VW; ++l) {
+            const int c = block * CBLOCK + j * VW + l;
+            if (c >= channels) break;
+            __global float* row = dst + (size_t)(n * channels + c) * volume;
+            if (hasBias) {
+                const float b = bias[c];
+                for (int p = 0; p < positions; ++p) row[p * step] = lanes[p * VW + l] + b;
+            } else {
+                for (int p = 0; p < positions; ++p) row[p * step] = lanes[p * VW + l];
+            }
         }
     }
-    float lanes[LANES];
-    for (int j = 0; j < LANES; ++j) {
-        const int i = start + j * step;
-        lanes[j] = (i >= 0 && i < extent) ? row[i] : 0.0f;
-    }
-    return vload16(0, lanes);
 }
-
-// Writes lanes j with start + j * step < extent.
-static inline void store_segment(__global float* row, const int start, const int step, const int extent, const float16 v) {
-    if (step == 1 && start + LANES <= extent) {
-        vstore16(v, 0, row + start);
-        return;
-    }
-    float lanes[LANES];
-    vstore16(v, 0, lanes);
-    for (int j = 0; j < LANES; ++j) {
-        const int i = start + j * step;
-        if (i < extent) row[i] = lanes[j];
-    }
-}
-
-// CB channels per work-item (a -D define: 16, 4 or 1): acc[c] += v * w.sc for each
-// channel c of the block, w the block's CB weights of one tap. Small channel counts
-// (1 input channel, 3 output logits) take a narrower block instead of wasting lanes.
-#if CB == 16
-#define WEIGHTS float16
-#define LOAD_WEIGHTS vload16
-#define FMA_BLOCK(acc, v, w) \
-    acc[0] = fma(v, (float16)(w.s0), acc[0]);   acc[1] = fma(v, (float16)(w.s1), acc[1]); \
-    acc[2] = fma(v, (float16)(w.s2), acc[2]);   acc[3] = fma(v, (float16)(w.s3), acc[3]); \
-    acc[4] = fma(v, (float16)(w.s4), acc[4]);   acc[5] = fma(v, (float16)(w.s5), acc[5]); \
-    acc[6] = fma(v, (float16)(w.s6), acc[6]);   acc[7] = fma(v, (float16)(w.s7), acc[7]); \
-    acc[8] = fma(v, (float16)(w.s8), acc[8]);   acc[9] = fma(v, (float16)(w.s9), acc[9]); \
-    acc[10] = fma(v, (float16)(w.sa), acc[10]); acc[11] = fma(v, (float16)(w.sb), acc[11]); \
-    acc[12] = fma(v, (float16)(w.sc), acc[12]); acc[13] = fma(v, (float16)(w.sd), acc[13]); \
-    acc[14] = fma(v, (float16)(w.se), acc[14]); acc[15] = fma(v, (float16)(w.sf), acc[15]);
-#elif CB == 4
-#define WEIGHTS float4
-#define LOAD_WEIGHTS vload4
-#define FMA_BLOCK(acc, v, w) \
-    acc[0] = fma(v, (float16)(w.s0), acc[0]); acc[1] = fma(v, (float16)(w.s1), acc[1]); \
-    acc[2] = fma(v, (float16)(w.s2), acc[2]); acc[3] = fma(v, (float16)(w.s3), acc[3]);
-#elif CB == 1
-#define WEIGHTS float
-#define LOAD_WEIGHTS(i, p) ((p)[i])
-#define FMA_BLOCK(acc, v, w) acc[0] = fma(v, (float16)(w), acc[0]);
-#else
-#error "CB must be 16, 4 or 1"
-#endif
 
 // Forward: y[n, co, o] = bias[co] + sum over ci, taps of x[n, ci, o * S - P + k * D] * w[co, ci, k].
-// global [ceil(outW / 16), outH, N * outD * coBlocks], local [1, 1, 1].
-__kernel void conv3d_forward(__global const float* x, __global const float* packed, __global const float* bias,
-                             __global float* y, const int N, const int CI, const int CO,
+// xp: x padded by P before each axis (and slack after each row); packed[cob][ci][tap][CBLOCK].
+// A work-item owns RW consecutive outputs of one row for CBLOCK output channels.
+// global [ceil(outW / RW), outH, N * outD * coBlocks], local [1, 1, 1].
+__kernel void conv3d_forward(__global const float* xp, __global const float* packed, __global const float* bias,
+                             __global float* y, const int N, const int CI, const int CO, const int Dp, const int Hp, const int Wp,
                              const int inD, const int inH, const int inW,
                              const int outD, const int outH, const int outW, const int hasBias) {
-    const int coBlocks = (CO + CB - 1) / CB;
-    const int ow0 = get_global_id(0) * LANES;
-    const int oh = get_global_id(1);
-    const int z = get_global_id(2);
+    const int coBlocks = (CO + CBLOCK - 1) / CBLOCK;
+    const int ow0 = get_global_id(0) * RW, oh = get_global_id(1), z = get_global_id(2);
     if (ow0 >= outW || oh >= outH || z >= N * outD * coBlocks) return;
-    const int cob = z % coBlocks;
-    const int od = (z / coBlocks) % outD;
-    const int n = z / (coBlocks * outD);
-
-    float16 acc[CB];
-    #pragma unroll
-    for (int c = 0; c < CB; ++c) acc[c] = (float16)(0.0f);
-    const int inPlane = inH * inW;
-    const int iw0 = ow0 * SW - PW;
+    const int cob = z % coBlocks, od = (z / coBlocks) % outD, n = z / (coBlocks * outD);
+    VEC acc[RW][COV];
+    zero_tile(acc);
+    // Tap ranges that reach the volume for this row and segment (uniform per work-item).
+    const int id0 = od * SD - PD, ih0 = oh * SH - PH, iw0 = ow0 * SW - PW, reachW = (min(RW, outW - ow0) - 1) * SW;
+    const int kd0 = first_tap(id0, 0, DD), kd1 = end_tap(id0, DD, inD, KD);
+    const int kh0 = first_tap(ih0, 0, DH), kh1 = end_tap(ih0, DH, inH, KH);
+    const int kw0 = first_tap(iw0, reachW, DW), kw1 = end_tap(iw0, DW, inW, KW);
+    const int plane = Hp * Wp, volume = Dp * plane;
+    __global const float* xn = xp + (size_t)n * CI * volume + (od * SD) * plane + (oh * SH) * Wp + ow0 * SW;
+    __global const float* wb = packed + (size_t)cob * CI * TAPS * CBLOCK;
     for (int ci = 0; ci < CI; ++ci) {
-        __global const float* xc = x + (size_t)(n * CI + ci) * inD * inPlane;
-        __global const float* wc = packed + (size_t)(cob * CI + ci) * TAPS * CB;
-        for (int kd = 0; kd < KD; ++kd) {
-            const int id = od * SD - PD + kd * DD;
-            if (id < 0 || id >= inD) continue;
-            for (int kh = 0; kh < KH; ++kh) {
-                const int ih = oh * SH - PH + kh * DH;
-                if (ih < 0 || ih >= inH) continue;
-                __global const float* row = xc + id * inPlane + ih * inW;
-                __global const float* wt = wc + (kd * KH + kh) * KW * CB;
-                for (int kw = 0; kw < KW; ++kw) {
-                    const float16 v = load_segment(row, iw0 + kw * DW, SW, inW);
-                    const WEIGHTS w = LOAD_WEIGHTS(kw, wt);
-                    FMA_BLOCK(acc, v, w)
-                }
-            }
-        }
-    }
-    const int outSpatial = outD * outH * outW;
-    #pragma unroll
-    for (int c = 0; c < CB; ++c) {
-        const int co = cob * CB + c;
-        if (co >= CO) break;
-        const float16 result = hasBias ? acc[c] + (float16)(bias[co]) : acc[c];
-        store_segment(y + (size_t)(n * CO + co) * outSpatial + od * outH * outW + oh * outW, ow0, 1, outW, result);
-    }
-}
-
-// Position tiles, for short rows (the paper model's deep layers, W = 5 to 12, where
-// most of the row kernels' 16 W-lanes would idle): the vector runs over CB channels
-// instead, and a work-item owns POSITIONS consecutive positions of the flattened
-// (D, H, W) result volume, so a row's end wastes no lanes. conv3d_forward_tiles and
-// conv3d_gather_tiles share the loop (tile_taps); each result sums taps, then
-// channels: a fixed order.
-#define POSITIONS 8
-#if CB == 16
-#define CHANNELS float16
-#define LOAD_CHANNELS vload16
-#define STORE_CHANNELS vstore16
-#elif CB == 4
-#define CHANNELS float4
-#define LOAD_CHANNELS vload4
-#define STORE_CHANNELS vstore4
-#else
-#define CHANNELS float
-#define LOAD_CHANNELS(i, p) ((p)[i])
-#define STORE_CHANNELS(v, i, p) ((p)[i] = (v))
-#endif
-
-// acc[p] += sum over channels c (in order) of src[c * volume + offset[p]] * w(c), w(c) the
-// CB-channel weight vector at wt + c * TAPS * CB; positions outside the volume add zero.
-static inline void accumulate_tile(CHANNELS acc[POSITIONS], __global const float* src, const int channels, const int volume,
-                            __global const float* wt, const int offset[POSITIONS], const bool inside[POSITIONS]) {
-    for (int c = 0; c < channels; ++c) {
-        const CHANNELS w = LOAD_CHANNELS(0, wt + (size_t)c * TAPS * CB);
-        __global const float* sc = src + (size_t)c * volume;
-        #pragma unroll
-        for (int p = 0; p < POSITIONS; ++p) {
-            const float v = inside[p] ? sc[offset[p]] : 0.0f;
-            acc[p] = fma((CHANNELS)(v), w, acc[p]);
-        }
-    }
-}
-
-// Writes the tile to dst[n, block * CB + c, p0 + p] (plus bias) for the channels and
-// positions that exist: each channel's results are consecutive in dst.
-static inline void store_tile(const CHANNELS acc[POSITIONS], __global float* dst, __global const float* bias, const int hasBias,
-                       const int n, const int block, const int channels, const int volume, const int p0) {
-    float result[POSITIONS * CB];
-    #pragma unroll
-    for (int p = 0; p < POSITIONS; ++p) STORE_CHANNELS(acc[p], p, result);
-    const int positions = min(POSITIONS, volume - p0);
-    for (int c = 0; c < CB; ++c) {
-        const int channel = block * CB + c;
-        if (channel >= channels) break;
-        const float b = hasBias ? bias[channel] : 0.0f;
-        __global float* row = dst + (size_t)(n * channels + channel) * volume + p0;
-        for (int p = 0; p < positions; ++p) row[p] = hasBias ? result[p * CB + c] + b : result[p * CB + c];
-    }
-}
-
-// Sums every tap into the tile at positions p0 ... p0 + POSITIONS - 1 of a result
-// volume of planes h x w. The source [channels, srcD, srcH, srcW] is x (forward:
-// position o reads i = o * S - P + k * D) or dy (gather: position i reads o = (i + P -
-// k * D) / S where the division is exact). Per tap, the positions' offsets and checks
-// are worked out once and serve every channel; a tap no position reaches is skipped.
-static inline void tile_taps(CHANNELS acc[POSITIONS], const bool gather, const int p0, const int volume, const int h, const int w,
-                      __global const float* src, const int channels, const int srcD, const int srcH, const int srcW,
-                      __global const float* weights) {
-    // Forward: each position's input corner (tap 0); gather: its index plus padding.
-    // Positions past the end repeat the last one (store_tile drops them).
-    int baseD[POSITIONS], baseH[POSITIONS], baseW[POSITIONS];
-    #pragma unroll
-    for (int p = 0; p < POSITIONS; ++p) {
-        const int q = min(p0 + p, volume - 1);
-        const int qd = q / (w * h), qh = (q / w) % h, qw = q % w;
-        baseD[p] = gather ? qd + PD : qd * SD - PD;
-        baseH[p] = gather ? qh + PH : qh * SH - PH;
-        baseW[p] = gather ? qw + PW : qw * SW - PW;
-    }
-    const int srcPlane = srcH * srcW, srcVolume = srcD * srcPlane;
-    for (int kd = 0; kd < KD; ++kd) {
-        for (int kh = 0; kh < KH; ++kh) {
-            for (int kw = 0; kw < KW; ++kw) {
-                int offset[POSITIONS];
-                bool inside[POSITIONS];
-                bool any = false;
+        __global const float* xc = xn + (size_t)ci * volume;
+        __global const float* wc = wb + (size_t)ci * TAPS * CBLOCK;
+        for (int kd = kd0; kd < kd1; ++kd)
+            for (int kh = kh0; kh < kh1; ++kh) {
+                __global const float* row = xc + kd * DD * plane + kh * DH * Wp;
+                __global const float* wt = wc + (kd * KH + kh) * KW * CBLOCK;
                 #pragma unroll
-                for (int p = 0; p < POSITIONS; ++p) {
-                    int sd, sh, sw;
-                    if (gather) {
-                        const int nd = baseD[p] - kd * DD, nh = baseH[p] - kh * DH, nw = baseW[p] - kw * DW;
-                        inside[p] = nd >= 0 && nh >= 0 && nw >= 0 && nd % SD == 0 && nh % SH == 0 && nw % SW == 0;
-                        sd = nd / SD; sh = nh / SH; sw = nw / SW;
-                    } else {
-                        sd = baseD[p] + kd * DD; sh = baseH[p] + kh * DH; sw = baseW[p] + kw * DW;
-                        inside[p] = sd >= 0 && sh >= 0 && sw >= 0;
-                    }
-                    inside[p] = inside[p] && sd < srcD && sh < srcH && sw < srcW;
-                    offset[p] = inside[p] ? sd * srcPlane + sh * srcW + sw : 0;
-                    any = any || inside[p];
-                }
-                if (any) accumulate_tile(acc, src, channels, srcVolume, weights + ((kd * KH + kh) * KW + kw) * CB, offset, inside);
+                for (int kw = 0; kw < KW; ++kw)
+                    if (kw >= kw0 && kw < kw1) tap_row(acc, row + kw * DW, SW, wt + kw * CBLOCK);
             }
-        }
     }
+    const int outPlane = outH * outW;
+    store_tile(acc, y + od * outPlane + oh * outW + ow0, bias, hasBias, n, cob, CO, (size_t)outD * outPlane, 1,
+               min(RW, outW - ow0));
 }
 
-// global [ceil(outVolume / POSITIONS), N, coBlocks], local [1, 1, 1].
-__kernel void conv3d_forward_tiles(__global const float* x, __global const float* packed, __global const float* bias,
-                                   __global float* y, const int N, const int CI, const int CO,
-                                   const int inD, const int inH, const int inW,
-                                   const int outD, const int outH, const int outW, const int hasBias) {
-    const int outVolume = outD * outH * outW;
-    const int p0 = get_global_id(0) * POSITIONS, n = get_global_id(1), cob = get_global_id(2);
-    if (p0 >= outVolume || n >= N || cob * CB >= CO) return;
-    CHANNELS acc[POSITIONS];
-    #pragma unroll
-    for (int p = 0; p < POSITIONS; ++p) acc[p] = (CHANNELS)(0.0f);
-    tile_taps(acc, false, p0, outVolume, outH, outW, x + (size_t)n * CI * inD * inH * inW, CI, inD, inH, inW,
-              packed + (size_t)cob * CI * TAPS * CB);
-    store_tile(acc, y, bias, hasBias, n, cob, CO, outVolume, p0);
-}
-
-// The gather in the same tiles: a work-item owns POSITIONS consecutive positions of
-// the flattened input volume for CB input channels; sums taps, then output channels.
-// global [ceil(inVolume / POSITIONS), N, ciBlocks], local [1, 1, 1]; `packed` with swap == 1.
-__kernel void conv3d_gather_tiles(__global const float* dy, __global const float* packed, __global const float* bias,
-                                  __global float* dx, const int N, const int CI, const int CO,
-                                  const int inD, const int inH, const int inW,
-                                  const int outD, const int outH, const int outW, const int hasBias) {
-    const int inVolume = inD * inH * inW;
-    const int p0 = get_global_id(0) * POSITIONS, n = get_global_id(1), cib = get_global_id(2);
-    if (p0 >= inVolume || n >= N || cib * CB >= CI) return;
-    CHANNELS acc[POSITIONS];
-    #pragma unroll
-    for (int p = 0; p < POSITIONS; ++p) acc[p] = (CHANNELS)(0.0f);
-    tile_taps(acc, true, p0, inVolume, inH, inW, dy + (size_t)n * CO * outD * outH * outW, CO, outD, outH, outW,
-              packed + (size_t)cib * CO * TAPS * CB);
-    store_tile(acc, dx, bias, hasBias, n, cib, CI, inVolume, p0);
-}
-
-// Gather (conv backward-data; transposed-conv forward): for the convolution
+// Gather (conv backward-data; the transposed conv's forward): for the convolution
 // x [N, CI, in...] -> y [N, CO, out...] with weights w[co, ci, k],
 //   dx[n, ci, i] = bias[ci] + sum over co, taps k with i = o * S - P + k * D of dy[n, co, o] * w[co, ci, k].
-// Along W a work-item owns 16 positions i = i0 + j * SW of one phase (i0 mod SW):
-// for each kw either no lane has a matching o or all do, at consecutive o, so dy is
-// read with contiguous vector loads. global [SW * ceil(ceil(inW / SW) / 16), inH,
-// N * inD * ciBlocks], local [1, 1, 1]; `packed` holds the weights with swap == 1.
-__kernel void conv3d_gather(__global const float* dy, __global const float* packed, __global const float* bias,
-                            __global float* dx, const int N, const int CI, const int CO,
-                            const int inD, const int inH, const int inW,
+// A work-item owns RW positions i = i0 + p * SW of one stride phase along W (and one id,
+// ih) for CBLOCK input channels: a tap reaches either all of them, at consecutive o, or
+// none, so work is proportional to the real taps. dyp: dy padded by QD, QH, QW before
+// each axis (and enough after), so o + Q is always in range; packed[cib][co][tap][CBLOCK].
+// global [SW * ceil(ceil(inW / SW) / RW), inH, N * inD * ciBlocks], local [1, 1, 1].
+__kernel void conv3d_gather(__global const float* dyp, __global const float* packed, __global const float* bias,
+                            __global float* dx, const int N, const int CI, const int CO, const int Ep, const int Fp, const int Gp,
+                            const int inD, const int inH, const int inW, const int QD, const int QH, const int QW,
                             const int outD, const int outH, const int outW, const int hasBias) {
-    const int ciBlocks = (CI + CB - 1) / CB;
-    const int blocksPerPhase = ((inW + SW - 1) / SW + LANES - 1) / LANES;
-    const int phase = get_global_id(0) / blocksPerPhase;
-    const int i0 = phase + (get_global_id(0) % blocksPerPhase) * LANES * SW;
-    const int ih = get_global_id(1);
-    const int z = get_global_id(2);
+    const int ciBlocks = (CI + CBLOCK - 1) / CBLOCK;
+    const int perPhase = ((inW + SW - 1) / SW + RW - 1) / RW;
+    const int phase = get_global_id(0) / perPhase, i0 = phase + (get_global_id(0) % perPhase) * RW * SW;
+    const int ih = get_global_id(1), z = get_global_id(2);
     if (phase >= SW || i0 >= inW || ih >= inH || z >= N * inD * ciBlocks) return;
-    const int cib = z % ciBlocks;
-    const int id = (z / ciBlocks) % inD;
-    const int n = z / (ciBlocks * inD);
-
-    float16 acc[CB];
-    #pragma unroll
-    for (int c = 0; c < CB; ++c) acc[c] = (float16)(0.0f);
-    const int outPlane = outH * outW;
-    for (int co = 0; co < CO; ++co) {
-        __global const float* dyc = dy + (size_t)(n * CO + co) * outD * outPlane;
-        __global const float* wc = packed + (size_t)(cib * CO + co) * TAPS * CB;
-        for (int kd = 0; kd < KD; ++kd) {
-            const int qd = id + PD - kd * DD;       // = od * SD when tap kd reaches id
-            if (qd < 0 || qd % SD != 0 || qd / SD >= outD) continue;
-            for (int kh = 0; kh < KH; ++kh) {
-                const int qh = ih + PH - kh * DH;
-                if (qh < 0 || qh % SH != 0 || qh / SH >= outH) continue;
-                __global const float* row = dyc + (qd / SD) * outPlane + (qh / SH) * outW;
-                __global const float* wt = wc + (kd * KH + kh) * KW * CB;
+    const int cib = z % ciBlocks, id = (z / ciBlocks) % inD, n = z / (ciBlocks * inD);
+    VEC acc[RW][COV];
+    zero_tile(acc);
+    const int plane = Fp * Gp, volume = Ep * plane;
+    const int lastP = min(RW, (inW - i0 + SW - 1) / SW) - 1;   // the last position that exists
+    __global const float* wb = packed + (size_t)cib * CO * TAPS * CBLOCK;
+    // Taps outside, output channels inside: which taps reach this tile (stride phase and
+    // range) is worked out once, not per channel.
+    for (int kd = 0; kd < KD; ++kd) {
+        const int qd = id + PD - kd * DD;   // = od * SD when tap kd reaches id (exact division; qd may be negative)
+        if (qd % SD != 0 || qd < 0 || qd / SD >= outD) continue;
+        for (int kh = 0; kh < KH; ++kh) {
+            const int qh = ih + PH - kh * DH;
+            if (qh % SH != 0 || qh < 0 || qh / SH >= outH) continue;
+            __global const float* rows = dyp + (size_t)n * CO * volume + (qd / SD + QD) * plane + (qh / SH + QH) * Gp + QW;
+            __global const float* wt = wb + (kd * KH + kh) * KW * CBLOCK;
+            for (int co = 0; co < CO; ++co) {
+                #pragma unroll
                 for (int kw = 0; kw < KW; ++kw) {
                     const int qw = i0 + PW - kw * DW;
-                    if (((qw % SW) + SW) % SW != 0) continue;
-                    const float16 v = load_segment(row, qw / SW, 1, outW);   // exact division: qw is a multiple of SW
-                    const WEIGHTS w = LOAD_WEIGHTS(kw, wt);
-                    FMA_BLOCK(acc, v, w)
+                    // A tap whose outputs o = qw / SW + p (p <= lastP) all lie outside dy adds nothing.
+                    if (qw % SW == 0 && qw / SW + lastP >= 0 && qw < outW * SW)
+                        tap_row(acc, rows + (size_t)co * volume + qw / SW, 1, wt + ((size_t)co * TAPS + kw) * CBLOCK);
                 }
             }
         }
     }
-    const int inSpatial = inD * inH * inW;
+    const int inPlane = inH * inW;
+    store_tile(acc, dx + id * inPlane + ih * inW + i0, bias, hasBias, n, cib, CI, (size_t)inD * inPlane, SW,
+               min(RW, (inW - i0 + SW - 1) / SW));
+}
+
+// The gather for few input channels (CI <= VW / 4: the stem's and other image convs'
+// backward-data), where a vector over channels would be mostly empty lanes: the vector
+// runs along W instead, over VW positions i = i0 + l * SW of one stride phase, for RH
+// rows ih = ih0 + r * SH of one phase and CB input channels, each weight broadcast from
+// memory. Same taps, same order per result as conv3d_gather. packed[cib][co][tap][CB].
+// global [SW * ceil(ceil(inW / SW) / VW), SH * ceil(ceil(inH / SH) / RH), N * inD * ceil(CI / CB)], local [1, 1, 1].
+__kernel void conv3d_gather_rows(__global const float* dyp, __global const float* packed, __global const float* bias,
+                                 __global float* dx, const int N, const int CI, const int CO, const int Ep, const int Fp,
+                                 const int Gp, const int inD, const int inH, const int inW, const int QD, const int QH,
+                                 const int QW, const int outD, const int outH, const int outW, const int hasBias) {
+    const int ciBlocks = (CI + CB - 1) / CB;
+    const int perPhaseW = ((inW + SW - 1) / SW + VW - 1) / VW, perPhaseH = ((inH + SH - 1) / SH + RH - 1) / RH;
+    const int phaseW = get_global_id(0) / perPhaseW, i0 = phaseW + (get_global_id(0) % perPhaseW) * VW * SW;
+    const int phaseH = get_global_id(1) / perPhaseH, ih0 = phaseH + (get_global_id(1) % perPhaseH) * RH * SH;
+    const int z = get_global_id(2);
+    if (phaseW >= SW || i0 >= inW || phaseH >= SH || ih0 >= inH || z >= N * inD * ciBlocks) return;
+    const int cib = z % ciBlocks, id = (z / ciBlocks) % inD, n = z / (ciBlocks * inD);
+    VEC acc[RH][CB];
+    #pragma unroll
+    for (int r = 0; r < RH; ++r)
+        #pragma unroll
+        for (int c = 0; c < CB; ++c) acc[r][c] = (VEC)(0.0f);
+    const int plane = Fp * Gp, volume = Ep * plane;
+    for (int co = 0; co < CO; ++co) {
+        __global const float* dyc = dyp + (size_t)(n * CO + co) * volume;
+        __global const float* wc = packed + ((size_t)cib * CO + co) * TAPS * CB;
+        for (int kd = 0; kd < KD; ++kd) {
+            const int qd = id + PD - kd * DD;
+            if (qd % SD != 0 || qd < 0 || qd / SD >= outD) continue;
+            for (int kh = 0; kh < KH; ++kh) {
+                const int qh = ih0 + PH - kh * DH;   // the same phase for every row of the tile
+                if (qh % SH != 0) continue;
+                __global const float* rows = dyc + (qd / SD + QD) * plane + (qh / SH + QH) * Gp + QW;
+                #pragma unroll
+                for (int kw = 0; kw < KW; ++kw) {
+                    const int qw = i0 + PW - kw * DW;
+                    if (qw % SW != 0) continue;
+                    __global const float* w = wc + ((kd * KH + kh) * KW + kw) * CB;
+                    #pragma unroll
+                    for (int r = 0; r < RH; ++r) {
+                        const VEC v = VLOAD(0, rows + r * Gp + qw / SW);
+                        #pragma unroll
+                        for (int c = 0; c < CB; ++c) acc[r][c] = fma(v, (VEC)(w[c]), acc[r][c]);
+                    }
+                }
+            }
+        }
+    }
+    const int inPlane = inH * inW;
     #pragma unroll
     for (int c = 0; c < CB; ++c) {
         const int ci = cib * CB + c;
         if (ci >= CI) break;
-        const float16 result = hasBias ? acc[c] + (float16)(bias[ci]) : acc[c];
-        store_segment(dx + (size_t)(n * CI + ci) * inSpatial + id * inH * inW + ih * inW, i0, SW, inW, result);
+        const float b = hasBias ? bias[ci] : 0.0f;
+        #pragma unroll
+        for (int r = 0; r < RH; ++r) {
+            const int ih = ih0 + r * SH;
+            if (ih >= inH) break;
+            float lanes[VW];
+            VSTORE(acc[r][c], 0, lanes);
+            __global float* row = dx + ((size_t)(n * CI + ci) * inD + id) * inPlane + ih * inW;
+            for (int l = 0; l < VW && i0 + l * SW < inW; ++l) row[i0 + l * SW] = hasBias ? lanes[l] + b : lanes[l];
+        }
     }
 }
 
-// Filter gradient: dw[co, ci, k] = sum over n, output positions o (in that order) of
-// dy[n, co, o] * x[n, ci, o * S - P + k * D]. A work-item owns one (ci, tap) for 16
-// output channels, each accumulated over W in 16 lanes and summed across lanes at the
-// end in a fixed order: deterministic, no atomics. global [TAPS, CI, coBlocks], local [1, 1, 1].
-__kernel void conv3d_filter(__global const float* x, __global const float* dy, __global float* dw,
-                            const int N, const int CI, const int CO,
-                            const int inD, const int inH, const int inW,
-                            const int outD, const int outH, const int outW) {
-    const int tap = get_global_id(0);
-    const int ci = get_global_id(1);
-    const int cob = get_global_id(2);
-    if (tap >= TAPS || ci >= CI || cob * LANES >= CO) return;
-    const int kw = tap % KW;
-    const int kh = (tap / KW) % KH;
-    const int kd = tap / (KW * KH);
-    const int channels = min(LANES, CO - cob * LANES);
-    const int16 laneIndex = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-
-    float16 acc[LANES];
-    for (int c = 0; c < LANES; ++c) acc[c] = (float16)(0.0f);
-    const int inPlane = inH * inW, outPlane = outH * outW;
-    for (int n = 0; n < N; ++n) {
-        __global const float* xc = x + (size_t)(n * CI + ci) * inD * inPlane;
-        __global const float* dyc = dy + (size_t)(n * CO + cob * LANES) * outD * outPlane;
-        const size_t channelStride = (size_t)outD * outPlane;
-        for (int od = 0; od < outD; ++od) {
-            const int id = od * SD - PD + kd * DD;
-            if (id < 0 || id >= inD) continue;
-            for (int oh = 0; oh < outH; ++oh) {
-                const int ih = oh * SH - PH + kh * DH;
-                if (ih < 0 || ih >= inH) continue;
-                __global const float* xrow = xc + id * inPlane + ih * inW;
-                __global const float* dyrow = dyc + od * outPlane + oh * outW;
-                for (int ow0 = 0; ow0 < outW; ow0 += LANES) {
-                    float16 v = load_segment(xrow, ow0 * SW - PW + kw * DW, SW, inW);
-                    // Lanes past the row's end must not carry input values: 0 * Inf would be NaN.
-                    if (ow0 + LANES > outW) v = select((float16)(0.0f), v, laneIndex < (int16)(outW - ow0));
+// Filter gradient, as a sum of outer products: for each output position o,
+//   dw[co, ci, k] += dy[n, co, o] * x[n, ci, o * S - P + k * D].
+// The vector runs over VW output channels, so dy is read channels-last (dyT [N, outD,
+// outH, outW, COP], COP a multiple of CBLOCK, zero past CO) and x from a zero-padded copy
+// (xp [N, CI, Dp, Hp, Wp], the padding P on each side): every load is in range and no
+// tap needs a check. A work-item owns CBLOCK = COV * VW output channels x CIG input
+// channels x (one kd, KHG kh rows, all kw) taps: CIG * KHG * KW * COV accumulators, each
+// loaded dy vector serving CIG * KHG * KW fma()s with the x value broadcast from memory.
+// It sums the (n, od) planes of its chunk in order, rows then W; partial[chunk] holds
+// the chunks' sums, which sum_chunks adds in order: deterministic, no atomics.
+// global [coBlocks * ciGroups, KD * KH / KHG, chunks], local [1, 1, 1].
+__kernel void conv3d_filter(__global const float* xp, __global const float* dyT, __global float* partial,
+                            const int N, const int CI, const int CO, const int Dp, const int Hp, const int Wp,
+                            const int outD, const int outH, const int outW, const int chunks) {
+    const int coBlocks = (CO + CBLOCK - 1) / CBLOCK, ciGroups = (CI + CIG - 1) / CIG;
+    const int g0 = get_global_id(0), g1 = get_global_id(1), chunk = get_global_id(2);
+    if (g0 >= coBlocks * ciGroups || g1 >= KD * (KH / KHG) || chunk >= chunks) return;
+    const int cob = g0 % coBlocks, ci0 = (g0 / coBlocks) * CIG;
+    const int kd = g1 / (KH / KHG), kh0 = (g1 % (KH / KHG)) * KHG;
+    const int COP = coBlocks * CBLOCK, planes = N * outD;
+    const int p0 = (int)((long)chunk * planes / chunks), p1 = (int)((long)(chunk + 1) * planes / chunks);
+    const int plane = Hp * Wp, volume = Dp * plane;
+    VEC acc[CIG][KHG][KW][COV];
+    #pragma unroll
+    for (int g = 0; g < CIG; ++g)
+        #pragma unroll
+        for (int h = 0; h < KHG; ++h)
+            #pragma unroll
+            for (int kw = 0; kw < KW; ++kw)
+                #pragma unroll
+                for (int j = 0; j < COV; ++j) acc[g][h][kw][j] = (VEC)(0.0f);
+    // Padded extents are the input's plus 2 P: planes and rows wholly in the padding add nothing.
+    const int inD = Dp - 2 * PD, inH = Hp - 2 * PH;
+    for (int pl = p0; pl < p1; ++pl) {
+        const int od = pl % outD, n = pl / outD;
+        const int idp = od * SD + kd * DD;
+        if (idp < PD || idp >= PD + inD) continue;
+        __global const float* dyRow = dyT + (size_t)pl * outH * outW * COP + cob * CBLOCK;
+        // Input channels past CI (the last group) read channel CI - 1; their sums are dropped.
+        __global const float* xRow[CIG];
+        #pragma unroll
+        for (int g = 0; g < CIG; ++g)
+            xRow[g] = xp + (size_t)(n * CI + min(ci0 + g, CI - 1)) * volume + (od * SD + kd * DD) * plane + kh0 * DH * Wp;
+        for (int oh = 0; oh < outH; ++oh) {
+            const int ihp = oh * SH + kh0 * DH;   // the first of the KHG rows
+            if (ihp + (KHG - 1) * DH < PH || ihp >= PH + inH) {
+                dyRow += outW * COP;
+                #pragma unroll
+                for (int g = 0; g < CIG; ++g) xRow[g] += SH * Wp;
+                continue;
+            }
+            for (int ow = 0; ow < outW; ++ow) {
+                VEC d[COV];
+                #pragma unroll
+                for (int j = 0; j < COV; ++j) d[j] = VLOAD(j, dyRow + ow * COP);
+                #pragma unroll
+                for (int g = 0; g < CIG; ++g)
                     #pragma unroll
-                    for (int c = 0; c < LANES; ++c) {
-                        if (c < channels) acc[c] = fma(load_segment(dyrow + c * channelStride, ow0, 1, outW), v, acc[c]);
+                    for (int h = 0; h < KHG; ++h)
+                        #pragma unroll
+                        for (int kw = 0; kw < KW; ++kw) {
+                            const VEC v = (VEC)(xRow[g][h * DH * Wp + ow * SW + kw * DW]);
+                            #pragma unroll
+                            for (int j = 0; j < COV; ++j) acc[g][h][kw][j] = fma(d[j], v, acc[g][h][kw][j]);
+                        }
+            }
+            dyRow += outW * COP;
+            #pragma unroll
+            for (int g = 0; g < CIG; ++g) xRow[g] += SH * Wp;
+        }
+    }
+    #pragma unroll
+    for (int g = 0; g < CIG; ++g) {
+        const int ci = ci0 + g;
+        if (ci >= CI) break;
+        #pragma unroll
+        for (int h = 0; h < KHG; ++h)
+            #pragma unroll
+            for (int kw = 0; kw < KW; ++kw) {
+                const int tap = (kd * KH + kh0 + h) * KW + kw;
+                #pragma unroll
+                for (int j = 0; j < COV; ++j) {
+                    float lanes[VW];
+                    VSTORE(acc[g][h][kw][j], 0, lanes);
+                    for (int c = 0; c < VW; ++c) {
+                        const int co = cob * CBLOCK + j * VW + c;
+                        if (co < CO) partial[(((size_t)chunk * CO + co) * CI + ci) * TAPS + tap] = lanes[c];
                     }
                 }
             }
-        }
-    }
-    for (int c = 0; c < channels; ++c) {
-        const float16 a = acc[c];
-        const float8 s8 = a.lo + a.hi;
-        const float4 s4 = s8.lo + s8.hi;
-        const float2 s2 = s4.lo + s4.hi;
-        dw[((size_t)(cob * LANES + c) * CI + ci) * TAPS + tap] = s2.x + s2.y;
-    }
-}
-
-// The filter gradient for short rows: conv3d_filter's work split (one (tap, ci) and 16
-// output channels per work-item), but each vector holds 16 consecutive positions of
-// the flattened output volume instead of 16 along one row, so no lanes idle at small
-// W. The lanes' (od, oh, ow) advance by 16 positions per chunk with carries, not
-// divisions; their input values are gathered (zero in the padding). Lane partial sums
-// over samples and chunks, then the same fixed lane reduction: deterministic.
-// global [TAPS, CI, coBlocks], local [1, 1, 1].
-__kernel void conv3d_filter_tiles(__global const float* x, __global const float* dy, __global float* dw,
-                                  const int N, const int CI, const int CO,
-                                  const int inD, const int inH, const int inW,
-                                  const int outD, const int outH, const int outW) {
-    const int tap = get_global_id(0);
-    const int ci = get_global_id(1);
-    const int cob = get_global_id(2);
-    if (tap >= TAPS || ci >= CI || cob * LANES >= CO) return;
-    const int kw = tap % KW;
-    const int kh = (tap / KW) % KH;
-    const int kd = tap / (KW * KH);
-    const int channels = min(LANES, CO - cob * LANES);
-    const int inPlane = inH * inW, inVolume = inD * inPlane;
-    const int outPlane = outH * outW, outVolume = outD * outPlane;
-    const int16 lane = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    // Where the lanes start, and how far 16 positions move them along W and H.
-    const int16 startW = lane % outW, startH = (lane / outW) % outH, startD = lane / outPlane;
-    const int stepW = LANES % outW, stepH = LANES / outW;
-
-    float16 acc[LANES];
-    for (int c = 0; c < LANES; ++c) acc[c] = (float16)(0.0f);
-    for (int n = 0; n < N; ++n) {
-        __global const float* xc = x + (size_t)(n * CI + ci) * inVolume;
-        __global const float* dyc = dy + (size_t)(n * CO + cob * LANES) * outVolume;
-        int16 ow = startW, oh = startH, od = startD;
-        for (int p0 = 0; p0 < outVolume; p0 += LANES) {
-            const int16 id = od * SD + (kd * DD - PD), ih = oh * SH + (kh * DH - PH), iw = ow * SW + (kw * DW - PW);
-            const int16 inside = (p0 + lane < outVolume) & (id >= 0) & (id < inD) & (ih >= 0) & (ih < inH) & (iw >= 0) & (iw < inW);
-            int offsets[LANES], flags[LANES];
-            vstore16(id * inPlane + ih * inW + iw, 0, offsets);
-            vstore16(inside, 0, flags);
-            float values[LANES];
-            #pragma unroll
-            for (int j = 0; j < LANES; ++j) values[j] = flags[j] ? xc[offsets[j]] : 0.0f;
-            const float16 v = vload16(0, values);
-            #pragma unroll
-            for (int c = 0; c < LANES; ++c) {
-                if (c < channels) acc[c] = fma(load_segment(dyc + (size_t)c * outVolume, p0, 1, outVolume), v, acc[c]);
-            }
-            // Advance every lane by 16 positions: W, then the carries into H and D.
-            ow += stepW;
-            oh += stepH;
-            const int16 wrapW = ow >= outW;
-            ow = select(ow, ow - outW, wrapW);
-            oh = select(oh, oh + 1, wrapW);
-            while (any(oh >= outH)) {
-                const int16 wrapH = oh >= outH;
-                oh = select(oh, oh - outH, wrapH);
-                od = select(od, od + 1, wrapH);
-            }
-        }
-    }
-    for (int c = 0; c < channels; ++c) {
-        const float16 a = acc[c];
-        const float8 s8 = a.lo + a.hi;
-        const float4 s4 = s8.lo + s8.hi;
-        const float2 s2 = s4.lo + s4.hi;
-        dw[((size_t)(cob * LANES + c) * CI + ci) * TAPS + tap] = s2.x + s2.y;
     }
 }

@@ -2,14 +2,18 @@
 // of S = D * H * W voxels. Statistic j owns the rows first(j) + a * BLOCK_STRIDE + k for
 // a < blocks, k < group_size (batch norm: row c of every sample; instance and group norm:
 // group_size consecutive rows of one sample). Every sum is deterministic: in pass 1,
-// work-item (row, c) of `chunks` per row sums its share of the row in a fixed order
-// (below); pass 2 adds a statistic's rows and partials in a fixed order. No atomics.
+// work-item (row, c) of `chunks` per row reduces its share of the row in a fixed order
+// (below); pass 2 merges a statistic's rows and partials in a fixed order. No atomics.
 //
-// Build-time defines: ACROSS_BATCH (0/1); DEVIATION selects the squared-deviation
-// variant of the first pass; VECTOR_SPANS (0/1) the explicit-vector first passes for
-// CPU devices. Channel and group counts are arguments, so one program
-// serves every layer (PoCL spends ~0.5 s per program build). Elementwise kernels run
-// 2D as (voxel, row): the row, and every division by it, is uniform across a vector.
+// The forward statistics take one pass over x: each work-item keeps Welford's running
+// (mean, sum of squared deviations), and pass 2 merges them pairwise (Chan et al.), which
+// stays accurate when the mean is large against the spread (no E[x^2] - E[x]^2).
+//
+// Build-time defines: ACROSS_BATCH (0/1); VECTOR_SPANS (0/1) the explicit-vector variants
+// for CPU devices. Channel and group counts are arguments, so one program serves every
+// layer (PoCL spends ~0.5 s per program build). GPU-family elementwise kernels run 2D as
+// (voxel, row): the row, and every division by it, is uniform across a vector; the CPU
+// family's run one span of a row per work-item in float16 vectors.
 
 #if ACROSS_BATCH
 #define STAT_OF_ROW(row) ((row) % channels)
@@ -21,89 +25,116 @@
 #define BLOCK_STRIDE 0
 #endif
 
-// The first passes sum a row's voxels in one of two fixed orders. GPUs: work-item
+// The first passes reduce a row's voxels in one of two fixed orders. GPUs: work-item
 // (row, c) takes voxels c, c + chunks, ... in order (interleaved, so neighbouring
 // work-items read neighbouring voxels). CPU devices (VECTOR_SPANS; PoCL does not
 // vectorise the strided loop): it takes the contiguous span c of the row, eight voxels
-// at a time into eight lane sums added in a fixed order, then the span's tail.
+// at a time into eight lanes combined in a fixed order, then the span's tail.
 static inline int span_begin(const int c, const int spatial, const int chunks) {
     const int span = ((spatial + chunks - 1) / chunks + 7) / 8 * 8;
     return min(c * span, spatial);
+}
+
+// Voxels work-item (row, c) of pass 1 reduces.
+static inline int chunk_count(const int c, const int spatial, const int chunks) {
+#if VECTOR_SPANS
+    return span_begin(c + 1, spatial, chunks) - span_begin(c, spatial, chunks);
+#else
+    return c < spatial ? (spatial - c + chunks - 1) / chunks : 0;
+#endif
 }
 
 static inline float lane_sum(const float8 v) {
     return ((v.s0 + v.s1) + (v.s2 + v.s3)) + ((v.s4 + v.s5) + (v.s6 + v.s7));
 }
 
-// What pass 1 sums per voxel: x, or (x - mean)^2 with DEVIATION (for floats and float8s).
-#ifdef DEVIATION
-#define ROW_TERM(v) (((v) - m) * ((v) - m))
-#else
-#define ROW_TERM(v) (v)
-#endif
+// Moments (mean, sum of squared deviations) of na and nb values merged into one set.
+static inline float2 merge_moments(const float2 a, const float na, const float2 b, const float nb) {
+    if (nb == 0.0f) return a;
+    if (na == 0.0f) return b;
+    const float n = na + nb, delta = b.x - a.x;
+    return (float2)(a.x + delta * (nb / n), a.y + b.y + delta * delta * (na * nb / n));
+}
 
-// partial[row * chunks + c] = the sum of ROW_TERM over work-item (row, c)'s voxels.
-__kernel void norm_row_partial(__global const float* x, __global const float* mean, __global float* partial,
-                               const int rows, const int spatial, const int chunks,
-                               const int channels, const int group_size) {
+// The eight lanes' moments (each of `count` values) merged pairwise in a fixed order.
+static inline float2 merge_lanes(const float8 mean, const float8 m2, const float count) {
+    const float2 l01 = merge_moments((float2)(mean.s0, m2.s0), count, (float2)(mean.s1, m2.s1), count);
+    const float2 l23 = merge_moments((float2)(mean.s2, m2.s2), count, (float2)(mean.s3, m2.s3), count);
+    const float2 l45 = merge_moments((float2)(mean.s4, m2.s4), count, (float2)(mean.s5, m2.s5), count);
+    const float2 l67 = merge_moments((float2)(mean.s6, m2.s6), count, (float2)(mean.s7, m2.s7), count);
+    return merge_moments(merge_moments(l01, 2 * count, l23, 2 * count), 4 * count,
+                         merge_moments(l45, 2 * count, l67, 2 * count), 4 * count);
+}
+
+// partial[(row * chunks + c) * 2 + {0, 1}] = (mean, sum of squared deviations) of work-item
+// (row, c)'s voxels, by Welford's update (per lane on CPU devices, merged at the end).
+__kernel void norm_row_moments(__global const float* x, __global float* partial, const int rows, const int spatial,
+                               const int chunks) {
     const int gid = get_global_id(0);
     if (gid >= rows * chunks) return;
     const int row = gid / chunks, c = gid % chunks;
     __global const float* base = x + (size_t)row * spatial;
-#ifdef DEVIATION
-    const float m = mean[STAT_OF_ROW(row)];
-#endif
 #if VECTOR_SPANS
     const int end = span_begin(c + 1, spatial, chunks), step = 1;
     int k = span_begin(c, spatial, chunks);
-    float8 lanes = (float8)(0.0f);
+    float8 lanesMean = (float8)(0.0f), lanesM2 = (float8)(0.0f);
+    int vectors = 0;
     for (; k + 8 <= end; k += 8) {
         const float8 v = vload8(0, base + k);
-        lanes += ROW_TERM(v);
+        ++vectors;
+        const float8 delta = v - lanesMean;
+        lanesMean += delta / (float)vectors;
+        lanesM2 = fma(delta, v - lanesMean, lanesM2);
     }
-    float sum = lane_sum(lanes);
+    const float2 lanes = merge_lanes(lanesMean, lanesM2, (float)vectors);
+    const float counted = 8.0f * vectors;
 #else
     const int end = spatial, step = chunks;
     int k = c;
-    float sum = 0.0f;
+    const float2 lanes = (float2)(0.0f);
+    const float counted = 0.0f;
 #endif
     // The strided loop (GPUs), or the span's tail.
-    for (; k < end; k += step) sum += ROW_TERM(base[k]);
-    partial[gid] = sum;
+    float mean = 0.0f, m2 = 0.0f, count = 0.0f;
+    for (; k < end; k += step) {
+        const float v = base[k];
+        count += 1.0f;
+        const float delta = v - mean;
+        mean += delta / count;
+        m2 = fma(delta, v - mean, m2);
+    }
+    const float2 moments = merge_moments(lanes, counted, (float2)(mean, m2), count);
+    partial[(size_t)gid * 2] = moments.x;
+    partial[(size_t)gid * 2 + 1] = moments.y;
 }
 
-// Sum of statistic j's partials: its rows in order, each row's chunks in order.
-static inline float statistic_sum(__global const float* partial, const int j, const int blocks, const int chunks,
-                           const int channels, const int group_size) {
-    float sum = 0.0f;
+// Pass 2: statistic j's moments, its rows in order, each row's chunks in order. mean[j],
+// inv_std[j] = 1 / sqrt(biased variance + eps); with running statistics (batch norm
+// training) also running = (1 - momentum) * running + momentum * batch, unbiased variance.
+__kernel void norm_statistics(__global const float* partial, __global float* mean, __global float* inv_std,
+                              __global float* running_mean, __global float* running_var, const int statistics,
+                              const int blocks, const int spatial, const int chunks, const float epsilon,
+                              const float momentum, const int update_running, const int channels, const int group_size) {
+    const int j = get_global_id(0);
+    if (j >= statistics) return;
+    float2 moments = (float2)(0.0f);
+    int merged = 0;
     for (int a = 0; a < blocks; ++a)
         for (int k = 0; k < group_size; ++k) {
             const int row = FIRST_ROW(j) + a * BLOCK_STRIDE + k;
-            for (int c = 0; c < chunks; ++c) sum += partial[(size_t)row * chunks + c];
+            for (int c = 0; c < chunks; ++c) {
+                const int n = chunk_count(c, spatial, chunks);
+                const size_t p = ((size_t)row * chunks + c) * 2;
+                moments = merge_moments(moments, (float)merged, (float2)(partial[p], partial[p + 1]), (float)n);
+                merged += n;
+            }
         }
-    return sum;
-}
-
-__kernel void norm_mean(__global const float* partial, __global float* mean, const int statistics, const int blocks,
-                        const int chunks, const int count, const int channels, const int group_size) {
-    const int j = get_global_id(0);
-    if (j >= statistics) return;
-    mean[j] = statistic_sum(partial, j, blocks, chunks, channels, group_size) / (float)count;
-}
-
-// invstd = 1 / sqrt(biased variance + eps). With running statistics (batch norm training)
-// also running = (1 - momentum) * running + momentum * batch, unbiased variance.
-__kernel void norm_inverse_std(__global const float* partial, __global const float* mean, __global float* inv_std,
-                               __global float* running_mean, __global float* running_var, const int statistics,
-                               const int blocks, const int chunks, const int count, const float epsilon,
-                               const float momentum, const int update_running, const int channels, const int group_size) {
-    const int j = get_global_id(0);
-    if (j >= statistics) return;
-    const float squares = statistic_sum(partial, j, blocks, chunks, channels, group_size);
-    inv_std[j] = 1.0f / sqrt(squares / (float)count + epsilon);
+    const float count = (float)merged;
+    mean[j] = moments.x;
+    inv_std[j] = 1.0f / sqrt(moments.y / count + epsilon);
     if (update_running) {
-        running_mean[j] = (1.0f - momentum) * running_mean[j] + momentum * mean[j];
-        running_var[j] = (1.0f - momentum) * running_var[j] + momentum * (squares / (float)(count - 1));
+        running_mean[j] = (1.0f - momentum) * running_mean[j] + momentum * moments.x;
+        running_var[j] = (1.0f - momentum) * running_var[j] + momentum * (moments.y / (count - 1.0f));
     }
 }
 
@@ -117,14 +148,30 @@ __kernel void norm_running_statistics(__global const float* running_mean, __glob
     inv_std[j] = 1.0f / sqrt(running_var[j] + epsilon);
 }
 
+// Voxels per work-item of the CPU family's elementwise kernels (float16 vectors, then the tail).
+#define APPLY_SPAN 2048
+
+// y = (x - mean) * (inv_std * gamma) + beta. GPUs: global [spatial, rows], one voxel per
+// work-item; CPU devices: global [ceil(spatial / APPLY_SPAN), rows], one span per work-item.
 __kernel void norm_apply(__global const float* x, __global float* y, __global const float* mean,
                          __global const float* inv_std, __global const float* gamma, __global const float* beta,
                          const int rows, const int spatial, const int channels, const int group_size) {
     const int s = get_global_id(0), row = get_global_id(1);
-    if (s >= spatial || row >= rows) return;
     const int c = row % channels, j = STAT_OF_ROW(row);
+#if VECTOR_SPANS
+    const int begin = s * APPLY_SPAN, end = min(begin + APPLY_SPAN, spatial);
+    if (begin >= spatial || row >= rows) return;
+    const float m = mean[j], scale = inv_std[j] * gamma[c], shift = beta[c];
+    __global const float* xr = x + (size_t)row * spatial;
+    __global float* yr = y + (size_t)row * spatial;
+    int k = begin;
+    for (; k + 16 <= end; k += 16) vstore16(fma(vload16(0, xr + k) - m, (float16)(scale), (float16)(shift)), 0, yr + k);
+    for (; k < end; ++k) yr[k] = fma(xr[k] - m, scale, shift);
+#else
+    if (s >= spatial || row >= rows) return;
     const size_t i = (size_t)row * spatial + s;
-    y[i] = (x[i] - mean[j]) * (inv_std[j] * gamma[c]) + beta[c];
+    y[i] = fma(x[i] - mean[j], inv_std[j] * gamma[c], beta[c]);
+#endif
 }
 
 // Backward pass 1: partial[(row * chunks + c) * 2 + {0, 1}] = sums of dy and dy * xhat over
@@ -204,16 +251,39 @@ __kernel void norm_backward_statistics(__global const float* partial, __global c
 
 // gradInput = invstd * (dy * gamma - coupled * (mean_g + xhat * mean_g_xhat)); coupled is 0
 // for batch norm in evaluation, whose statistics do not depend on the input.
+// The GPU family: global [spatial, rows]; CPU devices: global [ceil(spatial / APPLY_SPAN), rows].
 __kernel void norm_backward_input(__global const float* x, __global const float* dy, __global const float* mean,
                                   __global const float* inv_std, __global const float* gamma,
                                   __global const float* coefficients, __global float* dx, const int rows,
                                   const int spatial, const int coupled, const int channels, const int group_size) {
     const int s = get_global_id(0), row = get_global_id(1);
-    if (s >= spatial || row >= rows) return;
     const int c = row % channels, j = STAT_OF_ROW(row);
+#if VECTOR_SPANS
+    const int begin = s * APPLY_SPAN, end = min(begin + APPLY_SPAN, spatial);
+    if (begin >= spatial || row >= rows) return;
+    // dx = inv * (dy * gamma - (mean_g + (x - mean) * inv * mean_g_xhat)), folded into
+    // dx = dy * a - (x - mean) * b - d with a = inv * gamma, b = inv^2 * mean_g_xhat, d = inv * mean_g.
+    const float inv = inv_std[j], m = mean[j];
+    const float a = inv * gamma[c];
+    const float b = coupled ? inv * inv * coefficients[2 * j + 1] : 0.0f, d = coupled ? inv * coefficients[2 * j] : 0.0f;
+    const size_t base = (size_t)row * spatial;
+    int k = begin;
+    if (!coupled) {   // the statistics do not depend on x: x is not read (a NaN there stays out)
+        for (; k + 16 <= end; k += 16) vstore16(vload16(0, dy + base + k) * a, 0, dx + base + k);
+        for (; k < end; ++k) dx[base + k] = dy[base + k] * a;
+        return;
+    }
+    for (; k + 16 <= end; k += 16) {
+        const float16 g = vload16(0, dy + base + k), centred = vload16(0, x + base + k) - m;
+        vstore16(fma(g, (float16)(a), -fma(centred, (float16)(b), (float16)(d))), 0, dx + base + k);
+    }
+    for (; k < end; ++k) dx[base + k] = fma(dy[base + k], a, -fma(x[base + k] - m, b, d));
+#else
+    if (s >= spatial || row >= rows) return;
     const size_t i = (size_t)row * spatial + s;
     const float inv = inv_std[j];
     float g = dy[i] * gamma[c];
     if (coupled) g -= coefficients[2 * j] + ((x[i] - mean[j]) * inv) * coefficients[2 * j + 1];
     dx[i] = inv * g;
+#endif
 }

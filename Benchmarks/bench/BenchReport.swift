@@ -20,6 +20,11 @@ struct BenchRow: Codable {
     var speedupOverTorch: Double?
     /// On CUDA, PyTorch's time with TF32 allowed (`torchSeconds` has it off).
     var torchTF32Seconds: Double?
+    /// PyTorch's rate on the row and that rate as a fraction of the same device limit.
+    var torchRate: Double?
+    var torchFractionOfLimit: Double?
+    /// How many timed runs the row is the best of (the twin runs as many).
+    var repeats: Int?
     /// Counts for training-step rows: per step.
     var kernelLaunches: Int?
     var bytesMoved: Int?
@@ -34,6 +39,8 @@ struct BenchRow: Codable {
 struct BenchReport: Codable {
     var device: String
     var quick: Bool
+    /// The OpenCL backend's device profile (kernel family, vector width), when it has one.
+    var profile: String?
     var limits: DeviceLimits?
     var rows: [BenchRow] = []
 
@@ -49,6 +56,21 @@ struct BenchReport: Codable {
         func padded(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
         print("  \(padded(row.name, 34)) \(padded(row.shape, 28))"
               + String(format: " %10.3f ms %9.1f ", row.seconds * 1e3, row.rate) + padded(row.unit, 7) + " " + fraction)
+    }
+
+    /// Takes the higher of the recorded and the `measured` limits and recomputes every
+    /// row's fraction of its limit.
+    mutating func raiseLimits(to measured: DeviceLimits) {
+        guard let old = limits else { return }
+        var raised = old
+        raised.fmaGFLOPS = max(old.fmaGFLOPS, measured.fmaGFLOPS)
+        raised.copyGBps = max(old.copyGBps, measured.copyGBps)
+        limits = raised
+        for index in rows.indices where rows[index].fractionOfLimit != nil {
+            rows[index].fractionOfLimit = rows[index].rate / (rows[index].unit == "GB/s" ? raised.copyGBps : raised.fmaGFLOPS)
+        }
+        print(String(format: "device limits measured again: FMA peak %.1f GFLOP/s, copy bandwidth %.1f GB/s "
+                     + "(the higher of the two probes is each row's limit)", measured.fmaGFLOPS, measured.copyGBps))
     }
 
     /// A compute row: `flops` floating-point operations in `seconds`.

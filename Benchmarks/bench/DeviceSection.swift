@@ -9,9 +9,12 @@ enum DeviceSection {
             print("  (the CPU reference has no probe kernels; rows show no fraction of a limit)")
             return
         }
+        // The kernels' specialisation: PoCL names its variant in the device name
+        // (pthread-skylake-avx512, pthread-haswell), the profile gives the vector width.
+        print("  \(device.device.name): \(device.profile)")
+        report.profile = "\(device.profile)"
         let limits = try device.measureLimits(quick: quick)
         report.limits = limits
-        print(String(format: "  %@: FMA peak %.1f GFLOP/s, copy bandwidth %.1f GB/s",
-                     device.device.name, limits.fmaGFLOPS, limits.copyGBps))
+        print(String(format: "  FMA peak %.1f GFLOP/s, copy bandwidth %.1f GB/s", limits.fmaGFLOPS, limits.copyGBps))
     }
 }

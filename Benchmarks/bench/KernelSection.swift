@@ -2,9 +2,14 @@ import MCKDEngine
 
 /// Per-op throughput. Each op family adds its rows here.
 enum KernelSection {
+    /// Timed runs per row after the warm-up, best counted: on a 2-core machine shared
+    /// with other work a kernel's time moves 2-3x within a minute, and the best of more
+    /// runs finds the free moments (the PyTorch twin runs as many).
+    static let repeats = 10
+
     static func run(_ backend: any Backend, quick: Bool, report: inout BenchReport) throws {
         print("kernels")
-        let repeats = quick ? 1 : 5
+        let repeats = quick ? 1 : Self.repeats
         try elementwiseRows(backend, quick: quick, repeats: repeats, report: &report)
         try gemmRows(backend, quick: quick, repeats: repeats, report: &report)
         try ConvolutionRows.run(backend, quick: quick, repeats: repeats, report: &report)

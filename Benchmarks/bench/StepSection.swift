@@ -56,6 +56,7 @@ enum StepSection {
         var best = Double.infinity
         for _ in 0..<repeats { best = min(best, try timed()) }
         var row = BenchRow(section: "steps", name: name, shape: shape, seconds: best, rate: 1 / best, unit: "step/s", twin: twin)
+        row.repeats = repeats
         row.kernelLaunches = backend.counters.kernelLaunches / repeats
         row.bytesMoved = (backend.counters.bytesToDevice + backend.counters.bytesFromDevice) / repeats
         // Live tensors at most during the step (the model's own included); the pool's

@@ -51,17 +51,18 @@ enum TorchComparison {
 
     static func run(report: inout BenchReport, quick: Bool, script: URL, on device: PeerDevice) throws {
         print("PyTorch twin on \(device)")
-        let twins = report.rows.compactMap { row in row.twin.map { (row.name, $0) } }
+        // The twin times each row as often as the bench timed ours (best of that many).
+        let twins = report.rows.compactMap { row in row.twin.map { (row.name, $0, row.repeats ?? (quick ? 1 : KernelSection.repeats)) } }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mckd-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let configURL = scratch.appendingPathComponent("twin-config.json"), resultURL = scratch.appendingPathComponent("twin-times.json")
         let config: [String: Any] = [
             "threads": ProcessInfo.processInfo.activeProcessorCount,
-            "repeats": quick ? 1 : 5,
+            "repeats": quick ? 1 : KernelSection.repeats,
             "device": device.rawValue,
-            "rows": try twins.map { name, spec in
-                ["name": name, "spec": try JSONSerialization.jsonObject(with: JSONEncoder().encode(spec))]
+            "rows": try twins.map { name, spec, repeats in
+                ["name": name, "repeats": repeats, "spec": try JSONSerialization.jsonObject(with: JSONEncoder().encode(spec))]
             },
         ]
         try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]).write(to: configURL)
@@ -88,16 +89,26 @@ enum TorchComparison {
         let tf32 = times["cuda_tf32_seconds"] as? [String: Double]
         print("  PyTorch \(times["version"] ?? "?") on \(times["device"] ?? "?")"
               + (device == .cpu ? ", \(times["threads"] ?? "?") threads" : ""))
-        print("  " + "row".padding(toLength: 40, withPad: " ", startingAt: 0) + "    ours ms   torch ms   torch/ours"
+        // Both rates against the same limit (the probe's FMA peak or copy bandwidth).
+        print("  " + "row".padding(toLength: 40, withPad: " ", startingAt: 0)
+              + "    ours ms   torch ms   torch/ours   ours rate (limit)   torch rate (limit)"
               + (tf32 == nil ? "" : "   tf32 ms  tf32/ours"))
         for index in report.rows.indices {
-            guard let torch = seconds[report.rows[index].name] else { continue }
-            let ours = report.rows[index].seconds
+            guard report.rows[index].twin != nil, let torch = seconds[report.rows[index].name] else { continue }
+            let row = report.rows[index], ours = row.seconds
+            let torchRate = row.rate * ours / torch
             report.rows[index].torchSeconds = torch
             report.rows[index].speedupOverTorch = torch / ours
-            var line = report.rows[index].name.padding(toLength: 40, withPad: " ", startingAt: 0)
-                + String(format: " %10.3f %10.3f %10.2fx", ours * 1e3, torch * 1e3, torch / ours)
-            if let withTF32 = tf32?[report.rows[index].name] {
+            report.rows[index].torchRate = torchRate
+            report.rows[index].torchFractionOfLimit = row.fractionOfLimit.map { $0 * ours / torch }
+            func rate(_ value: Double, _ fraction: Double?) -> String {
+                String(format: "%8.1f %@", value, fraction.map { String(format: "(%3.0f%%)", 100 * $0) } ?? "      ")
+            }
+            var line = row.name.padding(toLength: 40, withPad: " ", startingAt: 0)
+                + String(format: " %10.3f %10.3f %10.2fx   ", ours * 1e3, torch * 1e3, torch / ours)
+                + rate(row.rate, row.fractionOfLimit) + " " + row.unit.padding(toLength: 7, withPad: " ", startingAt: 0)
+                + rate(torchRate, report.rows[index].torchFractionOfLimit)
+            if let withTF32 = tf32?[row.name] {
                 report.rows[index].torchTF32Seconds = withTF32
                 line += String(format: " %9.3f %9.2fx", withTF32 * 1e3, withTF32 / ours)
             }

@@ -18,8 +18,7 @@ struct SelfCheckCommand: ParsableCommand {
             let backend = try makeBackend(device: device)
             print("device: \(backend.name)")
             if let device = backend as? OpenCLBackend {
-                print("CLBlast parameters: " + (device.clblastTuning == nil ? "built-in"
-                                                : "tuned by `mckd tune` (\(CLBlastTuning.fileURL(for: device.device).path))"))
+                print("CLBlast parameters: " + (device.clblastTuning?.source(for: device.device) ?? "built-in"))
             }
             let reference = CPUBackend<Float>()
             let shape = Shape(size, size)

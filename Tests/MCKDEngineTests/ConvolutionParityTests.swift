@@ -58,13 +58,26 @@ final class ConvolutionParityTests: XCTestCase {
     ]
 
     func testShortRowParity() throws {
-        XCTAssertEqual(try TestDevices.gpu().tiling(rowWidth: 5), .positionTiles)
-        XCTAssertEqual(try TestDevices.gpu().tiling(rowWidth: 16), .rowSegments)
-        // A stride-2 gather fills rows of 16 one phase of 8 at a time: tiles.
-        let strided = Conv3DDescriptor(inputChannels: 8, outputChannels: 8, kernel: 3, stride: 2, padding: 1)
-        XCTAssertEqual(try TestDevices.gpu().tiling(.gather, strided, input: [1, 8, 16, 16, 16], output: [1, 8, 8, 8, 8]), .positionTiles)
-        XCTAssertEqual(try TestDevices.gpu().tiling(.gather, strided, input: [1, 8, 32, 32, 32], output: [1, 8, 16, 16, 16]), .rowSegments)
         for (c, input) in Self.shortRows { try checkParity(c, input: input, transposed: false) }
+    }
+
+    /// The tile rule (CPU family): rows of at most a segment fit one work-item exactly,
+    /// longer rows split into equal segments; registers freed by short rows hold more
+    /// channel vectors; `.positionTiles` forces segments of at most 4.
+    func testRowTiles() throws {
+        let gpu = try TestDevices.gpu()
+        guard gpu.deviceClass == .cpu else { throw XCTSkip("the tile rule is the CPU family's") }
+        defer { gpu.convolutionTiling = .automatic }
+        let width = gpu.profile.vectorWidth, budget = width >= 16 ? 16 : 8
+        // Rows of 5: one segment of 5 (3 vectors) with 16 accumulators, 3 + 2 (2 vectors) with 8.
+        XCTAssertEqual(gpu.rowTile(width: 5, channels: 256).positions, budget == 16 ? 5 : 3)
+        XCTAssertEqual(gpu.rowTile(width: 5, channels: 256).vectors, budget == 16 ? 3 : 2)
+        XCTAssertEqual(gpu.rowTile(width: 64, channels: 64).positions, budget / 2)
+        XCTAssertEqual(gpu.rowTile(width: 64, channels: width).positions, budget)
+        XCTAssertEqual(gpu.rowTile(width: 37, channels: 64).positions, budget == 16 ? 8 : 4)
+        XCTAssertEqual(gpu.rowTile(width: 2, channels: 3).vectors, 1)
+        gpu.convolutionTiling = .positionTiles
+        XCTAssertEqual(gpu.rowTile(width: 37, channels: 64).positions, 4)
     }
 
     /// Each tiling of the forward, gather and filter kernels, forced, on every shape above.

@@ -38,8 +38,20 @@ final class DeviceProfileTests: XCTestCase {
     }
 
     func testVectorWidthIsTheNativeWidthWithinOpenCLVectors() throws {
-        let profile = try DeviceProfile(device: try TestDevices.gpu().device)
+        let profile = try DeviceProfile(device: try TestDevices.gpu().device, environment: [:])
         XCTAssertTrue([4, 8, 16].contains(profile.vectorWidth))
         XCTAssertLessThanOrEqual(profile.vectorWidth, max(4, profile.nativeFloatVectorWidth))
+    }
+
+    /// MCKD_VECTOR_WIDTH forces the width (the AVX2 kernels on an AVX-512 machine); any
+    /// other value than 4, 8 or 16 is an error.
+    func testVectorWidthCanBeForced() throws {
+        let device = try TestDevices.gpu().device
+        for width in [4, 8, 16] {
+            XCTAssertEqual(try DeviceProfile(device: device, environment: ["MCKD_VECTOR_WIDTH": "\(width)"]).vectorWidth, width)
+        }
+        XCTAssertThrowsError(try DeviceProfile(device: device, environment: ["MCKD_VECTOR_WIDTH": "12"])) {
+            XCTAssertTrue("\($0)".contains("MCKD_VECTOR_WIDTH=12"), "\($0)")
+        }
     }
 }

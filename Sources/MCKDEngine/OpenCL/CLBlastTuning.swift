@@ -15,6 +15,9 @@ public struct CLBlastTuning: Codable, Equatable, Sendable {
     public var kernels: [String: [String: Int]]
     /// Per kernel, the tuner's best time in milliseconds at its problem size (for the record).
     public var bestMilliseconds: [String: Double]
+    /// The PoCL variant whose shipped parameters these are (CLBlastShippedTuning); nil
+    /// for parameters `mckd tune` measured on this machine.
+    public var shippedVariant: String?
 
     public init(deviceName: String, driverVersion: String, kernels: [String: [String: Int]], bestMilliseconds: [String: Double]) {
         self.deviceName = deviceName
@@ -38,11 +41,19 @@ public struct CLBlastTuning: Codable, Equatable, Sendable {
         return root.appendingPathComponent("clblast").appendingPathComponent(safeName + ".json")
     }
 
-    /// The tuning stored for `device`, nil when none exists. A file that cannot be
+    /// Where the parameters in use come from, for `mckd self-check`.
+    public func source(for device: OpenCLDevice) -> String {
+        shippedVariant.map { "tuned, shipped for PoCL \($0) (`mckd tune` measures this machine)" }
+            ?? "tuned by `mckd tune` (\(Self.fileURL(for: device).path))"
+    }
+
+    /// The tuning for `device`: the file `mckd tune` stored, else the parameters shipped
+    /// for its PoCL variant, else nil (CLBlast's built-in ones). A file that cannot be
     /// read, or that belongs to another device or driver, is an error naming it.
-    public static func stored(for device: OpenCLDevice) throws -> CLBlastTuning? {
-        let url = fileURL(for: device)
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+    public static func stored(for device: OpenCLDevice,
+                              environment: [String: String] = ProcessInfo.processInfo.environment) throws -> CLBlastTuning? {
+        let url = fileURL(for: device, environment: environment)
+        guard FileManager.default.fileExists(atPath: url.path) else { return CLBlastShippedTuning.tuning(for: device) }
         let tuning: CLBlastTuning
         do {
             tuning = try JSONDecoder().decode(CLBlastTuning.self, from: Data(contentsOf: url))

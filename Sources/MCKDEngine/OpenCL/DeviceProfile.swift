@@ -61,11 +61,22 @@ public struct DeviceProfile: Sendable, CustomStringConvertible {
             classSource = "device type"
         }
         nativeFloatVectorWidth = device.nativeFloatVectorWidth
-        vectorWidth = Self.vectorWidth(native: device.nativeFloatVectorWidth)
+        if let value = environment[Self.vectorWidthVariable], !value.isEmpty {
+            guard let forcedWidth = Int(value), [4, 8, 16].contains(forcedWidth) else {
+                throw EngineError.invalidArgument("\(Self.vectorWidthVariable)=\(value): use 4, 8 or 16 (or leave it unset for the device's width)")
+            }
+            vectorWidth = forcedWidth
+        } else {
+            vectorWidth = Self.vectorWidth(native: device.nativeFloatVectorWidth)
+        }
         computeUnits = device.computeUnits
         localMemoryBytes = device.localMemoryBytes
         maxWorkGroupSize = device.maxWorkGroupSize
     }
+
+    /// Forces `vectorWidth` (4, 8 or 16) on every backend a process opens: the tests run
+    /// an AVX2 machine's kernels and tiles (width 8) on an AVX-512 one this way.
+    public static let vectorWidthVariable = "MCKD_VECTOR_WIDTH"
 
     /// 4, 8 or 16: the native width rounded down to a power of two within OpenCL's vectors.
     static func vectorWidth(native: Int) -> Int {

@@ -1,128 +1,193 @@
-/// The convolution family's CPU-class kernels (Kernels/conv3d.cl): explicit wide vectors,
-/// one work-item per group, for PoCL and other CPU OpenCL devices.
+/// The convolution family's CPU-class kernels (Kernels/conv3d.cl): register tiles of
+/// wide vectors over channels, one work-item per group, for PoCL and other CPU OpenCL
+/// devices, specialised by -D defines for one geometry, the device profile's vector
+/// width and a tile:
+/// - `conv3d_forward`: the direct convolution (any stride, padding, dilation), RW
+///   outputs along a row x COV vectors of output channels per work-item;
+/// - `conv3d_gather`: conv backward-data, which is also the transposed conv's forward,
+///   in the same tiles over input channels, one stride phase at a time;
+/// - `conv3d_filter`: the filter gradient as outer products (the vector over output
+///   channels of a channels-last dy, x broadcast), its long sum split into chunks of
+///   planes that `sum_chunks` adds in order.
+/// Each reads its spatial input from a zero-padded copy (`pad_volume`), so no tap is
+/// checked against the volume's edges, and weights re-packed into channel blocks
+/// (`pack_weights`) so a tap's weights are contiguous vectors.
 ///
-/// The kernels, each specialised for one geometry by -D defines:
-/// - `conv3d_forward`: the direct convolution (any stride, padding, dilation);
-/// - `conv3d_gather`: conv backward-data, which is also the transposed conv's forward;
-/// - for rows too short for their 16 lanes along W, `conv3d_forward_tiles` and
-///   `conv3d_gather_tiles` (8 flattened positions per work-item, the vector over
-///   channels) and `conv3d_filter_tiles` (16 flattened positions per vector);
-/// - `conv3d_filter`: the filter gradient, each weight summed by one work-item in order.
-/// Weights are first re-packed into 16-channel blocks (`pack_weights`) so the kernels'
-/// per-tap weight reads are one contiguous float16.
-///
-/// 1x1x1 convolutions take the same direct kernels: measured on PoCL 3.1 (this 2-core
-/// AVX2 machine, release, shared with other builds), a 64->64 1x1x1 conv at N=1, 32^3
-/// ran at 13.5 and 23.6 GFLOP/s (two runs) through `conv3d_forward` against 2.6 and 6.8
-/// GFLOP/s as one CLBlast SGEMM [Co, Ci] x [Ci, D*H*W] (untuned CLBlast), so there is no
+/// 1x1x1 convolutions take the same direct kernels: the tiles run them at tens of
+/// GFLOP/s more than CLBlast's SGEMM here (bench: `sgemm conv` rows), so there is no
 /// GEMM path.
 extension OpenCLBackend {
-    /// Outputs along W per work-item (the kernels' float16 segment).
-    private static let segment = 16
     /// Work-items of the explicit-vector kernels: one per group (PoCL's fastest for them).
     private static let convolutionLocalSize = [1, 1, 1]
-    /// Output channels of the filter-gradient kernel's work-items.
-    private static let filterChannelBlock = 16
 
-    /// Channels one forward / gather work-item computes (the kernels' CB): 16 normally;
-    /// a narrower block where 16-wide blocks would be mostly padding (1 input channel,
-    /// 3 logits, 17 channels), since every lane costs a vector fma either way.
-    static func channelBlock(forChannels channels: Int) -> Int {
-        if channels == 1 { return 1 }
-        return channels % 16 == 0 || channels >= 48 ? 16 : 4
-    }
-
-    private func geometryDefines(_ c: Conv3DDescriptor, channelBlock: Int) -> [String] {
+    private func geometryDefines(_ c: Conv3DDescriptor) -> [String] {
         ["KD=\(c.kernel.d)", "KH=\(c.kernel.h)", "KW=\(c.kernel.w)",
          "SD=\(c.stride.d)", "SH=\(c.stride.h)", "SW=\(c.stride.w)",
          "PD=\(c.padding.d)", "PH=\(c.padding.h)", "PW=\(c.padding.w)",
          "DD=\(c.dilation.d)", "DH=\(c.dilation.h)", "DW=\(c.dilation.w)",
-         "CB=\(channelBlock)"]
-    }
-
-    /// Run-time arguments shared by the conv3d kernels: N, CI, CO, input and output extents.
-    private func extentArguments(_ c: Conv3DDescriptor, input: Shape, output: Shape) -> [KernelArgument] {
-        [.int(input[0]), .int(c.inputChannels), .int(c.outputChannels),
-         .int(input[2]), .int(input[3]), .int(input[4]), .int(output[2]), .int(output[3]), .int(output[4])]
+         "VW=\(profile.vectorWidth)"]
     }
 
     private static func blocks(_ count: Int, of block: Int) -> Int { (count + block - 1) / block }
+
+    /// Vector registers a tile's accumulators may take, the rest holding operands:
+    /// 16 of AVX-512's 32 for the forward and gather tiles (24 spilled there), 24 for
+    /// the filter gradient's; half on AVX2 (16 registers).
+    private var accumulatorBudget: Int { profile.vectorWidth >= 16 ? 16 : 8 }
+
+    /// The forward / gather tile for rows of `width` results and `channels` channels in
+    /// the vector: RW positions along the row and COV channel vectors. Long rows take
+    /// segments of 8 (16 when one vector holds every channel); rows of at most 8 fit in
+    /// one segment exactly, with more channel vectors in the freed registers.
+    /// `.positionTiles` forces segments of 4 (the parity tests run both on every shape).
+    public func rowTile(width: Int, channels: Int) -> (positions: Int, vectors: Int) {
+        let budget = accumulatorBudget, channelVectors = Self.blocks(channels, of: profile.vectorWidth)
+        let longest = convolutionTiling == .positionTiles ? 4 : (channelVectors == 1 ? budget : budget / 2)
+        let positions = Self.blocks(width, of: Self.blocks(width, of: longest))
+        return (positions, max(1, min(channelVectors, 8, budget / positions)))
+    }
+
+    /// The tiling a pass runs with (`rowTile`'s long segments or forced short ones);
+    /// the filter gradient has one tile rule.
+    public func tiling(_ pass: ConvolutionPass, _ c: Conv3DDescriptor, input: Shape, output: Shape) -> ConvolutionTiling {
+        convolutionTiling == .automatic ? .rowSegments : convolutionTiling
+    }
 
     /// The weight [rows, columns, taps] re-packed into `block`-lane blocks (see
     /// pack_weights): lanes over rows (forward) or over columns (gather, `swapped`).
     private func packWeights(_ weight: Tensor, swapped: Bool, block: Int) throws -> Tensor {
         let rows = weight.shape[0], columns = weight.shape[1], taps = weight.count / (rows * columns)
-        let lanes = swapped ? columns : rows, inner = swapped ? rows : columns
-        let packed = try makeTensor(shape: Shape(Self.blocks(lanes, of: block) * block * inner * taps))
-        try launch("pack_weights", file: "conv3d_support", global: [packed.count], local: [Self.elementwiseLocalSize],
-                   [.tensor(weight), .tensor(packed), .int(rows), .int(columns), .int(taps), .int(swapped ? 1 : 0), .int(block)])
+        // The batched transpose's G matrices of [R, C].
+        let (g, r, c) = swapped ? (rows, columns, taps) : (1, rows, columns * taps)
+        let padded = Self.blocks(r, of: block) * block
+        let packed = try makeTensor(shape: Shape(padded * g * c))
+        try launch("pack_weights", file: "conv3d_support", global: [Self.blocks(c, of: 16), Self.blocks(padded, of: 16), g],
+                   local: [1, 1, 1], [.tensor(weight), .tensor(packed), .int(g), .int(r), .int(c), .int(block)])
         return packed
     }
 
-    /// Positions of a tile kernel's work-item (their POSITIONS).
-    private static let tilePositions = 8
-
-    /// Rows of at most this many results take the tile kernels: there the row kernels
-    /// leave at least a quarter of their 16 lanes idle, and on PoCL (this 2-core
-    /// machine, under load) the tiles ran 1.2-3x faster at W = 5 to 14 and 0.8-1x at 16 to 64.
-    static let shortRow = 12
-
-    /// The kernels for result rows of `width` (unless `convolutionTiling` forces them).
-    public func tiling(rowWidth width: Int) -> ConvolutionTiling {
-        guard convolutionTiling == .automatic else { return convolutionTiling }
-        return width <= Self.shortRow ? .positionTiles : .rowSegments
+    /// x [N, C, D, H, W] zero-padded by `low` before each axis to the extents `padded`
+    /// (the kernels read it without bounds checks); x itself when that adds nothing.
+    func paddedCopy(_ x: Tensor, low: VolumeTriple, padded: [Int]) throws -> Tensor {
+        let s = x.shape, rows = s[0] * s[1]
+        if low.values == [0, 0, 0] && padded == Array(s.dims[2...]) { return x }
+        let xp = try makeTensor(shape: Shape([s[0], s[1]] + padded))
+        try launch("pad_volume", file: "conv3d_support", global: [padded[0], rows], local: [1, 1],
+                   [.tensor(x), .tensor(xp), .int(rows), .int(s[2]), .int(s[3]), .int(s[4]),
+                    .int(padded[0]), .int(padded[1]), .int(padded[2]), .int(low.d), .int(low.h), .int(low.w)])
+        return xp
     }
 
-    /// The tiling one pass of the convolution `c` (input -> output shapes) runs with:
-    /// the forward and the filter gradient go by the output's rows, the gather
-    /// (backward-data) by the input's rows as it fills them, one stride phase at a time.
-    public func tiling(_ pass: ConvolutionPass, _ c: Conv3DDescriptor, input: Shape, output: Shape) -> ConvolutionTiling {
-        switch pass {
-        case .forward, .filterGradient: return tiling(rowWidth: output[4])
-        case .gather: return tiling(rowWidth: (input[4] + c.stride.w - 1) / c.stride.w)
-        }
+    /// t [N, D*H*W, channels] from a [N, C, D, H, W], channels >= C (zeros past C).
+    func channelsLast(_ a: Tensor, channels: Int) throws -> Tensor {
+        let n = a.shape[0], spatial = a.count / (n * a.shape[1])
+        let t = try makeTensor(shape: Shape(n, spatial, channels))
+        try launch("channels_last", file: "conv3d_support", global: [Self.blocks(spatial, of: 16), Self.blocks(channels, of: 16), n], local: [1, 1, 1],
+                   [.tensor(a), .tensor(t), .int(n), .int(a.shape[1]), .int(channels), .int(spatial)])
+        return t
     }
 
     /// y = conv(x, w) + bias; shapes already checked against `c`.
     func forwardCPU(_ c: Conv3DDescriptor, input: Tensor, weight: Tensor, bias: Tensor?, into output: Tensor) throws {
-        let block = Self.channelBlock(forChannels: c.outputChannels)
+        let x = input.shape, out = output.shape
+        let tile = rowTile(width: out[4], channels: c.outputChannels), block = tile.vectors * profile.vectorWidth
+        let coBlocks = Self.blocks(c.outputChannels, of: block)
+        // Rows run to the last tile's end: (segments * RW - 1) * SW + (KW - 1) * DW + 1 columns.
+        let columns = (Self.blocks(out[4], of: tile.positions) * tile.positions - 1) * c.stride.w + (c.kernel.w - 1) * c.dilation.w + 1
+        let padded = [x[2] + 2 * c.padding.d, x[3] + 2 * c.padding.h, max(x[4] + 2 * c.padding.w, columns)]
+        let xp = try paddedCopy(input, low: c.padding, padded: padded)
         let packed = try packWeights(weight, swapped: false, block: block)
-        let out = output.shape, coBlocks = Self.blocks(c.outputChannels, of: block)
-        let tiles = tiling(.forward, c, input: input.shape, output: out) == .positionTiles
-        try launch(tiles ? "conv3d_forward_tiles" : "conv3d_forward", file: "conv3d", defines: geometryDefines(c, channelBlock: block),
-                   global: tiles ? [Self.blocks(out[2] * out[3] * out[4], of: Self.tilePositions), out[0], coBlocks]
-                                 : [Self.blocks(out[4], of: Self.segment), out[3], out[0] * out[2] * coBlocks],
+        try launch("conv3d_forward", file: "conv3d", defines: geometryDefines(c) + ["RW=\(tile.positions)", "COV=\(tile.vectors)"],
+                   global: [Self.blocks(out[4], of: tile.positions), out[3], out[0] * out[2] * coBlocks],
                    local: Self.convolutionLocalSize,
-                   [.tensor(input), .tensor(packed), .tensor(bias ?? packed), .tensor(output)]
-                    + extentArguments(c, input: input.shape, output: out) + [.int(bias == nil ? 0 : 1)])
+                   [.tensor(xp), .tensor(packed), .tensor(bias ?? packed), .tensor(output), .int(x[0]),
+                    .int(c.inputChannels), .int(c.outputChannels), .int(padded[0]), .int(padded[1]), .int(padded[2]),
+                    .int(x[2]), .int(x[3]), .int(x[4]), .int(out[2]), .int(out[3]), .int(out[4]), .int(bias == nil ? 0 : 1)])
     }
 
-    /// dx = conv backward-data(dy, w) + bias (per input channel of `c`); shapes already checked.
+    /// dx = conv backward-data(dy, w) + bias (per input channel of `c`); shapes already
+    /// checked. `conv3d_gather` tiles positions x input-channel vectors; with at most a
+    /// quarter vector of input channels (the image convs' backward-data) `conv3d_gather_rows`
+    /// runs the vector along W instead, over RH rows.
     func gatherCPU(_ c: Conv3DDescriptor, gradOutput: Tensor, weight: Tensor, bias: Tensor?, into gradInput: Tensor) throws {
-        let block = Self.channelBlock(forChannels: c.inputChannels)
-        let packed = try packWeights(weight, swapped: true, block: block)
-        let x = gradInput.shape, ciBlocks = Self.blocks(c.inputChannels, of: block)
-        let blocksPerPhase = Self.blocks((x[4] + c.stride.w - 1) / c.stride.w, of: Self.segment)
-        let tiles = tiling(.gather, c, input: x, output: gradOutput.shape) == .positionTiles
-        try launch(tiles ? "conv3d_gather_tiles" : "conv3d_gather", file: "conv3d", defines: geometryDefines(c, channelBlock: block),
-                   global: tiles ? [Self.blocks(x[2] * x[3] * x[4], of: Self.tilePositions), x[0], ciBlocks]
-                                 : [c.stride.w * blocksPerPhase, x[3], x[0] * x[2] * ciBlocks],
-                   local: Self.convolutionLocalSize,
-                   [.tensor(gradOutput), .tensor(packed), .tensor(bias ?? packed), .tensor(gradInput)]
-                    + extentArguments(c, input: x, output: gradOutput.shape) + [.int(bias == nil ? 0 : 1)])
+        let x = gradInput.shape, dy = gradOutput.shape, width = profile.vectorWidth
+        let phaseWidth = Self.blocks(x[4], of: c.stride.w), phaseHeight = Self.blocks(x[3], of: c.stride.h)
+        let alongRows = c.inputChannels * 4 <= width
+        let tile = rowTile(width: phaseWidth, channels: c.inputChannels)
+        let channels = alongRows ? c.inputChannels : tile.vectors * width                     // CB or CBLOCK
+        let rows = alongRows ? max(1, accumulatorBudget / 2 / channels) : 1                    // RH
+        let positions = alongRows ? width : tile.positions                                    // along W per work-item
+        let tilesW = Self.blocks(phaseWidth, of: positions), tilesH = Self.blocks(phaseHeight, of: rows)
+        // dy padded so that every tap's o + Q is in range: Q before (the farthest tap's
+        // reach below zero), up to the last tile's last position's o after.
+        let last = [x[2] - 1, tilesH * rows * c.stride.h - 1, tilesW * positions * c.stride.w - 1]
+        let axes = [(c.kernel.d, c.stride.d, c.padding.d, c.dilation.d), (c.kernel.h, c.stride.h, c.padding.h, c.dilation.h),
+                    (c.kernel.w, c.stride.w, c.padding.w, c.dilation.w)]
+        var low = [0, 0, 0], padded = [0, 0, 0]
+        for (a, (k, s, p, d)) in axes.enumerated() {
+            low[a] = max(0, Self.blocks((k - 1) * d - p, of: s))
+            padded[a] = low[a] + max(gradOutput.shape[a + 2], (last[a] + p) / s + 1)
+        }
+        let dyp = try paddedCopy(gradOutput, low: VolumeTriple(low[0], low[1], low[2]), padded: padded)
+        let packed = try packWeights(weight, swapped: true, block: channels)
+        let blocks = x[0] * x[2] * Self.blocks(c.inputChannels, of: channels)
+        let arguments: [KernelArgument] = [.tensor(dyp), .tensor(packed), .tensor(bias ?? packed), .tensor(gradInput), .int(x[0]),
+                                           .int(c.inputChannels), .int(c.outputChannels), .int(padded[0]), .int(padded[1]),
+                                           .int(padded[2]), .int(x[2]), .int(x[3]), .int(x[4]), .int(low[0]), .int(low[1]),
+                                           .int(low[2]), .int(dy[2]), .int(dy[3]), .int(dy[4]), .int(bias == nil ? 0 : 1)]
+        if alongRows {
+            try launch("conv3d_gather_rows", file: "conv3d", defines: geometryDefines(c) + ["RH=\(rows)", "CB=\(channels)", "COV=1"],
+                       global: [c.stride.w * tilesW, c.stride.h * tilesH, blocks], local: Self.convolutionLocalSize, arguments)
+        } else {
+            try launch("conv3d_gather", file: "conv3d", defines: geometryDefines(c) + ["RW=\(tile.positions)", "COV=\(tile.vectors)"],
+                       global: [c.stride.w * tilesW, x[3], blocks], local: Self.convolutionLocalSize, arguments)
+        }
     }
 
-    /// dw = conv filter gradient; shapes already checked.
+    /// The filter-gradient tile (conv3d_filter's COV, CIG, KHG): up to 24 accumulators
+    /// (12 on AVX2), spent first on two output-channel vectors, then on kh rows of taps
+    /// (whole rows, all kw), then on input channels: at most 8 with one vector, 12 with
+    /// two (each needs a row pointer in a general register; measured on PoCL
+    /// skylake-avx512, 1x1 convs ran 30% slower beyond that).
+    func filterTile(_ c: Conv3DDescriptor) -> (vectors: Int, inputChannels: Int, rows: Int) {
+        let width = profile.vectorWidth, budget = accumulatorBudget * 3 / 2
+        let vectors = min(2, Self.blocks(c.outputChannels, of: width))
+        var rows = c.kernel.h
+        while rows > 1 && (vectors * rows * c.kernel.w > budget || c.kernel.h % rows != 0) { rows -= 1 }
+        let inputChannels = max(1, min(c.inputChannels, vectors == 1 ? 8 : 12, budget / (vectors * rows * c.kernel.w)))
+        return (vectors, inputChannels, rows)
+    }
+
+    /// Chunks of (n, od) planes the filter gradient splits its sum into: enough
+    /// work-items for every core and a channels-last dy slice per chunk that stays in
+    /// cache (about 1 MiB), fixed by the shape alone so the summation order is too.
+    static func filterChunks(planes: Int, workItems: Int, dyBytes: Int, weights: Int) -> Int {
+        let wanted = max(blocks(64, of: workItems), blocks(dyBytes, of: 1 << 20))
+        return max(1, min(planes, wanted, (1 << 24) / max(1, weights)))
+    }
+
+    /// dw = conv filter gradient; shapes already checked. conv3d_filter sums outer
+    /// products of channels-last dy and a padded x over chunks of planes; sum_chunks
+    /// adds the chunks in order.
     func filterGradientCPU(_ c: Conv3DDescriptor, input: Tensor, gradOutput: Tensor, into gradWeight: Tensor) throws {
-        // conv3d_filter ignores CB; passing the forward's block reuses the forward's
-        // program instead of building another (seconds per build on PoCL).
-        let block = Self.channelBlock(forChannels: c.outputChannels)
-        let tiles = tiling(.filterGradient, c, input: input.shape, output: gradOutput.shape) == .positionTiles
-        try launch(tiles ? "conv3d_filter_tiles" : "conv3d_filter", file: "conv3d", defines: geometryDefines(c, channelBlock: block),
-                   global: [c.taps, c.inputChannels, Self.blocks(c.outputChannels, of: Self.filterChannelBlock)],
-                   local: Self.convolutionLocalSize,
-                   [.tensor(input), .tensor(gradOutput), .tensor(gradWeight)]
-                    + extentArguments(c, input: input.shape, output: gradOutput.shape))
+        let tile = filterTile(c), width = profile.vectorWidth
+        let block = tile.vectors * width, coBlocks = Self.blocks(c.outputChannels, of: block)
+        let x = input.shape, out = gradOutput.shape
+        let padded = [x[2] + 2 * c.padding.d, x[3] + 2 * c.padding.h, x[4] + 2 * c.padding.w]
+        let groups = [coBlocks * Self.blocks(c.inputChannels, of: tile.inputChannels), c.kernel.d * (c.kernel.h / tile.rows)]
+        let chunks = Self.filterChunks(planes: out[0] * out[2], workItems: groups[0] * groups[1],
+                                       dyBytes: out[0] * out[2] * out[3] * out[4] * coBlocks * block * 4, weights: gradWeight.count)
+        let xp = try paddedCopy(input, low: c.padding, padded: padded)
+        let dyT = try channelsLast(gradOutput, channels: coBlocks * block)
+        let partial = chunks == 1 ? gradWeight : try makeTensor(shape: Shape(chunks * gradWeight.count))
+        try launch("conv3d_filter", file: "conv3d",
+                   defines: geometryDefines(c) + ["COV=\(tile.vectors)", "CIG=\(tile.inputChannels)", "KHG=\(tile.rows)"],
+                   global: groups + [chunks], local: Self.convolutionLocalSize,
+                   [.tensor(xp), .tensor(dyT), .tensor(partial), .int(x[0]), .int(c.inputChannels), .int(c.outputChannels),
+                    .int(padded[0]), .int(padded[1]), .int(padded[2]), .int(out[2]), .int(out[3]), .int(out[4]), .int(chunks)])
+        if chunks > 1 {
+            try launch("sum_chunks", file: "conv3d_support", global: [gradWeight.count], local: [Self.elementwiseLocalSize],
+                       [.tensor(partial), .tensor(gradWeight), .int(gradWeight.count), .int(chunks)])
+        }
     }
-
 }

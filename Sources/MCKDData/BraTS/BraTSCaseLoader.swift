@@ -40,8 +40,7 @@ public enum BraTSCaseLoader {
             throw BraTSDataError(caseID: id, "has no label file (\(id)_seg.nii.gz), but labels are required here")
         }
         let available = BraTSModality.allCases.filter { images[$0.rawValue] != nil }
-        return try BraTSVolume(caseID: id, shape: shape, image: image, labels: labels, referenceHeader: reference.header,
-                               availableModalities: available)
+        return try BraTSVolume(caseID: id, shape: shape, image: image, labels: labels, referenceHeader: reference.header).having(available)
     }
 
     /// One modality's voxels, its grid [D, H, W] and the header to write predictions with.

@@ -14,7 +14,7 @@ public struct BraTSVolume: Sendable {
     /// channel of a modality the case lacks is all zeros.
     public let image: [Float]
     /// The modalities the case has (channel order); the others are missing.
-    public let availableModalities: [BraTSModality]
+    public private(set) var availableModalities: [BraTSModality]
     /// D x H x W labels (0, 1, 2, 4), nil for predict-only cases.
     public let labels: [UInt8]?
     /// Header of the first modality file present (FLAIR when there is one), as a 3-D
@@ -27,13 +27,6 @@ public struct BraTSVolume: Sendable {
     /// Assembles a volume of a case with all four modalities; `image` must hold
     /// 4 x D x H x W values and `labels`, if any, D x H x W.
     public init(caseID: String, shape: [Int], image: [Float], labels: [UInt8]?, referenceHeader: NIfTIHeader) throws {
-        try self.init(caseID: caseID, shape: shape, image: image, labels: labels, referenceHeader: referenceHeader,
-                      availableModalities: BraTSModality.allCases)
-    }
-
-    /// Assembles a volume of a case with `availableModalities` (the other channels zeros).
-    public init(caseID: String, shape: [Int], image: [Float], labels: [UInt8]?, referenceHeader: NIfTIHeader,
-                availableModalities: [BraTSModality]) throws {
         let count = shape.reduce(1, *)
         guard shape.count == 3, image.count == BraTSModality.allCases.count * count, labels.map({ $0.count == count }) ?? true else {
             throw BraTSDataError(caseID: caseID, "volume arrays do not match shape \(shape)")
@@ -43,7 +36,17 @@ public struct BraTSVolume: Sendable {
         self.image = image
         self.labels = labels
         self.referenceHeader = referenceHeader
-        self.availableModalities = availableModalities
+        self.availableModalities = BraTSModality.allCases
+    }
+
+    /// The same volume as a case that has only `modalities` (the others' channels zeros).
+    /// A method rather than an init argument: Swift 6.3's release build miscompiled a
+    /// six-argument throwing init called from another module (its error register came
+    /// back holding the case id).
+    public func having(_ modalities: [BraTSModality]) -> BraTSVolume {
+        var volume = self
+        volume.availableModalities = modalities
+        return volume
     }
 
     /// Whether the case has all four modalities.

@@ -34,8 +34,11 @@ public enum TerminalDiceTable {
             let foreground = background.contrastingText == RGB(0xFF, 0xFF, 0xFF) ? 15 : 16
             return "\u{1B}[48;5;\(ansiCode(background))m\u{1B}[38;5;\(foreground)m\(text)\u{1B}[0m"
         }
-        var lines = [pad("available") + DiceTable.regions.map { String(repeating: " ", count: 7 - $0.count) + $0 }.joined(separator: " ")]
-        for row in table.rows { lines.append(pad(row.available) + row.dice.map(cell).joined(separator: " ")) }
+        // Incomplete cases: how many cases each subset's mean is over.
+        let cases = { (row: DiceTable.Row) in table.isIncomplete ? String(format: " %7d", row.cases ?? table.caseCount) : "" }
+        var lines = [pad("available") + DiceTable.regions.map { String(repeating: " ", count: 7 - $0.count) + $0 }.joined(separator: " ")
+                     + (table.isIncomplete ? "   cases" : "")]
+        for row in table.rows { lines.append(pad(row.available) + row.dice.map(cell).joined(separator: " ") + cases(row)) }
         lines.append(pad("mean") + table.means.map(cell).joined(separator: " "))
         return lines.joined(separator: "\n")
     }

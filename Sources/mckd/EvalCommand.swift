@@ -13,7 +13,7 @@ struct EvalCommand: ParsableCommand {
 
     @Option(name: .customLong("run"), help: "Run folder written by `mckd train`.")
     var runDirectory: String
-    @Option(help: "Evaluate every labelled case of this BraTS folder instead of the run's test split.")
+    @Option(help: "Evaluate every labelled case of this folder (any layout `mckd train --data` reads) instead of the run's test split; a case lacking modalities is scored on the subsets of those it has.")
     var data: String?
     @Option(help: "Device: cpu or gpuN.")
     var device = "gpu0"
@@ -42,7 +42,9 @@ struct EvalCommand: ParsableCommand {
         } else {
             volumes = try trained.configuration.loadSplit { print($0) }.test
         }
-        print("evaluating step \(trained.step) of \(directory.path) on \(volumes.count) cases on \(backend.name)")
+        let incomplete = volumes.filter { !$0.isComplete }.count
+        print("evaluating step \(trained.step) of \(directory.path) on \(volumes.count) cases on \(backend.name)"
+              + (incomplete > 0 ? " (\(incomplete) lack some modalities: each is scored on the subsets of those it has)" : ""))
         let table = try SegmentationEvaluator(model: trained.model, tile: trained.configuration.crop).evaluate(volumes)
         print(TerminalDiceTable.render(table, colour: TerminalDiceTable.colourEnabled()))
         try RunDirectory.writeEvaluation(table, in: directory)

@@ -14,7 +14,7 @@ extension SynthCommand {
         var table = ContrastTable()
         var first: AnatomicalCase?
         var generating = 0.0
-        let ids = try PhantomDatasetWriter.write(to: URL(fileURLWithPath: out), count: cases) { index in
+        let ids = try PhantomDatasetWriter.write(to: URL(fileURLWithPath: out), count: cases, omitted: try omitted()) { index in
             let start = Date()
             let brainCase = generator.makeCase(index: index)
             generating += Date().timeIntervalSince(start)
@@ -29,6 +29,7 @@ extension SynthCommand {
         }
         print("wrote \(ids.count) anatomical phantom cases (seed \(seed)) to \(out)/HGG: "
               + "\(String(format: "%.2f", generating / Double(ids.count))) s per case to generate")
+        try reportDropped()
         if contrastTable {
             print("\ncontrast-to-noise (mean - mean over pooled SD, regions filled >= \(Int(table.purity * 100))%), mean over cases:")
             print(table.markdown())

@@ -19,6 +19,9 @@ struct SynthCommand: ParsableCommand {
 
         Both are synthetic, not real MRI. Output: DIR/HGG/<case>/<case>_{flair,t1,t1ce,t2,seg}.nii.gz. \
         The same seed gives byte-identical files.
+
+        --drop F leaves out a fraction F of the modality files (seeded; every case keeps at \
+        least one): incomplete cases, as clinics have them, for `mckd train`, `eval` and `predict`.
         """
     )
 
@@ -33,6 +36,9 @@ struct SynthCommand: ParsableCommand {
 
     @Option(name: .long, help: "Procedural phantom: volume size D,H,W (NIfTI z,y,x) (default 64,64,64).")
     var size: String?
+
+    @Option(name: .long, help: "Fraction of the modality files to leave out (0...0.75, seeded by --seed; every case keeps one; default 0).")
+    var drop: Double = 0
 
     @Flag(name: .long, help: "Write the anatomical phantom (scanner simulated on real anatomy) instead of the procedural one.")
     var anatomy = false
@@ -51,6 +57,9 @@ struct SynthCommand: ParsableCommand {
 
     func validate() throws {
         guard cases > 0 else { throw ValidationError("--cases must be positive") }
+        guard (0...ModalityFileDrop.maximumFraction).contains(drop) else {
+            throw ValidationError("--drop must be in 0...\(ModalityFileDrop.maximumFraction) (every case keeps one modality), got \(drop)")
+        }
         if anatomy {
             guard size == nil else { throw ValidationError("--size is for the procedural phantom; --anatomy takes --spacing") }
         } else if spacing != nil || noiseFree || contrastTable || slices != nil {
@@ -74,8 +83,22 @@ struct SynthCommand: ParsableCommand {
         guard shape.count == 3 else { throw ValidationError("--size must be three integers D,H,W, got '\(text)'") }
         let generator = try PhantomGenerator(shape: shape, seed: seed)
         let start = Date()
-        let ids = try PhantomDatasetWriter.write(to: URL(fileURLWithPath: out), count: cases, generator: generator)
+        let ids = try PhantomDatasetWriter.write(to: URL(fileURLWithPath: out), count: cases, generator: generator, omitted: try omitted())
         let seconds = Date().timeIntervalSince(start)
         print("wrote \(ids.count) synthetic phantom cases (\(shape.map(String.init).joined(separator: "x")), seed \(seed)) to \(out)/HGG in \(String(format: "%.2f", seconds)) s")
+        try reportDropped()
+    }
+
+    /// Per case, the modality files --drop leaves out (nil without --drop).
+    func omitted() throws -> [Set<BraTSModality>]? {
+        drop > 0 ? try ModalityFileDrop.plan(cases: cases, fraction: drop, seed: seed) : nil
+    }
+
+    /// With --drop: how many files were left out and how many cases have each modality.
+    func reportDropped() throws {
+        guard let plan = try omitted() else { return }
+        let counts = BraTSModality.allCases.map { modality in "\(modality.displayName) \(plan.filter { !$0.contains(modality) }.count)" }
+        print("left out \(plan.map(\.count).reduce(0, +)) of \(4 * cases) modality files (--drop \(drop)); cases with each modality: "
+              + counts.joined(separator: ", "))
     }
 }

@@ -31,7 +31,8 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         switch try configuration() {
-        case let .brats(configuration):
+        case .brats(var configuration):
+            try reportingErrors { try configuration.recordModalityCaseCounts() }
             try train(BraTSTask.self, configuration) { table in
                 "\nDice (%) on \(table.caseCount) test cases\(configuration.isSynthetic ? " (SYNTHETIC phantom)" : ""):\n"
                     + TerminalDiceTable.render(table, colour: TerminalDiceTable.colourEnabled())

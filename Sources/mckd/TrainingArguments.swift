@@ -74,7 +74,7 @@ struct SharedTrainingArguments: ParsableArguments {
 
 /// `mckd train`'s options for BraTS (segmentation).
 struct BraTSArguments: ParsableArguments {
-    @Option(help: "BraTS folder, 'anatomical' (the default: the SYNTHETIC phantom simulated on real anatomy, docs/data.md) or 'synthetic' or 'procedural' (the procedural phantom).")
+    @Option(help: "BraTS folder (BraTS 2018-2021 or 2023 names, or Decathlon Task01; cases may lack modality files: docs/data.md), 'anatomical' (the default: the SYNTHETIC phantom simulated on real anatomy, docs/data.md) or 'synthetic' or 'procedural' (the procedural phantom).")
     var data: String?
     @Option(help: "Architecture: small, or paper (the ~43.7M-parameter ResNet-50-3D + ASPP model; crop D divisible by 16, H and W by 32).")
     var arch: String?

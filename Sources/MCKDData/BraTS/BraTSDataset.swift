@@ -3,8 +3,11 @@ import Foundation
 /// The cases of a BraTS release found under a root folder.
 ///
 /// Layouts: `<root>/{HGG,LGG}/<case>/<case>_{flair,t1,t1ce,t2,seg}.nii.gz`
-/// (2018/2019) and `<root>/<case>/...` (2020). `.nii` files are accepted too.
-/// Cases without a seg file are kept as predict-only cases.
+/// (2018/2019), `<root>/<case>/...` (2020, 2021; 2023 names `<case>-{t2f,t1n,t1c,t2w,seg}`),
+/// the Decathlon's Task01 `<root>/imagesTr/<case>.nii.gz` (4-D) with
+/// `<root>/labelsTr/<case>.nii.gz`, and a folder of 4-D files only (its `imagesTs`).
+/// `.nii` files are accepted too. Cases without a seg file are kept as predict-only
+/// cases; cases without some modality files are kept with the modalities they have.
 public struct BraTSDataset: Sendable {
     /// Folder the cases were found under.
     public let root: URL
@@ -13,9 +16,13 @@ public struct BraTSDataset: Sendable {
     /// Why cases were skipped (only with `BraTSIssuePolicy.skipWithWarning`).
     public let warnings: [String]
 
-    /// Scans `root` for case folders (both layouts). A case folder missing a
-    /// modality file fails, or is skipped with a warning, according to `policy`.
+    /// Scans `root` for cases (any layout above). A case folder without any modality
+    /// file fails, or is skipped with a warning, according to `policy`.
     public init(scanning root: URL, policy: BraTSIssuePolicy = .fail) throws {
+        if let stacked = try Self.stackedCases(under: root) {
+            self.init(root: root, cases: stacked, warnings: [])
+            return
+        }
         let folders = try Self.caseFolders(under: root)
         guard !folders.isEmpty else {
             throw BraTSDataError(caseID: nil, "no case folders under \(root.path) (expected <root>/<case>/ or <root>/{HGG,LGG}/<case>/)")
@@ -69,10 +76,22 @@ public struct BraTSDataset: Sendable {
                 warnings.append("skipped \(error)")
             }
         }
+        self.init(root: root, cases: cases.sorted { $0.id < $1.id }, warnings: warnings)
+    }
+
+    private init(root: URL, cases: [BraTSCase], warnings: [String]) {
         self.root = root
-        self.cases = cases.sorted { $0.id < $1.id }
+        self.cases = cases
         self.warnings = warnings
     }
+
+    /// Per modality (channel order), how many cases have its image.
+    public var modalityCaseCounts: [Int] {
+        BraTSModality.allCases.map { modality in cases.filter { $0.availableModalities.contains(modality) }.count }
+    }
+
+    /// Whether every case has all four modalities.
+    public var isComplete: Bool { modalityCaseCounts.allSatisfy { $0 == cases.count } }
 
     /// The case with this id, or an error naming it.
     public func `case`(_ id: String) throws -> BraTSCase {
@@ -144,24 +163,38 @@ public struct BraTSDataset: Sendable {
         return found.first
     }
 
-    /// `<case>_<suffix>.nii.gz`, else `.nii`, else nil.
-    private static func file(in directory: URL, caseID: String, suffix: String) -> URL? {
-        for ext in ["nii.gz", "nii"] {
-            let url = directory.appendingPathComponent("\(caseID)_\(suffix).\(ext)")
-            if FileManager.default.fileExists(atPath: url.path) { return url }
-        }
-        return nil
+    private static func describeCase(id: String, grade: String?, directory: URL) throws -> BraTSCase {
+        try BraTSCaseFiles.describe(folder: directory, id: id, grade: grade)
     }
 
-    private static func describeCase(id: String, grade: String?, directory: URL) throws -> BraTSCase {
-        var modalityFiles: [URL] = []
-        for modality in BraTSModality.allCases {
-            guard let url = file(in: directory, caseID: id, suffix: modality.fileSuffix) else {
-                throw BraTSDataError(caseID: id, "missing \(modality.fileSuffix) file \(directory.path)/\(id)_\(modality.fileSuffix).nii.gz")
+    /// Decathlon Task01 cases (`imagesTr` with `labelsTr`), or the 4-D files of a folder
+    /// that holds no subfolders (predict-only); nil for the BraTS layouts.
+    private static func stackedCases(under root: URL) throws -> [BraTSCase]? {
+        let images = root.appendingPathComponent("imagesTr")
+        if isFolder(images) {
+            let labels = root.appendingPathComponent("labelsTr")
+            let cases = niftiFiles(in: images).map { file, id in
+                BraTSCase(id: id, directory: images, stackedImageFile: file, segmentationFile: BraTSCaseFiles.file(in: labels, name: id))
             }
-            modalityFiles.append(url)
+            guard !cases.isEmpty else { throw BraTSDataError(caseID: nil, "no .nii.gz files in \(images.path) (a Decathlon Task01 layout)") }
+            return cases
         }
-        let segmentation = file(in: directory, caseID: id, suffix: BraTSModality.segmentationSuffix)
-        return BraTSCase(id: id, grade: grade, directory: directory, modalityFiles: modalityFiles, segmentationFile: segmentation)
+        guard isFolder(root), subfolders(of: root).isEmpty else { return nil }
+        let files = niftiFiles(in: root)
+        return files.isEmpty ? nil : files.map { BraTSCase(id: $1, directory: root, stackedImageFile: $0, segmentationFile: nil) }
+    }
+
+    private static func isFolder(_ url: URL) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    /// The NIfTI files of a folder with their ids, sorted; hidden files (the Decathlon
+    /// archive's `._BRATS_001.nii.gz` resource forks) are not cases.
+    private static func niftiFiles(in folder: URL) -> [(URL, String)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.sorted().filter { !$0.hasPrefix(".") }.compactMap { name in
+            BraTSCaseFiles.stem(of: name).map { (folder.appendingPathComponent(name), $0) }
+        }
     }
 }

@@ -13,6 +13,23 @@ public enum BraTSModality: Int, CaseIterable, Sendable {
         }
     }
 
+    /// File-name suffix of BraTS 2023 (`<case>-<suffix>.nii.gz`): T2-FLAIR, T1 native,
+    /// T1 post-contrast, T2-weighted.
+    public var brats2023Suffix: String {
+        switch self {
+        case .flair: return "t2f"
+        case .t1: return "t1n"
+        case .t1ce: return "t1c"
+        case .t2: return "t2w"
+        }
+    }
+
+    /// The modality named by a BraTS 2018-2021 or 2023 suffix (`flair`, `t2f`, ...).
+    public init?(fileSuffix: String) {
+        guard let found = Self.allCases.first(where: { $0.fileSuffix == fileSuffix || $0.brats2023Suffix == fileSuffix }) else { return nil }
+        self = found
+    }
+
     /// The name in logs, tables and figures: FLAIR, T1, T1ce, T2.
     public var displayName: String {
         switch self {

@@ -9,6 +9,8 @@ public struct BraTSSplitVolumes {
     public let test: [BraTSVolume]
     /// Cases the folder holds.
     public let caseCount: Int
+    /// Per modality (channel order), how many of the folder's cases have its image.
+    public let modalityCaseCounts: [Int]
 
     /// - Parameters:
     ///   - root: a BraTS-layout folder (real data, or a generated phantom).
@@ -24,6 +26,7 @@ public struct BraTSSplitVolumes {
             try dataset.cases(ids, requireSegmentation: true, warnings: &warnings).map { try BraTSCaseLoader.load($0, requireSegmentation: true) }
         }
         caseCount = dataset.cases.count
+        modalityCaseCounts = dataset.modalityCaseCounts
         train = try load(split.metaTrain)
         metaValidation = try load(split.metaValidation)
         test = try load(split.test)

@@ -9,25 +9,28 @@ public enum PhantomDatasetWriter {
 
     /// Writes `count` cases; returns their ids. Files are byte-identical for equal arguments.
     @discardableResult
-    public static func write(to directory: URL, count: Int, generator: PhantomGenerator) throws -> [String] {
-        try write(to: directory, count: count) { generator.makeCase(index: $0) }
+    public static func write(to directory: URL, count: Int, generator: PhantomGenerator,
+                             omitted: [Set<BraTSModality>]? = nil) throws -> [String] {
+        try write(to: directory, count: count, omitted: omitted) { generator.makeCase(index: $0) }
     }
 
-    /// Writes the cases `makeCase(0..<count)` gives; returns their ids.
+    /// Writes the cases `makeCase(0..<count)` gives, case k without the modality files
+    /// `omitted[k]` (`ModalityFileDrop`; none when nil); returns their ids.
     @discardableResult
-    public static func write(to directory: URL, count: Int, makeCase: (Int) throws -> PhantomCase) throws -> [String] {
+    public static func write(to directory: URL, count: Int, omitted: [Set<BraTSModality>]? = nil,
+                             makeCase: (Int) throws -> PhantomCase) throws -> [String] {
         guard count > 0 else { throw BraTSDataError(caseID: nil, "number of phantom cases must be positive") }
         var ids: [String] = []
         for index in 0..<count {
             let phantom = try makeCase(index)
-            try write(phantom, to: directory)
+            try write(phantom, to: directory, omitting: omitted?[index] ?? [])
             ids.append(phantom.id)
         }
         return ids
     }
 
-    /// Writes one case into `<directory>/HGG/<id>/`.
-    public static func write(_ phantom: PhantomCase, to directory: URL) throws {
+    /// Writes one case into `<directory>/HGG/<id>/`, without the files of `omitting`.
+    public static func write(_ phantom: PhantomCase, to directory: URL, omitting: Set<BraTSModality> = []) throws {
         let caseDirectory = directory.appendingPathComponent("HGG").appendingPathComponent(phantom.id)
         do {
             try FileManager.default.createDirectory(at: caseDirectory, withIntermediateDirectories: true)
@@ -46,7 +49,7 @@ public enum PhantomDatasetWriter {
             image.header.descrip = "mckd synthetic phantom (not real data)"
             try image.write(to: caseDirectory.appendingPathComponent("\(phantom.id)_\(suffix).nii.gz"))
         }
-        for modality in BraTSModality.allCases {
+        for modality in BraTSModality.allCases where !omitting.contains(modality) {
             // Brain voxels are kept >= 1 so no brain voxel looks like the 0 background.
             let stored = phantom.modalities[modality.rawValue].map { value in
                 value == 0 ? 0 : min(32767, max(1, (value * intensityScale).rounded()))

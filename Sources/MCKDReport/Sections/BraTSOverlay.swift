@@ -13,6 +13,20 @@ public enum BraTSOverlay {
         ("without FLAIR", try! ModalitySet([1, 2, 3], of: 4)),
     ]
 
+    /// The report's subsets for one case: those above, restricted to the modalities the
+    /// case has (a case lacking some cannot be shown with them), without repeats or empties.
+    public static func reportSubsets(for volume: BraTSVolume) -> [(title: String, subset: ModalitySet)] {
+        guard !volume.isComplete else { return reportSubsets }
+        let own = volume.availableSet
+        var result: [(title: String, subset: ModalitySet)] = []
+        for (index, (title, subset)) in reportSubsets.enumerated() {
+            let kept = try! ModalitySet(subset.members.filter(own.contains), of: subset.modalityCount)
+            guard !kept.members.isEmpty, !result.contains(where: { $0.subset == kept }) else { continue }
+            result.append(("\(index == 0 ? "all the case has" : title): \(kept.name(TaskKind.brats.modalityNames))", kept))
+        }
+        return result
+    }
+
     /// One label map (0, 1, 2, 4) per subset.
     public static func predictLabels(_ trained: TrainedRun<BraTSTask>, volume: BraTSVolume, subsets: [ModalitySet]) throws -> [[UInt8]] {
         try trained.labelMaps(volume, subsets: subsets).map { $0.map { UInt8($0) } }

@@ -19,6 +19,10 @@ enum ConfigurationSection {
                       ("channels per level", architecture.channels.map(String.init).joined(separator: ",")), device]
             facts += trainingFacts(configuration.training, done: done)
             facts += [("batch size", String(configuration.batchSize)), ("crop (D,H,W)", configuration.crop.map(String.init).joined(separator: ","))]
+            if let counts = configuration.modalityCaseCounts {
+                facts.append(("cases with each modality", BraTSRunConfiguration.describe(modalityCaseCounts: counts)
+                              + " (incomplete cases train with the modalities they have)"))
+            }
         case let .avmnist(configuration):
             facts += [device] + trainingFacts(configuration.training, done: done)
             facts += [("epochs", String(configuration.training.steps / max(1, configuration.stepsPerEpoch))),

@@ -14,7 +14,9 @@ enum DiceSection {
     }
 
     static func table(_ dice: DiceTable, caption: String) -> HeatMapTable {
-        var rows = dice.rows.map { HeatMapTable.Row(header: $0.available, values: $0.dice.map { $0 }) }
+        var rows = dice.rows.map { row in
+            HeatMapTable.Row(header: row.cases.map { "\(row.available) (\($0) cases)" } ?? row.available, values: row.dice.map { $0 })
+        }
         rows.append(HeatMapTable.Row(header: "mean", values: dice.means.map { $0 }, isSummary: true))
         return HeatMapTable(caption: caption, cornerHeader: "available", columnHeaders: DiceTable.regions, rows: rows,
                             colour: { value, _, _ in ColourMap.viridis.colour(at: value) }, format: percent)

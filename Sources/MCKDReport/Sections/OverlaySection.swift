@@ -31,9 +31,10 @@ enum OverlaySection {
                 + "modalities the prediction did not get are dimmed and framed in red dashes. Per-case Dice (ET / TC / WT, %) is given for each prediction.</p>"
             body += BraTSOverlay.legendHTML()
             for volume in test.prefix(cases) {
-                say("report: predicting test case \(volume.caseID) with 3 modality subsets")
-                let predictions = try BraTSOverlay.predictLabels(trained, volume: volume, subsets: BraTSOverlay.reportSubsets.map(\.subset))
-                body += try caseFigure(volume, predictions: predictions)
+                let subsets = BraTSOverlay.reportSubsets(for: volume)
+                say("report: predicting test case \(volume.caseID) with \(subsets.count) modality subsets")
+                let predictions = try BraTSOverlay.predictLabels(trained, volume: volume, subsets: subsets.map(\.subset))
+                body += try caseFigure(volume, subsets: subsets, predictions: predictions)
             }
             if test.count > cases { body += "<p class=\"note\">\(cases) of \(test.count) test cases shown.</p>" }
             section.body = body
@@ -43,7 +44,7 @@ enum OverlaySection {
         return section
     }
 
-    static func caseFigure(_ volume: BraTSVolume, predictions: [[UInt8]]) throws -> String {
+    static func caseFigure(_ volume: BraTSVolume, subsets: [(title: String, subset: ModalitySet)], predictions: [[UInt8]]) throws -> String {
         let z = BraTSOverlay.slice(volume, predictions: predictions)
         let scale = SliceOverlay.scale(for: volume.shape)
         var html = "<h3>\(Escaping.escape(volume.caseID)) — axial slice \(z) of \(volume.shape[0])</h3><table class=\"overlay\"><tr><th></th>"
@@ -59,7 +60,7 @@ enum OverlaySection {
             return cells + "</tr>"
         }
         html += try row("ground truth", labels: volume.labels, subset: nil)
-        for ((title, subset), labels) in zip(BraTSOverlay.reportSubsets, predictions) {
+        for ((title, subset), labels) in zip(subsets, predictions) {
             var heading = "prediction, " + Escaping.escape(title)
             if let truth = volume.labels {
                 heading += "<br><small>Dice " + BraTSOverlay.dice(prediction: labels, truth: truth).map { String(format: "%.0f", 100 * $0) }

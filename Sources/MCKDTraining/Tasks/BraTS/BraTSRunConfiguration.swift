@@ -18,6 +18,9 @@ public struct BraTSRunConfiguration: TaskConfiguration {
     public var metaValidationCases = 4
     public var testCases = 4
     public var checkpointEvery = 50
+    /// Per modality (FLAIR, T1, T1ce, T2), how many cases of the data folder have its
+    /// image; recorded only when some case lacks one (nil, and not written, otherwise).
+    public var modalityCaseCounts: [Int]?
 
     public init() {}
 
@@ -43,6 +46,22 @@ public struct BraTSRunConfiguration: TaskConfiguration {
         let split = try BraTSSplitVolumes(root: root, metaValidationCount: metaValidationCases, testCount: testCases, seed: training.seed)
         say("data: \(split.caseCount) cases from \(root.path)\(isSynthetic ? " (SYNTHETIC phantom)" : ""): "
             + "\(split.train.count) train, \(split.metaValidation.count) meta-validation, \(split.test.count) test")
+        if split.modalityCaseCounts.contains(where: { $0 < split.caseCount }) {
+            say("incomplete cases (missing modalities are missing for those samples): " + Self.describe(modalityCaseCounts: split.modalityCaseCounts, of: split.caseCount))
+        }
         return split
+    }
+
+    /// Records how many cases of a BraTS data folder have each modality when some case
+    /// lacks one (nothing for the phantoms, which are complete).
+    public mutating func recordModalityCaseCounts() throws {
+        guard !isSynthetic else { return }
+        let dataset = try BraTSDataset(scanning: URL(fileURLWithPath: data))
+        modalityCaseCounts = dataset.isComplete ? nil : dataset.modalityCaseCounts
+    }
+
+    /// "FLAIR 10, T1 9, T1ce 7, T2 10 of 10 cases".
+    public static func describe(modalityCaseCounts counts: [Int], of total: Int? = nil) -> String {
+        zip(BraTSModality.allCases, counts).map { "\($0.displayName) \($1)" }.joined(separator: ", ") + (total.map { " of \($0) cases" } ?? " cases")
     }
 }

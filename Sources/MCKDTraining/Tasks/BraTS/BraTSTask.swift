@@ -11,6 +11,9 @@ public final class BraTSTask: TrainingTask {
     private let test: [BraTSVolume]
     /// Crops of the training cases, and of the meta-validation cases.
     private var crops: (train: BraTSCropSampler, metaValidation: BraTSCropSampler)
+    /// The modalities each training and meta-validation case has; nil when every case
+    /// has all four (then training is exactly that of complete data).
+    private let ownSets: [String: ModalitySet]?
 
     public init(configuration: BraTSRunConfiguration, backend: any Backend, say: @escaping (String) -> Void) throws {
         self.configuration = configuration
@@ -19,6 +22,9 @@ public final class BraTSTask: TrainingTask {
         let model = try configuration.makeModel(backend: backend)
         say("model on \(backend.name):\n" + model.summary(crop: configuration.crop))
         trainer = try SegmentationTrainer(model: model, settings: configuration.training)
+        let labelled = data.train + data.metaValidation
+        ownSets = labelled.allSatisfy(\.isComplete) ? nil
+            : Dictionary(uniqueKeysWithValues: labelled.map { ($0.caseID, $0.availableSet) })
         crops = (try BraTSCropSampler(volumes: data.train, cropShape: configuration.crop, seed: configuration.training.seed),
                  try BraTSCropSampler(volumes: data.metaValidation, cropShape: configuration.crop, seed: configuration.training.seed &+ 1))
     }
@@ -30,9 +36,14 @@ public final class BraTSTask: TrainingTask {
 
     public func trainStep(metaBatches: Int) throws -> StepRecord {
         let batch = crops.train.nextBatch(size: configuration.batchSize)
-        let meta = try (0..<metaBatches).map { _ in try upload(crops.metaValidation.nextBatch(size: 1)) }
+        let meta = try (0..<metaBatches).map { _ in
+            let crop = crops.metaValidation.nextBatch(size: 1)
+            let (input, targets) = try upload(crop)
+            return (input, targets, ownSets.map { $0[crop.caseIDs[0]]! } ?? .all(configuration.architecture.modalities))
+        }
         let (input, targets) = try upload(batch)
-        let losses = try trainer.train(input: input, targets: targets, metaBatches: meta)
+        let losses = try trainer.train(input: input, targets: targets, own: ownSets.map { sets in batch.caseIDs.map { sets[$0]! } },
+                                       metaBatches: meta)
         // metrics.jsonl keeps the key "dice" for the Dice loss (reports read it); the progress line says what it is.
         let task: [StepRecord.Part] = [.init(key: "dice", label: "dice loss", value: losses.dice),
                                        .init(key: "bce", label: "bce", value: losses.crossEntropy)]

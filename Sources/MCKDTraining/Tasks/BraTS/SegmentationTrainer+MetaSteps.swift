@@ -5,14 +5,15 @@ import MCKDEngine
 extension SegmentationTrainer: MetaStepping {
     /// The training batch, its available sets and its bottleneck at theta (before fill-in).
     typealias TrainingBatch = (input: Tensor, availability: PerSampleAvailability, bottleneck: Tensor)
-    typealias MetaBatch = (input: Tensor, targets: Tensor)
+    /// A meta-validation batch and the modalities its case has (all, for complete data).
+    typealias MetaBatch = (input: Tensor, targets: Tensor, available: ModalitySet)
 
     /// dL_meta/dtheta_w of the gated fusion on a meta-validation batch with every
-    /// modality present, and L_meta. With `throughEncoder`, the parameters' gradients
-    /// become grad_theta L_meta as well.
-    func metaGradient(meta: (input: Tensor, targets: Tensor), pass: Int, throughEncoder: Bool) throws -> (gradient: Tensor, loss: Tensor) {
+    /// modality its case has present, and L_meta. With `throughEncoder`, the parameters'
+    /// gradients become grad_theta L_meta as well.
+    func metaGradient(meta: MetaBatch, pass: Int, throughEncoder: Bool) throws -> (gradient: Tensor, loss: Tensor) {
         let weights = try importance.weights()
-        let (logits, _) = try model.forward(meta.input, available: .all(model.architecture.modalities), gateWeights: weights)
+        let (logits, _) = try model.forward(meta.input, available: meta.available, gateWeights: weights)
         let (dice, crossEntropy, gradLogits) = try taskLoss(logits: logits, targets: meta.targets)
         try backend.axpy(alpha: 1, x: crossEntropy, y: dice)
         let gradWeights = try model.backward(gradLogits: gradLogits, throughEncoder: throughEncoder)

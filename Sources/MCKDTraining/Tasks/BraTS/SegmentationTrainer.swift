@@ -64,7 +64,17 @@ public final class SegmentationTrainer: MCKDTrainer {
     /// due) theta_w is updated too; the network's update is the same as without them.
     @discardableResult
     public func train(input: Tensor, targets: Tensor, metaBatches: [(input: Tensor, targets: Tensor)]) throws -> SegmentationLosses {
-        let training = try computeTrainingGradient(input: input, targets: targets)
+        try train(input: input, targets: targets, own: nil,
+                  metaBatches: metaBatches.map { ($0.input, $0.targets, .all(model.architecture.modalities)) })
+    }
+
+    /// `train` on cases that lack some modalities: `own[n]` is what sample n's case has
+    /// (nil: every sample has all), each meta batch's `available` what its case has. A
+    /// sample trains on the dropout draw restricted to its own set (`availability`).
+    @discardableResult
+    public func train(input: Tensor, targets: Tensor, own: [ModalitySet]?,
+                      metaBatches: [(input: Tensor, targets: Tensor, available: ModalitySet)]) throws -> SegmentationLosses {
+        let training = try computeTrainingGradient(input: input, targets: targets, own: own)
         let metaStep = try finishStep(training: (input, training.availability, training.bottleneck), metaBatches: metaBatches)
         return SegmentationLosses(dice: training.dice, crossEntropy: training.crossEntropy, distillation: training.distillation,
                                   availability: training.availability, metaStep: metaStep)
@@ -76,18 +86,26 @@ public final class SegmentationTrainer: MCKDTrainer {
         try train(input: input, targets: targets, metaBatches: metaBatch.map { [$0] } ?? [])
     }
 
-    /// The available modalities of each sample of an N-sample batch at the current step.
-    public func availability(samples: Int) throws -> PerSampleAvailability {
-        settings.perSampleSubsets == true ? try dropout.subsets(atStep: step, samples: samples)
+    /// The available modalities of each sample of an N-sample batch at the current step:
+    /// the dropout draw, restricted to what each sample's case has (`own`, nil: all); a
+    /// sample whose case has none of the drawn modalities keeps its own (as AV-MNIST's do).
+    public func availability(samples: Int, own: [ModalitySet]? = nil) throws -> PerSampleAvailability {
+        let drawn = settings.perSampleSubsets == true ? try dropout.subsets(atStep: step, samples: samples)
             : try PerSampleAvailability(uniform: dropout.subset(atStep: step), samples: samples)
+        guard let own else { return drawn }
+        guard own.count == samples else { throw EngineError.shapeMismatch("\(own.count) own modality sets for a batch of \(samples)") }
+        return try PerSampleAvailability(zip(own, drawn.sets).map { own, drawn in
+            let common = own.mask & drawn.mask
+            return common == 0 ? own : ModalitySet(mask: common, modalityCount: own.modalityCount)
+        })
     }
 
     /// Forward and backward of L_train = L_task + lambda L_kd on one batch with this step's
     /// modality subsets: afterwards every parameter's gradient holds grad_theta L_train.
     /// Also returns the bottleneck before fill-in (the KD features at theta).
-    public func computeTrainingGradient(input: Tensor, targets: Tensor) throws
+    public func computeTrainingGradient(input: Tensor, targets: Tensor, own: [ModalitySet]? = nil) throws
         -> (availability: PerSampleAvailability, dice: Tensor, crossEntropy: Tensor, distillation: Tensor?, bottleneck: Tensor) {
-        let availability = try availability(samples: input.shape[0])
+        let availability = try availability(samples: input.shape[0], own: own)
         let (logits, bottleneck) = try model.forward(input, availability: availability)
         let (dice, crossEntropy, gradLogits) = try taskLoss(logits: logits, targets: targets)
         var distillation: Tensor? = nil
@@ -105,7 +123,8 @@ public final class SegmentationTrainer: MCKDTrainer {
     /// training batch at the current step, without updating anything (for tests and analysis).
     public func hypergradient(input: Tensor, targets: Tensor, metaBatch: (input: Tensor, targets: Tensor)) throws -> Tensor {
         let training = try computeTrainingGradient(input: input, targets: targets)
-        return try hypergradient(training: (input, training.availability, training.bottleneck), meta: metaBatch)
+        return try hypergradient(training: (input, training.availability, training.bottleneck),
+                                 meta: (metaBatch.input, metaBatch.targets, .all(model.architecture.modalities)))
     }
 
     /// The Dice loss and BCE of the logits, and the gradient of their sum.

@@ -9,6 +9,15 @@ public struct DiceTable: Codable, Equatable, RunEvaluation {
         public var available: String
         /// Mean over cases of the per-case Dice, in `regions` order.
         public var dice: [Double]
+        /// Cases scored on this subset, when not every case could be (some lack a modality
+        /// of it); nil when all were.
+        public var cases: Int?
+
+        public init(available: String, dice: [Double], cases: Int? = nil) {
+            self.available = available
+            self.dice = dice
+            self.cases = cases
+        }
     }
 
     public var modalityNames: [String]
@@ -24,18 +33,24 @@ public struct DiceTable: Codable, Equatable, RunEvaluation {
     public func formatted() -> String {
         let width = max(12, rows.map(\.available.count).max() ?? 0)
         func pad(_ text: String) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
-        var lines = [pad("available") + Self.regions.map { String(repeating: " ", count: 8 - $0.count) + $0 }.joined()]
+        var lines = [pad("available") + Self.regions.map { String(repeating: " ", count: 8 - $0.count) + $0 }.joined()
+                     + (isIncomplete ? "   cases" : "")]
         for row in rows {
-            lines.append(pad(row.available) + row.dice.map { String(format: "%8.1f", 100 * $0) }.joined())
+            lines.append(pad(row.available) + row.dice.map { String(format: "%8.1f", 100 * $0) }.joined()
+                         + (isIncomplete ? String(format: "%8d", row.cases ?? caseCount) : ""))
         }
         lines.append(pad("mean") + means.map { String(format: "%8.1f", 100 * $0) }.joined())
         return lines.joined(separator: "\n")
     }
 
-    /// available,ET,TC,WT rows (fractions), then the mean row.
+    /// Whether some subset was scored on fewer than all cases (then tables show a cases column).
+    public var isIncomplete: Bool { rows.contains { $0.cases != nil } }
+
+    /// available,ET,TC,WT rows (fractions), then the mean row; a cases column when some
+    /// cases lack modalities.
     public func csv() -> String {
-        var lines = ["available," + Self.regions.joined(separator: ",")]
-        lines += rows.map { ([$0.available] + $0.dice.map { String($0) }).joined(separator: ",") }
+        var lines = ["available," + Self.regions.joined(separator: ",") + (isIncomplete ? ",cases" : "")]
+        lines += rows.map { ([$0.available] + $0.dice.map { String($0) } + (isIncomplete ? [String($0.cases ?? caseCount)] : [])).joined(separator: ",") }
         lines.append((["mean"] + means.map { String($0) }).joined(separator: ","))
         return lines.joined(separator: "\n") + "\n"
     }

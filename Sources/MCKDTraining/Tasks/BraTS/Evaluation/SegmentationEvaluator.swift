@@ -67,12 +67,19 @@ public struct SegmentationEvaluator {
         return sums
     }
 
-    /// The 15-subset x {ET, TC, WT} table over labelled volumes.
+    /// The 15-subset x {ET, TC, WT} table over labelled volumes. A case that lacks some
+    /// modalities is scored on the subsets of those it has; a subset's row is the mean
+    /// over its cases (and says how many when that is not every case; a subset no case
+    /// allows has no row).
     public func evaluate(_ volumes: [BraTSVolume]) throws -> DiceTable {
-        let subsets = ModalitySet.allNonEmpty(model.architecture.modalities)
-        var totals = [[Double]](repeating: [0, 0, 0], count: subsets.count)
+        let allSubsets = ModalitySet.allNonEmpty(model.architecture.modalities)
+        var totals = [[Double]](repeating: [0, 0, 0], count: allSubsets.count)
+        var counts = [Int](repeating: 0, count: allSubsets.count)
         for volume in volumes {
             guard let targets = volume.targets() else { throw EngineError.invalidArgument("case \(volume.caseID) has no segmentation to score") }
+            let own = volume.availableSet
+            let indices = allSubsets.indices.filter { allSubsets[$0].mask & ~own.mask == 0 }
+            let subsets = indices.map { allSubsets[$0] }
             let voxels = volume.voxelCount
             // Subsets share each tile's encoding, but their probability maps take memory:
             // as many subsets at a time as fit in about 256 MB (all 15 for the phantom).
@@ -81,17 +88,21 @@ public struct SegmentationEvaluator {
             for groupStart in stride(from: 0, to: subsets.count, by: groupSize) {
                 let group = Array(subsets[groupStart..<min(subsets.count, groupStart + groupSize)])
                 for (offset, probabilities) in try probabilities(volume, subsets: group).enumerated() {
+                    let row = indices[groupStart + offset]
+                    counts[row] += 1
                     // Channels are stored ET, WT, TC; the table reads ET, TC, WT.
                     for (column, channel) in [0, 2, 1].enumerated() {
                         let range = (channel * voxels)..<((channel + 1) * voxels)
-                        totals[groupStart + offset][column] += diceScore(prediction: probabilities[range].map { $0 > 0.5 }[...],
-                                                                         target: targets[range].map { $0 > 0.5 }[...])
+                        totals[row][column] += diceScore(prediction: probabilities[range].map { $0 > 0.5 }[...],
+                                                         target: targets[range].map { $0 > 0.5 }[...])
                     }
                 }
             }
         }
-        let rows = zip(subsets, totals).map { subset, total in
-            DiceTable.Row(available: subset.name(modalityNames), dice: total.map { $0 / Double(max(1, volumes.count)) })
+        let complete = counts.allSatisfy { $0 == volumes.count }
+        let rows = allSubsets.indices.filter { counts[$0] > 0 || volumes.isEmpty }.map { k in
+            DiceTable.Row(available: allSubsets[k].name(modalityNames), dice: totals[k].map { $0 / Double(max(1, counts[k])) },
+                          cases: complete ? nil : counts[k])
         }
         return DiceTable(modalityNames: modalityNames, rows: rows, caseCount: volumes.count)
     }

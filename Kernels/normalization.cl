@@ -261,23 +261,29 @@ __kernel void norm_backward_input(__global const float* x, __global const float*
 #if VECTOR_SPANS
     const int begin = s * APPLY_SPAN, end = min(begin + APPLY_SPAN, spatial);
     if (begin >= spatial || row >= rows) return;
-    // dx = inv * (dy * gamma - (mean_g + (x - mean) * inv * mean_g_xhat)), folded into
-    // dx = dy * a - (x - mean) * b - d with a = inv * gamma, b = inv^2 * mean_g_xhat, d = inv * mean_g.
-    const float inv = inv_std[j], m = mean[j];
-    const float a = inv * gamma[c];
-    const float b = coupled ? inv * inv * coefficients[2 * j + 1] : 0.0f, d = coupled ? inv * coefficients[2 * j] : 0.0f;
+    // dx = inv * (dy * gamma - (mean_g + (x - mean) * inv * mean_g_xhat)), subtracting
+    // before scaling by inv: where dy * gamma equals its mean (one voxel per statistic)
+    // the difference is exactly zero, as in the reference; folding inv into each term
+    // first would leave inv times a rounding error (so would contracting dy * gamma -
+    // mean_g into one fma: the product is rounded in a statement of its own).
+    const float inv = inv_std[j], m = mean[j], gm = gamma[c];
     const size_t base = (size_t)row * spatial;
     int k = begin;
     if (!coupled) {   // the statistics do not depend on x: x is not read (a NaN there stays out)
+        const float a = inv * gm;
         for (; k + 16 <= end; k += 16) vstore16(vload16(0, dy + base + k) * a, 0, dx + base + k);
         for (; k < end; ++k) dx[base + k] = dy[base + k] * a;
         return;
     }
+    const float mean_g = coefficients[2 * j], b = inv * coefficients[2 * j + 1];
     for (; k + 16 <= end; k += 16) {
-        const float16 g = vload16(0, dy + base + k), centred = vload16(0, x + base + k) - m;
-        vstore16(fma(g, (float16)(a), -fma(centred, (float16)(b), (float16)(d))), 0, dx + base + k);
+        const float16 g = vload16(0, dy + base + k) * gm, centred = vload16(0, x + base + k) - m;
+        vstore16((g - fma(centred, (float16)(b), (float16)(mean_g))) * inv, 0, dx + base + k);
     }
-    for (; k < end; ++k) dx[base + k] = fma(dy[base + k], a, -fma(x[base + k] - m, b, d));
+    for (; k < end; ++k) {
+        const float g = dy[base + k] * gm;   // its own statement: not contracted into an fma
+        dx[base + k] = (g - fma(x[base + k] - m, b, mean_g)) * inv;
+    }
 #else
     if (s >= spatial || row >= rows) return;
     const size_t i = (size_t)row * spatial + s;

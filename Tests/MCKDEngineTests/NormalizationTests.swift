@@ -137,6 +137,18 @@ final class NormalizationTests: XCTestCase {
         }
     }
 
+    /// Instance norm over a single voxel (the ASPP's image-pooling branch): the output is
+    /// beta whatever x, so the input gradient is exactly zero (dy * gamma equals its own
+    /// mean), on every backend, not a rounding error scaled by 1/sqrt(eps).
+    func testOneVoxelStatisticsGiveExactlyZeroInputGradient() throws {
+        let shape: Shape = [2, 4, 1, 1, 1]
+        for backend in [CPUBackend<Float>() as any Backend, try TestDevices.gpu()] {
+            let results = try Self.run(backend, NormalizationDescriptor(.instance), shape: shape,
+                                       x: testValues(shape.count, seed: 4), r: testValues(shape.count, seed: 5))
+            XCTAssertEqual(results[5], [Float](repeating: 0, count: shape.count), "\(backend.name): gradInput")
+        }
+    }
+
     func testNaNPropagatesThroughItsStatisticOnly() throws {
         let shape: Shape = [2, 3, 2, 3, 4]
         var x = testValues(shape.count, seed: 4)

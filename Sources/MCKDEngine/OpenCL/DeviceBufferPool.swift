@@ -1,7 +1,7 @@
 import COpenCL
 
-/// Recycles device buffers by size so a training step, after its first
-/// iteration, allocates nothing: a tensor's buffer returns here when the tensor goes.
+/// Recycles device buffers by size so a training step, after its first two
+/// iterations, allocates nothing: a tensor's buffer returns here when the tensor goes.
 final class DeviceBufferPool {
     private let context: cl_context
     private let device: OpenCLDevice

@@ -11,4 +11,13 @@ public struct BraTSBatch: Sendable {
 
     /// Number of crops.
     public var count: Int { caseIDs.count }
+
+    /// `count` crops from crop `start` on (a micro-batch).
+    public func slice(_ start: Int, count: Int) -> BraTSBatch {
+        guard start != 0 || count != self.count else { return self }
+        let voxels = cropShape.reduce(1, *)
+        return BraTSBatch(caseIDs: Array(caseIDs[start..<(start + count)]), cropShape: cropShape,
+                          images: Array(images[(start * 4 * voxels)..<((start + count) * 4 * voxels)]),
+                          targets: Array(targets[(start * 3 * voxels)..<((start + count) * 3 * voxels)]))
+    }
 }

@@ -18,6 +18,9 @@ public struct BraTSRunConfiguration: TaskConfiguration {
     public var metaValidationCases = 4
     public var testCases = 4
     public var checkpointEvery = 50
+    /// Micro-batches per step over all processes (N ranks x --accumulate K), when more
+    /// than one: the averages' order depends on it, the rank count alone does not.
+    public var microBatches: Int?
 
     public init() {}
 

@@ -24,15 +24,19 @@ public final class BraTSTask: TrainingTask {
     }
 
     public func skipData(ofStep step: Int, metaBatches: Int) {
-        _ = crops.train.nextBatch(size: configuration.batchSize)
+        _ = crops.train.nextBatch(size: configuration.batchSize, keeping: 0..<0)   // drawn, not resampled
         for _ in 0..<metaBatches { _ = crops.metaValidation.nextBatch(size: 1) }
     }
 
+    /// Every rank draws the whole global batch's crops (and the same meta-validation
+    /// crops) but resamples only its own share, one upload per micro-batch.
     public func trainStep(metaBatches: Int) throws -> StepRecord {
-        let batch = crops.train.nextBatch(size: configuration.batchSize)
+        let parallel = trainer.state.parallel, size = configuration.batchSize
+        let ranges = parallel.isSingle ? [0..<size] : try parallel.microBatchRanges(globalBatch: size)
+        let batch = crops.train.nextBatch(size: size, keeping: ranges.first!.lowerBound..<ranges.last!.upperBound)
         let meta = try (0..<metaBatches).map { _ in try upload(crops.metaValidation.nextBatch(size: 1)) }
-        let (input, targets) = try upload(batch)
-        let losses = try trainer.train(input: input, targets: targets, metaBatches: meta)
+        let micro = try ranges.map { try upload(batch.slice($0.lowerBound - ranges[0].lowerBound, count: $0.count)) }
+        let losses = try trainer.train(microBatches: micro, globalBatch: size, metaBatches: meta)
         // metrics.jsonl keeps the key "dice" for the Dice loss (reports read it); the progress line says what it is.
         let task: [StepRecord.Part] = [.init(key: "dice", label: "dice loss", value: losses.dice),
                                        .init(key: "bce", label: "bce", value: losses.crossEntropy)]

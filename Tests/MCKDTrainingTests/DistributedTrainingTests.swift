@@ -211,6 +211,8 @@ final class DistributedTrainingTests: XCTestCase {
             while !FileManager.default.fileExists(atPath: checkpoint.path) && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
             guard let rank = Self.child(of: mpirun.processIdentifier, rank: 1) else { mpirun.terminate(); return XCTFail("rank 1 not found") }
             kill(rank, SIGSTOP)
+            // Should the watchdog not fire, end the job here rather than hang the suite.
+            DispatchQueue.global().asyncAfter(deadline: .now() + 90) { if mpirun.isRunning { kill(rank, SIGKILL); mpirun.terminate() } }
         }
         XCTAssertNotEqual(result.status, 0, result.output)
         XCTAssertTrue(result.output.contains("rank 0): collective") && result.output.contains("at step")

@@ -13,8 +13,8 @@ public final class DataParallel {
     public let microBatches: Int
     /// Use MPI_Allreduce for the gradients: faster on large jobs, not bitwise.
     public let libraryAllReduce: Bool
-    /// Collectives and bytes moved, for tests and the benchmark.
-    public private(set) var counters = (collectives: 0, floats: 0)
+    /// Collectives, floats received and seconds spent in them, for the benchmark.
+    public private(set) var counters = (collectives: 0, floats: 0, seconds: 0.0)
 
     public init(communicator: any Communicator = SingleProcess(), microBatches: Int = 1, libraryAllReduce: Bool = false) {
         self.communicator = communicator
@@ -77,9 +77,11 @@ public final class DataParallel {
     }
 
     private func collective<Result: Collection>(_ body: () throws -> Result) rethrows -> Result {
+        let start = Date()
         let result = try body()
         counters.collectives += 1
         counters.floats += result.count
+        counters.seconds += Date().timeIntervalSince(start)
         return result
     }
 }

@@ -123,6 +123,23 @@ final class DistributedTrainingTests: XCTestCase {
         }
     }
 
+    /// Under mpirun the ranks evaluate the test cases in turns (3 cases: rank 0 two, rank
+    /// 1 one); the merged table is byte for byte the one-process one.
+    func testShardedEvaluationEqualsOneProcess() throws {
+        guard try !OpenCLDevice.all().isEmpty else { throw XCTSkip("no OpenCL device (the CPU reference takes minutes to evaluate)") }
+        let arguments = ["train", "--data", "synthetic", "--channels", "2,4", "--crop", "16,16,16", "--batch", "4", "--seed", "3",
+                         "--steps", "2", "--meta", "off", "--device", "gpu0", "--test-size", "3"]
+        let one = try folder("one"), two = try folder("two")
+        XCTAssertEqual(try mckd(arguments + ["--accumulate", "2", "--out", one.path]).status, 0)
+        let ranks = try twoRanks(arguments + ["--out", two.path])
+        XCTAssertEqual(ranks.status, 0, ranks.output)
+        for name in ["evaluation.json", "evaluation.csv"] {
+            let single = try Data(contentsOf: one.appendingPathComponent(name))
+            XCTAssertEqual(single, try Data(contentsOf: two.appendingPathComponent(name)), name)
+            XCTAssertFalse(single.isEmpty)
+        }
+    }
+
     /// 2 ranks stop after step 2, one process resumes (and the reverse): both equal an
     /// uninterrupted run.
     func testResumingWithAnotherProcessCountContinuesBitwise() throws {

@@ -74,8 +74,9 @@ public final class TrainingRun<Task: TrainingTask> {
             }
         }
         communicator.context = "evaluation"
-        guard communicator.isRoot else { return (trainer, nil) }
+        // Every rank evaluates its share of the test cases (BraTS); rank 0 writes the result.
         let evaluation = try task.evaluate(say: say)
+        guard communicator.isRoot else { return (trainer, nil) }
         if let evaluation { try RunDirectory.writeEvaluation(evaluation, in: directory) }
         return (trainer, evaluation)
     }

@@ -69,30 +69,44 @@ public struct SegmentationEvaluator {
 
     /// The 15-subset x {ET, TC, WT} table over labelled volumes.
     public func evaluate(_ volumes: [BraTSVolume]) throws -> DiceTable {
+        table(perCase: try volumes.map(caseDice), caseCount: volumes.count)
+    }
+
+    /// The table from each case's Dice (`caseDice`), summed in case order: the same bits
+    /// however the cases were shared out.
+    public func table(perCase: [[[Double]]], caseCount: Int) -> DiceTable {
         let subsets = ModalitySet.allNonEmpty(model.architecture.modalities)
         var totals = [[Double]](repeating: [0, 0, 0], count: subsets.count)
-        for volume in volumes {
-            guard let targets = volume.targets() else { throw EngineError.invalidArgument("case \(volume.caseID) has no segmentation to score") }
-            let voxels = volume.voxelCount
-            // Subsets share each tile's encoding, but their probability maps take memory:
-            // as many subsets at a time as fit in about 256 MB (all 15 for the phantom).
-            let perSubset = model.architecture.outputChannels * voxels * MemoryLayout<Float>.size
-            let groupSize = max(1, (256 << 20) / perSubset)
-            for groupStart in stride(from: 0, to: subsets.count, by: groupSize) {
-                let group = Array(subsets[groupStart..<min(subsets.count, groupStart + groupSize)])
-                for (offset, probabilities) in try probabilities(volume, subsets: group).enumerated() {
-                    // Channels are stored ET, WT, TC; the table reads ET, TC, WT.
-                    for (column, channel) in [0, 2, 1].enumerated() {
-                        let range = (channel * voxels)..<((channel + 1) * voxels)
-                        totals[groupStart + offset][column] += diceScore(prediction: probabilities[range].map { $0 > 0.5 }[...],
-                                                                         target: targets[range].map { $0 > 0.5 }[...])
-                    }
+        for dice in perCase {
+            for row in totals.indices { for column in 0..<3 { totals[row][column] += dice[row][column] } }
+        }
+        let rows = zip(subsets, totals).map { subset, total in
+            DiceTable.Row(available: subset.name(modalityNames), dice: total.map { $0 / Double(max(1, caseCount)) })
+        }
+        return DiceTable(modalityNames: modalityNames, rows: rows, caseCount: caseCount)
+    }
+
+    /// One case's Dice per subset (all 15, in `ModalitySet.allNonEmpty` order) and region (ET, TC, WT).
+    public func caseDice(_ volume: BraTSVolume) throws -> [[Double]] {
+        let subsets = ModalitySet.allNonEmpty(model.architecture.modalities)
+        var dice = [[Double]](repeating: [0, 0, 0], count: subsets.count)
+        guard let targets = volume.targets() else { throw EngineError.invalidArgument("case \(volume.caseID) has no segmentation to score") }
+        let voxels = volume.voxelCount
+        // Subsets share each tile's encoding, but their probability maps take memory:
+        // as many subsets at a time as fit in about 256 MB (all 15 for the phantom).
+        let perSubset = model.architecture.outputChannels * voxels * MemoryLayout<Float>.size
+        let groupSize = max(1, (256 << 20) / perSubset)
+        for groupStart in stride(from: 0, to: subsets.count, by: groupSize) {
+            let group = Array(subsets[groupStart..<min(subsets.count, groupStart + groupSize)])
+            for (offset, probabilities) in try probabilities(volume, subsets: group).enumerated() {
+                // Channels are stored ET, WT, TC; the table reads ET, TC, WT.
+                for (column, channel) in [0, 2, 1].enumerated() {
+                    let range = (channel * voxels)..<((channel + 1) * voxels)
+                    dice[groupStart + offset][column] = diceScore(prediction: probabilities[range].map { $0 > 0.5 }[...],
+                                                                 target: targets[range].map { $0 > 0.5 }[...])
                 }
             }
         }
-        let rows = zip(subsets, totals).map { subset, total in
-            DiceTable.Row(available: subset.name(modalityNames), dice: total.map { $0 / Double(max(1, volumes.count)) })
-        }
-        return DiceTable(modalityNames: modalityNames, rows: rows, caseCount: volumes.count)
+        return dice
     }
 }

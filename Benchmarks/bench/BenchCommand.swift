@@ -19,7 +19,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Tiny sizes and few repeats: checks every section runs (CI), figures are not meaningful.")
     var quick = false
 
-    @Option(help: "Run only these sections, comma-separated: device, kernels, steps, memory.")
+    @Option(help: "Run only these sections, comma-separated: device, kernels, steps, memory, distributed (under mpirun -np N: the gradient average across N ranks).")
     var only: String?
 
     @Option(help: "Time the same rows with a peer: torch (Benchmarks/peers/torch_twin.py, needs `pip install torch`).")
@@ -45,6 +45,7 @@ struct BenchCommand: ParsableCommand {
             ("kernels", KernelSection.run),
             ("steps", StepSection.run),
             ("memory", MemoryPlanSection.run),
+            ("distributed", DistributedSection.run),
         ]
         if let compare, compare != "torch" {
             throw ValidationError("--compare \(compare): the only peer is torch")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MCKDEngine
+import MCKDTraining
 
 /// Runs a command body, turning any error into one clear line on stderr and
 /// exit status 1 instead of a stack trace.
@@ -12,5 +13,17 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch {
         FileHandle.standardError.write("mckd: error: \(error)\n".data(using: .utf8)!)
         throw ExitCode.failure
+    }
+}
+
+/// Under mpirun an error on one rank ends every rank (MPI_Abort) after saying which rank
+/// failed and why, instead of leaving the others waiting in a collective.
+func abortingAllRanks(_ communicator: any Communicator, _ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch {
+        guard communicator.size > 1 else { throw error }
+        FileHandle.standardError.write("mckd: error (rank \(communicator.rank) of \(communicator.size)): \(error)\n".data(using: .utf8)!)
+        communicator.abort(code: 1)
     }
 }

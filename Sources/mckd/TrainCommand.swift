@@ -51,26 +51,47 @@ struct TrainCommand: ParsableCommand {
                                    summary: (Task.Evaluation) -> String) throws {
         setlinebuf(stdout)   // keep printed lines in order with the progress reporter's writes
         try reportingErrors {
-            let backend = try makeBackend(device: shared.device)
-            print("device: \(backend.name)")
-            let directory = URL(fileURLWithPath: shared.out)
-            try recordDevice(backend, in: directory)
-            let run = TrainingRun<Task>(configuration: configuration, backend: backend, directory: directory) { print($0) }
-            let trainer: Task.Trainer, evaluation: Task.Evaluation?
-            do {
-                (trainer, evaluation) = try run.run(resume: shared.resume)
-            } catch let error as TrainingError {
-                if case .nonFinite = error, let url = try? writeReport(run: directory, baseline: nil, out: nil, device: shared.device, backend: backend) {
-                    print("report of the stopped run: \(url.path)")
-                }
-                throw error
+            let communicator = try ProcessGroup.join(collectiveTimeout: shared.collectiveTimeout)
+            try abortingAllRanks(communicator) {
+                try train(task, configuration, communicator: communicator, summary: summary)
             }
-            let weights = try trainer.importanceWeights()
-            print("importance weights: " + zip(Task.Configuration.task.modalityNames, weights).map { "\($0) \(String(format: "%.3f", $1))" }.joined(separator: ", "))
-            if let evaluation { print(summary(evaluation)) }
-            print("\nrun folder: \(directory.path) (metrics.jsonl, checkpoint, evaluation.csv/json, report.html)")
-            print(try writeReport(run: directory, baseline: nil, out: nil, device: shared.device, backend: backend).path)
+            (communicator as? MPICommunicator)?.finish()
         }
+    }
+
+    /// One rank's (or the one process's) training; rank 0 alone prints, writes the run
+    /// folder and the report.
+    func train<Task: TrainingTask>(_ task: Task.Type, _ configuration: Task.Configuration, communicator: any Communicator,
+                                   summary: (Task.Evaluation) -> String) throws {
+        let root = communicator.isRoot
+        func say(_ line: String) { if root { print(line) } }
+        let device = shared.device == "auto" ? "gpu\(ProcessGroup.localRank)" : shared.device
+        let backend = try makeBackend(device: device)
+        say("device: \(backend.name)" + (communicator.size > 1 ? " (rank 0 of \(communicator.size) processes)" : ""))
+        let directory = URL(fileURLWithPath: shared.out)
+        if let brats = configuration as? BraTSRunConfiguration, communicator.size > 1 {
+            // Rank 0 generates a phantom (or checks the data) once; the others then read it.
+            if root { _ = try brats.dataRoot(say: say) }
+            try communicator.barrier(name: "data preparation", watched: false)
+        }
+        if root { try recordDevice(backend, in: directory) }
+        let parallel = DataParallel(communicator: communicator, microBatches: shared.accumulate, libraryAllReduce: shared.mpiAllreduce)
+        let run = TrainingRun<Task>(configuration: configuration, backend: backend, directory: directory, parallel: parallel) { say($0) }
+        let trainer: Task.Trainer, evaluation: Task.Evaluation?
+        do {
+            (trainer, evaluation) = try run.run(resume: shared.resume, stopAfterStep: shared.stopAfter)
+        } catch let error as TrainingError {
+            if root, case .nonFinite = error, let url = try? writeReport(run: directory, baseline: nil, out: nil, device: device, backend: backend) {
+                print("report of the stopped run: \(url.path)")
+            }
+            throw error
+        }
+        guard root else { return }
+        let weights = try trainer.importanceWeights()
+        print("importance weights: " + zip(Task.Configuration.task.modalityNames, weights).map { "\($0) \(String(format: "%.3f", $1))" }.joined(separator: ", "))
+        if let evaluation { print(summary(evaluation)) }
+        print("\nrun folder: \(directory.path) (metrics.jsonl, checkpoint, evaluation.csv/json, report.html)")
+        print(try writeReport(run: directory, baseline: nil, out: nil, device: device, backend: backend).path)
     }
 
     /// The report's header names the device; the configuration does not hold it.

@@ -11,7 +11,7 @@ extension MetaMode: ExpressibleByArgument {}
 struct SharedTrainingArguments: ParsableArguments {
     @Option(help: "Task: brats (segmentation) or avmnist (classification, needs scripts/setup-avmnist).")
     var task: TaskKind = .brats
-    @Option(help: "Device: cpu or gpuN (see `mckd devices`).")
+    @Option(help: "Device: cpu, gpuN (see `mckd devices`) or auto (gpu{local rank} under mpirun, else gpu0).")
     var device = "gpu0"
     @Option(help: "Training steps (default: 300 for brats; avmnist trains --epochs unless --steps is given).")
     var steps: Int?
@@ -41,6 +41,17 @@ struct SharedTrainingArguments: ParsableArguments {
     var resume = false
     @Option(help: "Write a checkpoint every N steps (default: 50 for brats, 200 for avmnist).")
     var checkpointEvery: Int?
+    @Option(help: "Checkpoint and stop after this step (e.g. at the end of a time-limited job); continue with --resume.")
+    var stopAfter: Int?
+    @Option(help: "Micro-batches per process and step (brats): --batch is split over mpirun's N processes, then into K; one process with --accumulate N trains what N processes do, bit for bit.")
+    var accumulate = 1
+    @Option(help: "Under mpirun: seconds one collective may wait for the other processes before every one is aborted.")
+    var collectiveTimeout: Double = 300
+    @Flag(help: "Under mpirun: average gradients with MPI_Allreduce (the library's order of additions: not bitwise reproducible) instead of the fixed-order reduce-scatter.")
+    var mpiAllreduce = false
+
+    /// mpirun's process count (1 without mpirun).
+    var processes: Int { ProcessGroup.launchedSize ?? 1 }
 
     /// The run's training settings for `steps` steps: seed, the method's settings from
     /// these options, the task's own from `options` with --lr. The meta schedule's K is
@@ -125,6 +136,12 @@ struct BraTSArguments: ParsableArguments {
         configuration.metaValidationCases = shared.metaValSize ?? 4
         configuration.testCases = testSize ?? 4
         configuration.checkpointEvery = max(1, shared.checkpointEvery ?? 50)
+        guard shared.accumulate >= 1 else { throw ValidationError("--accumulate must be positive") }
+        let microBatches = shared.processes * shared.accumulate
+        guard batch % microBatches == 0 else {
+            throw ValidationError("--batch \(batch) must be divisible by the processes (\(shared.processes)) x --accumulate (\(shared.accumulate)) = \(microBatches)")
+        }
+        configuration.microBatches = microBatches > 1 ? microBatches : nil
         var options = BraTSTrainingOptions()
         options.perSampleSubsets = perSampleModalities ? true : nil
         configuration.training = try shared.training(steps: steps, options: options, defaultLearningRate: 1e-2)
@@ -154,6 +171,9 @@ struct AVMNISTArguments: ParsableArguments {
         let audioRate = self.audioRate ?? 10, visualRate = self.visualRate ?? 100
         for (name, rate) in [("--audio-rate", audioRate), ("--visual-rate", visualRate)] where !(rate > 0 && rate <= 100) {
             throw ValidationError("\(name) \(rate): a percentage in (0, 100]")
+        }
+        if shared.processes > 1 || shared.accumulate > 1, let limitation = TaskKind.avmnist.dataParallelLimitation {
+            throw ValidationError(limitation)
         }
         var configuration = AVMNISTRunConfiguration()
         configuration.batchSize = shared.batch ?? 64

@@ -67,17 +67,26 @@ public struct BraTSCropSampler {
     }
 
     /// The next `size` crops.
-    public mutating func nextBatch(size: Int) -> BraTSBatch {
+    public mutating func nextBatch(size: Int) -> BraTSBatch { nextBatch(size: size, keeping: 0..<size) }
+
+    /// The crops `keeping` of the next `size` (a rank's share of a global batch): every
+    /// crop is drawn, so the stream moves on as for the whole batch, but only the kept
+    /// ones are resampled.
+    public mutating func nextBatch(size: Int, keeping: Range<Int>) -> BraTSBatch {
+        precondition(keeping.lowerBound >= 0 && keeping.upperBound <= size)
         let cropVoxels = cropShape.reduce(1, *)
-        var images = [Float](repeating: 0, count: size * 4 * cropVoxels)
-        var targets = [Float](repeating: 0, count: size * 3 * cropVoxels)
-        var ids: [String] = []
-        for item in 0..<size {
+        var images = [Float](repeating: 0, count: keeping.count * 4 * cropVoxels)
+        var targets = [Float](repeating: 0, count: keeping.count * 3 * cropVoxels)
+        var ids: [String] = [], drawnIDs: [String] = []
+        for drawn in 0..<size {
             let volumeIndex = generator.below(volumes.count)
             let volume = volumes[volumeIndex]
             let centre = drawCentre(volumeIndex: volumeIndex)
             let scale = generator.uniform(scaleRange)
             let flips = (0..<3).map { _ in randomFlips && generator.next() & 1 == 1 }
+            drawnIDs.append(volume.caseID)
+            guard keeping.contains(drawn) else { continue }
+            let item = drawn - keeping.lowerBound
             let axes = (0..<3).map { axis in
                 AxisSampling(outputSize: cropShape[axis], sourceSize: volume.shape[axis],
                              centre: centre[axis], scale: scale, flipped: flips[axis])
@@ -91,7 +100,7 @@ public struct BraTSCropSampler {
             }
             ids.append(volume.caseID)
         }
-        return BraTSBatch(caseIDs: ids, cropShape: cropShape, images: images, targets: targets)
+        return BraTSBatch(caseIDs: ids, drawnCaseIDs: drawnIDs, cropShape: cropShape, images: images, targets: targets)
     }
 
     /// Crop centre (continuous voxel coordinates, [d, h, w]).

@@ -22,6 +22,8 @@ public final class TrainerState {
     public let optimizer: NetworkOptimizer
     /// Training steps taken.
     public internal(set) var step = 0
+    /// How each step's batch is split over processes and micro-batches (one and one by default).
+    public var parallel = DataParallel()
 
     /// theta_w starts uniform in [0, 1) from the seed (the reference's init), or at zero
     /// (uniform weights) with `--meta off`.
@@ -77,10 +79,14 @@ extension MCKDTrainer {
 
 extension MetaStepping {
     /// The rest of a training step once the task's forward and backward have left
-    /// grad_theta L_train in the parameters: the meta step on `metaBatches` (none: no meta
-    /// step; the run decides when one is due), then the network's update, which the meta
-    /// step leaves exactly as it would be without it, and the step count.
-    func finishStep(training: TrainingBatch, metaBatches: [MetaBatch]) throws -> MetaStepReport? {
+    /// grad_theta L_train in the parameters: first the average over micro-batches and
+    /// ranks (`microGradients`: each micro-batch's gradients on the host, empty for one
+    /// process and micro-batch), then the meta step on `metaBatches` (none: no meta step;
+    /// the run decides when one is due) with every rank's `training` micro-batches, then
+    /// the network's update, which the meta step leaves exactly as it would be without
+    /// it, and the step count.
+    func finishStep(training: [TrainingBatch], microGradients: [[Float]] = [], metaBatches: [MetaBatch]) throws -> MetaStepReport? {
+        if !state.parallel.isSingle { try setGradients(try state.parallel.averageGradient(microGradients)) }
         let learningRate = settings.scheduledLearningRate(atStep: step)
         let report = metaBatches.isEmpty ? nil
             : try runMetaStep(mode: settings.method.meta, training: training, meta: metaBatches, lookAhead: learningRate)
@@ -93,7 +99,7 @@ extension MetaStepping {
     /// batch whose gradient is in the parameters, without updating anything (for tests and
     /// analysis).
     func hypergradient(training: TrainingBatch, meta: MetaBatch) throws -> Tensor {
-        let result = try bilevelHypergradient(training: training, meta: meta, lookAhead: settings.scheduledLearningRate(atStep: step))
+        let result = try bilevelHypergradient(training: [training], meta: meta, lookAhead: settings.scheduledLearningRate(atStep: step))
         guard let gradient = result.gradient else { throw EngineError.invalidArgument("no hypergradient: ||v|| is not finite") }
         return gradient
     }

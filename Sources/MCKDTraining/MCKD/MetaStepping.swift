@@ -52,7 +52,7 @@ extension MetaStepping {
     private var lookAheadState: [Tensor] { model.runningStatistics.map(\.tensor) }
 
     /// The meta step of `mode` on the given meta-validation batches; nil for `off`.
-    func runMetaStep(mode: MetaMode, training: TrainingBatch, meta: [MetaBatch], lookAhead xi: Float) throws -> MetaStepReport? {
+    func runMetaStep(mode: MetaMode, training: [TrainingBatch], meta: [MetaBatch], lookAhead xi: Float) throws -> MetaStepReport? {
         switch mode {
         case .gated: return try gatedMetaStep(meta: meta)
         case .bilevel:
@@ -80,7 +80,7 @@ extension MetaStepping {
 
     /// Method 5.2: one Adam step on theta_w with the hypergradient; a degenerate ||v|| is
     /// counted (and a non-finite one skips the update).
-    func bilevelMetaStep(training: TrainingBatch, meta: MetaBatch, lookAhead xi: Float) throws -> MetaStepReport {
+    func bilevelMetaStep(training: [TrainingBatch], meta: MetaBatch, lookAhead xi: Float) throws -> MetaStepReport {
         let (hypergradient, metaLoss, outcome) = try bilevelHypergradient(training: training, meta: meta, lookAhead: xi)
         switch outcome {
         case .zeroNorm: importance.degenerateLookAheads.zeroNorm += 1
@@ -92,7 +92,8 @@ extension MetaStepping {
     }
 
     /// The hypergradient h (nil when ||v|| is not finite), L_meta and what the finite
-    /// difference did. On entry the parameters' gradients hold g = grad_theta L_train; on
+    /// difference did. `training` holds this rank's micro-batches; their distances D+-
+    /// are averaged over every rank's micro-batches (the averaged gradient's D). On entry the parameters' gradients hold g = grad_theta L_train; on
     /// exit parameters, gradients and `lookAheadState` are exactly as on entry. Device
     /// copies only: the single value read back is ||v|| (4 bytes), which sets the
     /// finite-difference step.
@@ -102,7 +103,7 @@ extension MetaStepping {
     /// the gradient of D_ij taken the way g takes it: through the student only when the
     /// teacher is detached. The central difference of D_ij along v gives exactly that when
     /// only the parts of D_ij that g differentiates move to theta +- eps v.
-    func bilevelHypergradient(training: TrainingBatch, meta: MetaBatch, lookAhead xi: Float) throws
+    func bilevelHypergradient(training: [TrainingBatch], meta: MetaBatch, lookAhead xi: Float) throws
         -> (gradient: Tensor?, loss: Tensor, outcome: LookAheadOutcome) {
         let parameters = lookAheadParameters
         let snapshot = try NetworkSnapshot(parameters: parameters, state: lookAheadState, includingValues: true, backend: backend)
@@ -123,7 +124,7 @@ extension MetaStepping {
                 var lookAheads: [Tensor] = []
                 for sign: Float in [1, -1] {
                     try snapshot.moveValues(alongGradients: sign * epsilon)
-                    let distances = try lookAheadDistances(training, teacherAtTheta: settings.method.detachTeacher)
+                    let distances = try averagedDistances(try training.map { try lookAheadDistances($0, teacherAtTheta: settings.method.detachTeacher) })
                     let gradient = try backend.makeTensor(shape: importance.theta.shape)
                     try backend.distillationThetaGradient(distances: distances, thetaW: importance.theta,
                                                           scale: settings.method.distillationWeight, into: gradient)
@@ -136,6 +137,14 @@ extension MetaStepping {
         }
         try snapshot.restore()
         return (hypergradient, metaLoss, outcome)
+    }
+
+    /// The mean of the micro-batches' distances over every rank (`DataParallel.average`);
+    /// the one batch's own tensor for one process and micro-batch.
+    private func averagedDistances(_ distances: [Tensor]) throws -> Tensor {
+        guard !state.parallel.isSingle else { return distances[0] }
+        let mean = try state.parallel.average(try distances.map { try backend.download($0) }, name: "look-ahead distances")
+        return try backend.upload(mean, shape: distances[0].shape)
     }
 
     /// dL/dtheta_w through the softmax from the dL/dw that a gated backward returned.

@@ -61,19 +61,7 @@ public struct Checkpoint: Equatable {
 
     /// Writes atomically: a temporary file beside `url`, fsync, then rename.
     public func write(to url: URL) throws {
-        for entry in tensors where entry.values.count != entry.shape.reduce(1, *) {
-            throw CheckpointError.incompatible(file: url.path, reason: "tensor '\(entry.name)' has \(entry.values.count) values for shape \(entry.shape)")
-        }
-        var bytes = Self.magic
-        appendLittleEndian(Self.formatVersion, to: &bytes)
-        let header = try JSONEncoder().encode(Header(step: step, metadata: metadata, tensors: tensors))
-        appendLittleEndian(UInt64(header.count), to: &bytes)
-        bytes += header
-        for entry in tensors {
-            for value in entry.values { appendLittleEndian(value.bitPattern, to: &bytes) }
-        }
-        appendLittleEndian(Self.crc32(bytes), to: &bytes)
-
+        let bytes = try encoded(file: url.path)
         let directory = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).partial")
@@ -95,18 +83,42 @@ public struct Checkpoint: Equatable {
         }
     }
 
+    /// The file's bytes (what `write` writes; `decode` reads them back).
+    public func encoded(file: String = "checkpoint") throws -> [UInt8] {
+        for entry in tensors where entry.values.count != entry.shape.reduce(1, *) {
+            throw CheckpointError.incompatible(file: file, reason: "tensor '\(entry.name)' has \(entry.values.count) values for shape \(entry.shape)")
+        }
+        var bytes = Self.magic
+        appendLittleEndian(Self.formatVersion, to: &bytes)
+        let header = try JSONEncoder().encode(Header(step: step, metadata: metadata, tensors: tensors))
+        appendLittleEndian(UInt64(header.count), to: &bytes)
+        bytes += header
+        for entry in tensors {
+            for value in entry.values { appendLittleEndian(value.bitPattern, to: &bytes) }
+        }
+        appendLittleEndian(Self.crc32(bytes), to: &bytes)
+        return bytes
+    }
+
     // MARK: Reading
 
     /// Reads and verifies a checkpoint; a truncated, corrupted or foreign file is a
     /// clear error naming the file and what is wrong.
     public static func read(from url: URL) throws -> Checkpoint {
-        let file = url.path
-        let data: [UInt8]
+        try decode(try bytes(of: url), file: url.path)
+    }
+
+    /// A checkpoint file's bytes, unchecked (rank 0 reads them for every rank).
+    public static func bytes(of url: URL) throws -> [UInt8] {
         do {
-            data = Array(try Data(contentsOf: url))
+            return Array(try Data(contentsOf: url))
         } catch {
-            throw CheckpointError.io(file: file, reason: "cannot read (\(error.localizedDescription))")
+            throw CheckpointError.io(file: url.path, reason: "cannot read (\(error.localizedDescription))")
         }
+    }
+
+    /// Verifies and decodes a checkpoint file's bytes; `file` names it in errors.
+    public static func decode(_ data: [UInt8], file: String) throws -> Checkpoint {
         guard data.count >= magic.count + 4 + 8 + 4, Array(data[0..<magic.count]) == magic else {
             throw CheckpointError.corrupt(file: file, reason: "not an mckd checkpoint (bad magic or too short)")
         }

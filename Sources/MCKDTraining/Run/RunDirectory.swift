@@ -38,15 +38,26 @@ public struct RunDirectory {
     /// checkpoint to `restore` after checking it was written with this configuration
     /// (compared as configurations, so a run from before the `task` key resumes), and
     /// returns its step.
-    func start(resume: Bool, say: (String) -> Void, restore: (Checkpoint) throws -> Void) throws -> Int? {
+    ///
+    /// Under mpirun rank 0 alone writes configuration.json and reads the checkpoint,
+    /// whose bytes it sends to every rank (other nodes need not see the folder).
+    func start(resume: Bool, communicator: any Communicator = SingleProcess(), say: (String) -> Void,
+               restore: (Checkpoint) throws -> Void) throws -> Int? {
         guard resume else {
-            try configurationJSON.write(to: url.appendingPathComponent("configuration.json"), atomically: true, encoding: .utf8)
+            if communicator.isRoot {
+                try configurationJSON.write(to: url.appendingPathComponent("configuration.json"), atomically: true, encoding: .utf8)
+            }
             return nil
         }
-        guard FileManager.default.fileExists(atPath: checkpointURL.path) else {
-            throw TrainingError.unusableRunFolder("nothing to resume: \(url.path) has no checkpoint (start without --resume)")
+        var bytes: [UInt8] = []
+        if communicator.isRoot {
+            guard FileManager.default.fileExists(atPath: checkpointURL.path) else {
+                throw TrainingError.unusableRunFolder("nothing to resume: \(url.path) has no checkpoint (start without --resume)")
+            }
+            bytes = try Checkpoint.bytes(of: checkpointURL)
         }
-        let checkpoint = try Checkpoint.read(from: checkpointURL)
+        bytes = try communicator.broadcast(bytes: bytes, name: "checkpoint broadcast")
+        let checkpoint = try Checkpoint.decode(bytes, file: checkpointURL.path)
         guard let written = checkpoint.metadata["configuration"], isThisRun(Data(written.utf8)) else {
             throw TrainingError.unusableRunFolder("checkpoint \(checkpointURL.path) was written by a run with another configuration; resume with the same options")
         }

@@ -108,7 +108,7 @@ public final class AVMNISTTrainer: MCKDTrainer {
     @discardableResult
     public func train(input: AVMNISTInput, drawn: ModalitySet, metaBatches: [AVMNISTInput]) throws -> AVMNISTLosses {
         let (crossEntropy, distillation, filled) = try computeTrainingGradient(input: input)
-        let metaStep = try finishStep(training: (input, filled), metaBatches: metaBatches)
+        let metaStep = try finishStep(training: [(input, filled)], metaBatches: metaBatches)
         return AVMNISTLosses(crossEntropy: crossEntropy, distillation: distillation, drawn: drawn, availability: input.availability,
                              metaStep: metaStep)
     }

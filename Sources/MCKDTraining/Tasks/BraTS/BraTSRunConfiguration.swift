@@ -21,6 +21,9 @@ public struct BraTSRunConfiguration: TaskConfiguration {
     /// Per modality (FLAIR, T1, T1ce, T2), how many cases of the data folder have its
     /// image; recorded only when some case lacks one (nil, and not written, otherwise).
     public var modalityCaseCounts: [Int]?
+    /// Micro-batches per step over all processes (N ranks x --accumulate K), when more
+    /// than one: the averages' order depends on it, the rank count alone does not.
+    public var microBatches: Int?
 
     public init() {}
 

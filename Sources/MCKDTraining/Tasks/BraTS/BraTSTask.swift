@@ -30,20 +30,24 @@ public final class BraTSTask: TrainingTask {
     }
 
     public func skipData(ofStep step: Int, metaBatches: Int) {
-        _ = crops.train.nextBatch(size: configuration.batchSize)
+        _ = crops.train.nextBatch(size: configuration.batchSize, keeping: 0..<0)   // drawn, not resampled
         for _ in 0..<metaBatches { _ = crops.metaValidation.nextBatch(size: 1) }
     }
 
+    /// Every rank draws the whole global batch's crops (and the same meta-validation
+    /// crops) but resamples only its own share, one upload per micro-batch.
     public func trainStep(metaBatches: Int) throws -> StepRecord {
-        let batch = crops.train.nextBatch(size: configuration.batchSize)
+        let parallel = trainer.state.parallel, size = configuration.batchSize
+        let ranges = parallel.isSingle ? [0..<size] : try parallel.microBatchRanges(globalBatch: size)
+        let batch = crops.train.nextBatch(size: size, keeping: ranges.first!.lowerBound..<ranges.last!.upperBound)
         let meta = try (0..<metaBatches).map { _ in
             let crop = crops.metaValidation.nextBatch(size: 1)
             let (input, targets) = try upload(crop)
             return (input, targets, ownSets.map { $0[crop.caseIDs[0]]! } ?? .all(configuration.architecture.modalities))
         }
-        let (input, targets) = try upload(batch)
-        let losses = try trainer.train(input: input, targets: targets, own: ownSets.map { sets in batch.caseIDs.map { sets[$0]! } },
-                                       metaBatches: meta)
+        let micro = try ranges.map { try upload(batch.slice($0.lowerBound - ranges[0].lowerBound, count: $0.count)) }
+        let losses = try trainer.train(microBatches: micro, globalBatch: size,
+                                       own: ownSets.map { sets in batch.drawnCaseIDs.map { sets[$0]! } }, metaBatches: meta)
         // metrics.jsonl keeps the key "dice" for the Dice loss (reports read it); the progress line says what it is.
         let task: [StepRecord.Part] = [.init(key: "dice", label: "dice loss", value: losses.dice),
                                        .init(key: "bce", label: "bce", value: losses.crossEntropy)]
@@ -61,6 +65,13 @@ public final class BraTSTask: TrainingTask {
     public func evaluate(say: (String) -> Void) throws -> DiceTable? {
         guard !test.isEmpty else { return nil }
         say("evaluating \(test.count) test cases x 15 modality subsets (sliding windows, overlap 1/3)")
-        return try SegmentationEvaluator(model: trainer.model, tile: configuration.crop).evaluate(test)
+        let evaluator = SegmentationEvaluator(model: trainer.model, tile: configuration.crop)
+        let communicator = trainer.state.parallel.communicator
+        guard communicator.size > 1 else { return try evaluator.evaluate(test) }
+        let perCase = try ShardedEvaluation(communicator: communicator)
+            .perCase(test.count, rows: ModalitySet.allNonEmpty(configuration.architecture.modalities).count, columns: DiceTable.regions.count) {
+                try evaluator.caseDice(test[$0])
+            }
+        return evaluator.table(perCase: perCase, caseCount: test.count)
     }
 }

@@ -64,7 +64,7 @@ public final class SegmentationTrainer: MCKDTrainer {
     /// due) theta_w is updated too; the network's update is the same as without them.
     @discardableResult
     public func train(input: Tensor, targets: Tensor, metaBatches: [(input: Tensor, targets: Tensor)]) throws -> SegmentationLosses {
-        try train(input: input, targets: targets, own: nil,
+        try train(microBatches: [(input, targets)], globalBatch: input.shape[0], own: nil,
                   metaBatches: metaBatches.map { ($0.input, $0.targets, .all(model.architecture.modalities)) })
     }
 
@@ -74,10 +74,43 @@ public final class SegmentationTrainer: MCKDTrainer {
     @discardableResult
     public func train(input: Tensor, targets: Tensor, own: [ModalitySet]?,
                       metaBatches: [(input: Tensor, targets: Tensor, available: ModalitySet)]) throws -> SegmentationLosses {
-        let training = try computeTrainingGradient(input: input, targets: targets, own: own)
-        let metaStep = try finishStep(training: (input, training.availability, training.bottleneck), metaBatches: metaBatches)
-        return SegmentationLosses(dice: training.dice, crossEntropy: training.crossEntropy, distillation: training.distillation,
-                                  availability: training.availability, metaStep: metaStep)
+        try train(microBatches: [(input, targets)], globalBatch: input.shape[0], own: own, metaBatches: metaBatches)
+    }
+
+    /// Trains on this rank's micro-batches of a global batch of `globalBatch` samples
+    /// (`state.parallel` says which samples they are; `own`, when given, the global
+    /// batch's own modality sets): each one's forward and backward, then the gradients,
+    /// loss parts and look-ahead distances averaged over every rank's micro-batches
+    /// (`DataParallel`), then the meta step and the update. The losses are the global
+    /// batch's, its availability the global batch's sets.
+    public func train(microBatches: [(input: Tensor, targets: Tensor)], globalBatch: Int, own: [ModalitySet]? = nil,
+                      metaBatches: [(input: Tensor, targets: Tensor, available: ModalitySet)]) throws -> SegmentationLosses {
+        let parallel = state.parallel
+        let ranges = parallel.isSingle ? [0..<globalBatch] : try parallel.microBatchRanges(globalBatch: globalBatch)
+        guard ranges.count == microBatches.count, zip(ranges, microBatches).allSatisfy({ $0.count == $1.input.shape[0] }) else {
+            throw EngineError.invalidArgument("micro-batches of \(microBatches.map { $0.input.shape[0] }) samples for a global batch of \(globalBatch) split as \(ranges)")
+        }
+        let global = try availability(samples: globalBatch, own: own)
+        var passes: [(availability: PerSampleAvailability, dice: Tensor, crossEntropy: Tensor, distillation: Tensor?, bottleneck: Tensor)] = []
+        var microGradients: [[Float]] = []
+        for (range, batch) in zip(ranges, microBatches) {
+            let availability = try PerSampleAvailability(Array(global.sets[range]))
+            passes.append(try computeTrainingGradient(input: batch.input, targets: batch.targets, availability: availability))
+            if !parallel.isSingle { microGradients.append(try hostGradients()) }
+        }
+        let metaStep = try finishStep(training: zip(microBatches, passes).map { ($0.input, $1.availability, $1.bottleneck) },
+                                      microGradients: microGradients, metaBatches: metaBatches)
+        if parallel.isSingle {
+            let pass = passes[0]
+            return SegmentationLosses(dice: pass.dice, crossEntropy: pass.crossEntropy, distillation: pass.distillation,
+                                      availability: global, metaStep: metaStep)
+        }
+        // Dice, BCE (and KD) of each micro-batch, averaged like the gradients.
+        let parts = try passes.map { pass in try ([pass.dice, pass.crossEntropy] + [pass.distillation].compactMap { $0 }).map { try backend.scalar($0) } }
+        let mean = try parallel.average(parts, name: "loss parts")
+        let tensors = try mean.map { try backend.upload([$0], shape: [1]) }
+        return SegmentationLosses(dice: tensors[0], crossEntropy: tensors[1], distillation: tensors.count > 2 ? tensors[2] : nil,
+                                  availability: global, metaStep: metaStep)
     }
 
     /// `train` with at most one meta-validation batch.
@@ -105,7 +138,12 @@ public final class SegmentationTrainer: MCKDTrainer {
     /// Also returns the bottleneck before fill-in (the KD features at theta).
     public func computeTrainingGradient(input: Tensor, targets: Tensor, own: [ModalitySet]? = nil) throws
         -> (availability: PerSampleAvailability, dice: Tensor, crossEntropy: Tensor, distillation: Tensor?, bottleneck: Tensor) {
-        let availability = try availability(samples: input.shape[0], own: own)
+        try computeTrainingGradient(input: input, targets: targets, availability: try availability(samples: input.shape[0], own: own))
+    }
+
+    /// `computeTrainingGradient` with the batch's available sets given.
+    func computeTrainingGradient(input: Tensor, targets: Tensor, availability: PerSampleAvailability) throws
+        -> (availability: PerSampleAvailability, dice: Tensor, crossEntropy: Tensor, distillation: Tensor?, bottleneck: Tensor) {
         let (logits, bottleneck) = try model.forward(input, availability: availability)
         let (dice, crossEntropy, gradLogits) = try taskLoss(logits: logits, targets: targets)
         var distillation: Tensor? = nil

@@ -72,38 +72,55 @@ public struct SegmentationEvaluator {
     /// over its cases (and says how many when that is not every case; a subset no case
     /// allows has no row).
     public func evaluate(_ volumes: [BraTSVolume]) throws -> DiceTable {
+        table(perCase: try volumes.map(caseDice), caseCount: volumes.count)
+    }
+
+    /// The table from each case's Dice (`caseDice`), summed in case order: the same bits
+    /// however the cases were shared out. A subset's row is the mean over the cases that
+    /// allow it (NaN rows are the subsets a case lacks a modality for).
+    public func table(perCase: [[[Double]]], caseCount: Int) -> DiceTable {
+        let subsets = ModalitySet.allNonEmpty(model.architecture.modalities)
+        var totals = [[Double]](repeating: [0, 0, 0], count: subsets.count)
+        var counts = [Int](repeating: 0, count: subsets.count)
+        for dice in perCase {
+            for row in totals.indices where !dice[row][0].isNaN {
+                counts[row] += 1
+                for column in 0..<3 { totals[row][column] += dice[row][column] }
+            }
+        }
+        let complete = counts.allSatisfy { $0 == caseCount }
+        let rows = subsets.indices.filter { counts[$0] > 0 || caseCount == 0 }.map { k in
+            DiceTable.Row(available: subsets[k].name(modalityNames), dice: totals[k].map { $0 / Double(max(1, counts[k])) },
+                          cases: complete ? nil : counts[k])
+        }
+        return DiceTable(modalityNames: modalityNames, rows: rows, caseCount: caseCount)
+    }
+
+    /// One case's Dice per subset (all 15, in `ModalitySet.allNonEmpty` order) and region
+    /// (ET, TC, WT); a subset that needs a modality the case lacks is a row of NaN.
+    public func caseDice(_ volume: BraTSVolume) throws -> [[Double]] {
         let allSubsets = ModalitySet.allNonEmpty(model.architecture.modalities)
-        var totals = [[Double]](repeating: [0, 0, 0], count: allSubsets.count)
-        var counts = [Int](repeating: 0, count: allSubsets.count)
-        for volume in volumes {
-            guard let targets = volume.targets() else { throw EngineError.invalidArgument("case \(volume.caseID) has no segmentation to score") }
-            let own = volume.availableSet
-            let indices = allSubsets.indices.filter { allSubsets[$0].mask & ~own.mask == 0 }
-            let subsets = indices.map { allSubsets[$0] }
-            let voxels = volume.voxelCount
-            // Subsets share each tile's encoding, but their probability maps take memory:
-            // as many subsets at a time as fit in about 256 MB (all 15 for the phantom).
-            let perSubset = model.architecture.outputChannels * voxels * MemoryLayout<Float>.size
-            let groupSize = max(1, (256 << 20) / perSubset)
-            for groupStart in stride(from: 0, to: subsets.count, by: groupSize) {
-                let group = Array(subsets[groupStart..<min(subsets.count, groupStart + groupSize)])
-                for (offset, probabilities) in try probabilities(volume, subsets: group).enumerated() {
-                    let row = indices[groupStart + offset]
-                    counts[row] += 1
-                    // Channels are stored ET, WT, TC; the table reads ET, TC, WT.
-                    for (column, channel) in [0, 2, 1].enumerated() {
-                        let range = (channel * voxels)..<((channel + 1) * voxels)
-                        totals[row][column] += diceScore(prediction: probabilities[range].map { $0 > 0.5 }[...],
-                                                         target: targets[range].map { $0 > 0.5 }[...])
-                    }
+        var dice = [[Double]](repeating: [.nan, .nan, .nan], count: allSubsets.count)
+        guard let targets = volume.targets() else { throw EngineError.invalidArgument("case \(volume.caseID) has no segmentation to score") }
+        let own = volume.availableSet
+        let indices = allSubsets.indices.filter { allSubsets[$0].mask & ~own.mask == 0 }
+        let subsets = indices.map { allSubsets[$0] }
+        let voxels = volume.voxelCount
+        // Subsets share each tile's encoding, but their probability maps take memory:
+        // as many subsets at a time as fit in about 256 MB (all 15 for the phantom).
+        let perSubset = model.architecture.outputChannels * voxels * MemoryLayout<Float>.size
+        let groupSize = max(1, (256 << 20) / perSubset)
+        for groupStart in stride(from: 0, to: subsets.count, by: groupSize) {
+            let group = Array(subsets[groupStart..<min(subsets.count, groupStart + groupSize)])
+            for (offset, probabilities) in try probabilities(volume, subsets: group).enumerated() {
+                // Channels are stored ET, WT, TC; the table reads ET, TC, WT.
+                for (column, channel) in [0, 2, 1].enumerated() {
+                    let range = (channel * voxels)..<((channel + 1) * voxels)
+                    dice[indices[groupStart + offset]][column] = diceScore(prediction: probabilities[range].map { $0 > 0.5 }[...],
+                                                                          target: targets[range].map { $0 > 0.5 }[...])
                 }
             }
         }
-        let complete = counts.allSatisfy { $0 == volumes.count }
-        let rows = allSubsets.indices.filter { counts[$0] > 0 || volumes.isEmpty }.map { k in
-            DiceTable.Row(available: allSubsets[k].name(modalityNames), dice: totals[k].map { $0 / Double(max(1, counts[k])) },
-                          cases: complete ? nil : counts[k])
-        }
-        return DiceTable(modalityNames: modalityNames, rows: rows, caseCount: volumes.count)
+        return dice
     }
 }

@@ -21,7 +21,7 @@ public final class MetricsLog {
             }
             try (kept.map { $0 + "\n" }.joined()).write(to: url, atomically: true, encoding: .utf8)
         } else if resumeStep == nil || !manager.fileExists(atPath: url.path) {
-            manager.createFile(atPath: url.path, contents: nil)
+            _ = manager.createFile(atPath: url.path, contents: nil)
         }
         handle = try FileHandle(forWritingTo: url)
         try handle.seekToEnd()

@@ -82,7 +82,7 @@ public enum BraTSCaseLoader {
         }
         var header = nifti.header
         header.shape = Array(nifti.shape.prefix(3))
-        let shape = [nifti.shape[2], nifti.shape[1], nifti.shape[0]], voxels = shape.reduce(1, *)
+        let shape = try spatialShape(header.shape, caseID: caseID, file: url), voxels = shape.reduce(1, *)
         return (0..<count).map { c in Channel(voxels: Array(nifti.voxels[(c * voxels)..<((c + 1) * voxels)]), shape: shape, header: header) }
     }
 

@@ -42,6 +42,10 @@ struct EvalCommand: ParsableCommand {
         } else {
             volumes = try trained.configuration.loadSplit { print($0) }.test
         }
+        guard !volumes.isEmpty else {
+            throw ValidationError(data.map { "\($0): no labelled case to evaluate (each case needs its segmentation file)" }
+                                  ?? "\(directory.path): the run holds out no test cases (trained with --test-size 0); evaluate with --data FOLDER")
+        }
         let incomplete = volumes.filter { !$0.isComplete }.count
         print("evaluating step \(trained.step) of \(directory.path) on \(volumes.count) cases on \(backend.name)"
               + (incomplete > 0 ? " (\(incomplete) lack some modalities: each is scored on the subsets of those it has)" : ""))

@@ -40,6 +40,10 @@ public struct BraTSCropSampler {
         guard scaleRange.lowerBound > 0 else { throw BraTSDataError(caseID: nil, "crop scale range must be positive") }
         var indices: [[[Int32]]] = []
         for volume in volumes {
+            guard zip(volume.shape, cropShape).allSatisfy({ $0 >= $1 }) else {
+                throw BraTSDataError(caseID: volume.caseID, "its volume \(volume.shape.map(String.init).joined(separator: "x")) is smaller than the crop "
+                                     + "\(cropShape.map(String.init).joined(separator: ",")) (choose a --crop no larger than the smallest case)")
+            }
             guard let labels = volume.labels else {
                 throw BraTSDataError(caseID: volume.caseID, "has no labels, so it cannot be used for training crops")
             }

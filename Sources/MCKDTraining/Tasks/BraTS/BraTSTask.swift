@@ -15,6 +15,10 @@ public final class BraTSTask: TrainingTask {
     /// has all four (then training is exactly that of complete data).
     private let ownSets: [String: ModalitySet]?
 
+    public static func requireFit(_ configuration: BraTSRunConfiguration, on backend: any Backend) throws {
+        try TrainingMemoryPlan.requireFit(configuration, on: backend)
+    }
+
     public init(configuration: BraTSRunConfiguration, backend: any Backend, say: @escaping (String) -> Void) throws {
         self.configuration = configuration
         let data = try configuration.loadSplit(say: say)

@@ -1,0 +1,49 @@
+import Foundation
+import XCTest
+
+/// `mckd train` as a hostile but fair user drives it: nonsense values are refused before
+/// any work, each naming its option; what cannot fit is one error line.
+extension CommandLineTests {
+    func testNonsenseOptionValuesAreRefusedBeforeAnyWork() throws {
+        let folder = try TestSupport.temporaryDirectory(for: self)
+        let run = folder.appendingPathComponent("run")
+        let refused: [([String], String)] = [
+            (["--lr=-1"], "--lr"), (["--lr", "nan"], "--lr"), (["--lr", "inf"], "--lr"),
+            (["--kd-weight=-1"], "--kd-weight"), (["--kd-weight", "nan"], "--kd-weight"),
+            (["--warmup-all-modalities", "nan"], "--warmup-all-modalities"), (["--warmup-all-modalities", "1e300"], "--warmup-all-modalities"),
+            (["--warmup-all-modalities", "2"], "--warmup-all-modalities"),
+            (["--checkpoint-every", "0"], "--checkpoint-every"), (["--meta-every", "0"], "--meta-every"),
+            (["--meta-val-size", "0"], "--meta-val-size"), (["--collective-timeout", "nan"], "--collective-timeout"),
+            (["--stop-after", "400"], "--stop-after"), (["--channels", "8,16,x"], "--channels"), (["--channels", "8,,16"], "--channels"),
+            (["--crop", "16,,16,16"], "--crop"), (["--crop", "16,16"], "--crop"), (["--force", "--resume"], "--force"),
+        ]
+        for (arguments, option) in refused {
+            let result = try mckd(["train", "--device", "cpu", "--out", run.path] + arguments)
+            XCTAssertEqual(result.status, 64, "\(arguments): \(result.output)")
+            let error = result.output.split(separator: "\n").first { $0.hasPrefix("Error:") } ?? ""
+            XCTAssertTrue(error.contains(option), "\(arguments) must be refused naming \(option): \(result.output)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: run.path), "\(arguments): refused before any work")
+        }
+        XCTAssertEqual(try mckd(["self-check", "--size", "0"]).status, 64)
+    }
+
+    /// Crops too large for the kernels are refused by the memory plan before the data is
+    /// read, and crops larger than the cases when the data is read: each one line, no trap.
+    func testCropsThatCannotFitAreOneLineErrors() throws {
+        let folder = try TestSupport.temporaryDirectory(for: self)
+        let data = folder.appendingPathComponent("data")
+        XCTAssertEqual(try mckd(["synth", "--out", data.path, "--cases", "6", "--size", "16,16,16", "--seed", "1"]).status, 0)
+        let cases: [([String], String)] = [
+            (["--crop", "2048,2048,2048"], "--crop 2048,2048,2048 --batch 2: too large"),
+            (["--crop", "32,32,32"], "is smaller than the crop 32,32,32"),
+        ]
+        for (arguments, expected) in cases {
+            let result = try mckd(["train", "--device", "cpu", "--data", data.path, "--channels", "2,4", "--steps", "1", "--test-size", "1", "--meta-val-size", "1",
+                                   "--out", folder.appendingPathComponent("run").path] + arguments)
+            XCTAssertEqual(result.status, 1, "\(arguments): \(result.output)")
+            let errors = result.output.split(separator: "\n").filter { $0.hasPrefix("mckd: error:") }
+            XCTAssertEqual(errors.count, 1, result.output)
+            XCTAssertTrue(errors.first?.contains(expected) == true, "\(arguments): \(result.output)")
+        }
+    }
+}

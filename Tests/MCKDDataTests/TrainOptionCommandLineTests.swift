@@ -27,6 +27,15 @@ extension CommandLineTests {
         XCTAssertEqual(try mckd(["self-check", "--size", "0"]).status, 64)
     }
 
+    func testAnUnusableRunFolderIsOneReadableLine() throws {
+        let file = try TestSupport.temporaryDirectory(for: self).appendingPathComponent("a-file")
+        try Data("x".utf8).write(to: file)
+        let result = try mckd(["train", "--device", "cpu", "--out", file.appendingPathComponent("run").path])
+        XCTAssertEqual(result.status, 1, result.output)
+        XCTAssertTrue(result.output.contains("mckd: error: \(file.path)/run: Not a directory\n"), result.output)
+        XCTAssertFalse(result.output.contains("Domain="), "no NSError dump: \(result.output)")
+    }
+
     /// Crops too large for the kernels are refused by the memory plan before the data is
     /// read, and crops larger than the cases when the data is read: each one line, no trap.
     func testCropsThatCannotFitAreOneLineErrors() throws {

@@ -162,10 +162,24 @@ struct BraTSArguments: ParsableArguments {
             throw ValidationError("--batch \(batch) must be divisible by the processes (\(shared.processes)) x --accumulate (\(shared.accumulate)) = \(microBatches)")
         }
         configuration.microBatches = microBatches > 1 ? microBatches : nil
+        configuration.cropDrawing = try cropDrawing(shared)
         var options = BraTSTrainingOptions()
         options.perSampleSubsets = perSampleModalities ? true : nil
         configuration.training = try shared.training(steps: steps, options: options, defaultLearningRate: 1e-2)
         return configuration
+    }
+}
+
+extension BraTSArguments {
+    /// New runs draw each crop from its own generator; a resumed run keeps what its folder
+    /// recorded (none: a run from before, drawn from one stream), so it continues bitwise.
+    func cropDrawing(_ shared: SharedTrainingArguments) throws -> BraTSCropSampler.Drawing? {
+        let folder = URL(fileURLWithPath: shared.runFolder)
+        guard shared.resume, FileManager.default.fileExists(atPath: folder.appendingPathComponent("configuration.json").path) else {
+            return .perCrop
+        }
+        guard case let .brats(earlier) = try RunConfiguration.read(from: folder) else { return .perCrop }
+        return earlier.cropDrawing
     }
 }
 

@@ -29,13 +29,14 @@ public final class BraTSTask: TrainingTask {
         let labelled = data.train + data.metaValidation
         ownSets = labelled.allSatisfy(\.isComplete) ? nil
             : Dictionary(uniqueKeysWithValues: labelled.map { ($0.caseID, $0.availableSet) })
-        crops = (try BraTSCropSampler(volumes: data.train, cropShape: configuration.crop, seed: configuration.training.seed),
-                 try BraTSCropSampler(volumes: data.metaValidation, cropShape: configuration.crop, seed: configuration.training.seed &+ 1))
+        let drawing = configuration.cropDrawing ?? .sequential, seed = configuration.training.seed
+        crops = (try BraTSCropSampler(volumes: data.train, cropShape: configuration.crop, seed: seed, drawing: drawing),
+                 try BraTSCropSampler(volumes: data.metaValidation, cropShape: configuration.crop, seed: seed &+ 1, drawing: drawing))
     }
 
     public func skipData(ofStep step: Int, metaBatches: Int) {
-        _ = crops.train.nextBatch(size: configuration.batchSize, keeping: 0..<0)   // drawn, not resampled
-        for _ in 0..<metaBatches { _ = crops.metaValidation.nextBatch(size: 1) }
+        crops.train.skip(crops: configuration.batchSize)
+        crops.metaValidation.skip(crops: metaBatches)
     }
 
     /// Every rank draws the whole global batch's crops (and the same meta-validation

@@ -27,6 +27,24 @@ extension CommandLineTests {
         XCTAssertEqual(try mckd(["self-check", "--size", "0"]).status, 64)
     }
 
+    /// PoCL hides its devices when it cannot make its kernel cache under HOME: the error
+    /// names that cause and its fix, and the fix works.
+    func testAnUnusablePoCLCacheIsNamedAsTheCause() throws {
+        let folder = try TestSupport.temporaryDirectory(for: self)
+        let file = folder.appendingPathComponent("not-a-home")
+        try Data("x".utf8).write(to: file)
+        // PoCL reads XDG_CACHE_HOME before HOME (and aborts on an empty POCL_CACHE_DIR, so that stays unset).
+        let broken = ["HOME": file.path, "XDG_CACHE_HOME": file.appendingPathComponent("cache").path]
+        let result = try mckd(["self-check", "--size", "32"], environment: broken)
+        XCTAssertEqual(result.status, 1, result.output)
+        XCTAssertTrue(result.output.contains("PoCL cannot create its kernel cache \(file.path)/cache/pocl (Not a directory)")
+                      && result.output.contains("set POCL_CACHE_DIR"), result.output)
+        // Listing the devices compiles nothing (a fresh cache would make self-check compile CLBlast's kernels).
+        let fixed = try mckd(["devices"], environment: broken.merging(["POCL_CACHE_DIR": folder.appendingPathComponent("pocl").path]) { $1 })
+        XCTAssertEqual(fixed.status, 0, fixed.output)
+        XCTAssertTrue(fixed.output.contains("gpu0"), fixed.output)
+    }
+
     func testAnUnusableRunFolderIsOneReadableLine() throws {
         let file = try TestSupport.temporaryDirectory(for: self).appendingPathComponent("a-file")
         try Data("x".utf8).write(to: file)

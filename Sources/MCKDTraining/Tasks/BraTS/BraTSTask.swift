@@ -70,13 +70,6 @@ public final class BraTSTask: TrainingTask {
     public func evaluate(say: (String) -> Void) throws -> DiceTable? {
         guard !test.isEmpty else { return nil }
         say("evaluating \(test.count) test cases x 15 modality subsets (sliding windows, overlap 1/3)")
-        let evaluator = SegmentationEvaluator(model: trainer.model, tile: configuration.crop)
-        let communicator = trainer.state.parallel.communicator
-        guard communicator.size > 1 else { return try evaluator.evaluate(test) }
-        let perCase = try ShardedEvaluation(communicator: communicator)
-            .perCase(test.count, rows: ModalitySet.allNonEmpty(configuration.architecture.modalities).count, columns: DiceTable.regions.count) {
-                try evaluator.caseDice(test[$0])
-            }
-        return evaluator.table(perCase: perCase, caseCount: test.count)
+        return try SegmentationEvaluator(model: trainer.model, tile: configuration.crop).evaluate(test, communicator: trainer.state.parallel.communicator)
     }
 }

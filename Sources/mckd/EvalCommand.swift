@@ -21,7 +21,7 @@ struct EvalCommand: ParsableCommand {
     var collectiveTimeout: Double = 300
 
     func validate() throws {
-        try OptionCheck.positive(collectiveTimeout, option: "--collective-timeout", meaning: "seconds")
+        try OptionCheck.collectiveTimeout(collectiveTimeout)
     }
 
     /// Under mpirun (BraTS) every rank scores its share of the cases; rank 0 prints and

@@ -33,6 +33,11 @@ enum OptionCheck {
         guard value.isFinite, value > 0 else { throw ValidationError("\(option) \(value): \(meaning), a finite number above 0") }
     }
 
+    /// --collective-timeout: seconds, up to a week (the watchdog counts whole seconds).
+    static func collectiveTimeout(_ seconds: Double) throws {
+        try finite(seconds, option: "--collective-timeout", in: 0.1...604_800, meaning: "seconds, from 0.1 to 604800 (a week)")
+    }
+
     /// An integer option given by the user at least `minimum` (nil: not given).
     static func atLeast(_ value: Int?, _ minimum: Int, option: String) throws {
         if let value, value < minimum { throw ValidationError("\(option) \(value): must be at least \(minimum)") }

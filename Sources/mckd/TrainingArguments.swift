@@ -93,7 +93,7 @@ struct SharedTrainingArguments: ParsableArguments {
         if let lr { try OptionCheck.positive(lr, option: "--lr", meaning: "the learning rate") }
         try OptionCheck.finite(kdWeight, option: "--kd-weight", in: 0...Float.greatestFiniteMagnitude, meaning: "the KD loss's weight, a finite number >= 0")
         try OptionCheck.finite(warmupAllModalities, option: "--warmup-all-modalities", in: 0...1, meaning: "a fraction of the steps in [0, 1]")
-        try OptionCheck.positive(collectiveTimeout, option: "--collective-timeout", meaning: "seconds")
+        try OptionCheck.collectiveTimeout(collectiveTimeout)
         try OptionCheck.atLeast(checkpointEvery, 1, option: "--checkpoint-every")
         try OptionCheck.atLeast(metaValSize, 1, option: "--meta-val-size")
         if force && resume { throw ValidationError("--force starts over and --resume continues: give one of them") }

@@ -13,7 +13,7 @@ extension CommandLineTests {
             (["--warmup-all-modalities", "nan"], "--warmup-all-modalities"), (["--warmup-all-modalities", "1e300"], "--warmup-all-modalities"),
             (["--warmup-all-modalities", "2"], "--warmup-all-modalities"),
             (["--checkpoint-every", "0"], "--checkpoint-every"), (["--meta-every", "0"], "--meta-every"),
-            (["--meta-val-size", "0"], "--meta-val-size"), (["--collective-timeout", "nan"], "--collective-timeout"),
+            (["--meta-val-size", "0"], "--meta-val-size"), (["--collective-timeout", "nan"], "--collective-timeout"), (["--collective-timeout", "1e300"], "--collective-timeout"),
             (["--stop-after", "400"], "--stop-after"), (["--channels", "8,16,x"], "--channels"), (["--channels", "8,,16"], "--channels"),
             (["--crop", "16,,16,16"], "--crop"), (["--crop", "16,16"], "--crop"), (["--force", "--resume"], "--force"),
         ]

@@ -11,9 +11,21 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let error as ExitCode {
         throw error
     } catch {
-        FileHandle.standardError.write("mckd: error: \(error)\n".data(using: .utf8)!)
+        FileHandle.standardError.write("mckd: error: \(readableDescription(error))\n".data(using: .utf8)!)
         throw ExitCode.failure
     }
+}
+
+/// Foundation's file errors as "PATH: No such file or directory" instead of NSError's
+/// dump; every other error as it describes itself.
+func readableDescription(_ error: Error) -> String {
+    let bridged = error as NSError
+    guard bridged.domain == NSCocoaErrorDomain || bridged.domain == NSPOSIXErrorDomain else { return "\(error)" }
+    let error = bridged
+    let path = error.userInfo[NSFilePathErrorKey] as? String ?? (error.userInfo[NSURLErrorKey] as? URL)?.path
+    let posix = error.domain == NSPOSIXErrorDomain ? error : (error.userInfo[NSUnderlyingErrorKey] as? Error).map { $0 as NSError }
+    let reason = posix.map { String(cString: strerror(Int32($0.code))) } ?? error.localizedDescription
+    return path.map { "\($0): \(reason)" } ?? reason
 }
 
 /// Under mpirun an error on one rank ends every rank (MPI_Abort) after saying which rank

@@ -15,37 +15,65 @@ struct EvalCommand: ParsableCommand {
     var runDirectory: String
     @Option(help: "Evaluate every labelled case of this folder (any layout `mckd train --data` reads) instead of the run's test split; a case lacking modalities is scored on the subsets of those it has.")
     var data: String?
-    @Option(help: "Device: cpu or gpuN.")
+    @Option(help: "Device: cpu, gpuN or auto (gpu{local rank} under mpirun, else gpu0).")
     var device = "gpu0"
+    @Option(help: "Under mpirun: seconds one collective may wait for the other processes before every one is aborted.")
+    var collectiveTimeout: Double = 300
 
+    func validate() throws {
+        try OptionCheck.collectiveTimeout(collectiveTimeout)
+    }
+
+    /// Under mpirun (BraTS) every rank scores its share of the cases; rank 0 prints and
+    /// writes the table, the same bits as one process.
     func run() throws {
         setlinebuf(stdout)
         try reportingErrors {
-            let backend = try makeBackend(device: device)
-            let directory = URL(fileURLWithPath: runDirectory)
-            switch try RunConfiguration.read(from: directory).task {
-            case .brats: try evaluateBraTS(directory, backend: backend)
-            case .avmnist: try evaluateAVMNIST(directory, backend: backend)
+            let communicator = try ProcessGroup.join(collectiveTimeout: collectiveTimeout)
+            try abortingAllRanks(communicator) {
+                let device = self.device == "auto" ? "gpu\(ProcessGroup.localRank)" : self.device
+                let backend = try makeBackend(device: device)
+                let directory = URL(fileURLWithPath: runDirectory)
+                switch try RunConfiguration.read(from: directory).task {
+                case .brats: try evaluateBraTS(directory, backend: backend, communicator: communicator)
+                case .avmnist:
+                    guard communicator.size == 1 else { throw ValidationError("evaluate an AV-MNIST run in one process (450 test pairs take seconds)") }
+                    try evaluateAVMNIST(directory, backend: backend)
+                }
+                guard communicator.isRoot else { return }
+                print("written: \(directory.path)/evaluation.{csv,json}")
+                print(try writeReport(run: directory, baseline: nil, out: nil, device: device, backend: backend).path)
             }
-            print("written: \(directory.path)/evaluation.{csv,json}")
-            print(try writeReport(run: directory, baseline: nil, out: nil, device: device, backend: backend).path)
+            (communicator as? MPICommunicator)?.finish()
         }
     }
 
     /// BraTS: the 15-subset Dice table on the run's test split, or on every labelled case of --data.
-    func evaluateBraTS(_ directory: URL, backend: any Backend) throws {
+    func evaluateBraTS(_ directory: URL, backend: any Backend, communicator: any Communicator) throws {
+        func say(_ line: String) { if communicator.isRoot { print(line) } }
         let trained = try TrainedRun<BraTSTask>(directory: directory, backend: backend)
         let volumes: [BraTSVolume]
         if let data {
             let dataset = try BraTSDataset(scanning: URL(fileURLWithPath: data))
             volumes = try dataset.cases.filter(\.hasSegmentation).map { try BraTSCaseLoader.load($0, requireSegmentation: true) }
         } else {
-            volumes = try trained.configuration.loadSplit { print($0) }.test
+            if communicator.size > 1 {
+                // Rank 0 generates a phantom missing from the cache (or checks the data) once; the others then read it.
+                if communicator.isRoot { _ = try trained.configuration.dataRoot(say: say) }
+                try communicator.barrier(name: "data preparation", watched: false)
+            }
+            volumes = try trained.configuration.loadSplit(say: say).test
+        }
+        guard !volumes.isEmpty else {
+            throw ValidationError(data.map { "\($0): no labelled case to evaluate (each case needs its segmentation file)" }
+                                  ?? "\(directory.path): the run holds out no test cases (trained with --test-size 0); evaluate with --data FOLDER")
         }
         let incomplete = volumes.filter { !$0.isComplete }.count
-        print("evaluating step \(trained.step) of \(directory.path) on \(volumes.count) cases on \(backend.name)"
-              + (incomplete > 0 ? " (\(incomplete) lack some modalities: each is scored on the subsets of those it has)" : ""))
-        let table = try SegmentationEvaluator(model: trained.model, tile: trained.configuration.crop).evaluate(volumes)
+        say("evaluating step \(trained.step) of \(directory.path) on \(volumes.count) cases on \(backend.name)"
+            + (communicator.size > 1 ? ", shared by \(communicator.size) processes" : "")
+            + (incomplete > 0 ? " (\(incomplete) lack some modalities: each is scored on the subsets of those it has)" : ""))
+        let table = try SegmentationEvaluator(model: trained.model, tile: trained.configuration.crop).evaluate(volumes, communicator: communicator)
+        guard communicator.isRoot else { return }
         print(TerminalDiceTable.render(table, colour: TerminalDiceTable.colourEnabled()))
         try RunDirectory.writeEvaluation(table, in: directory)
     }

@@ -13,6 +13,15 @@ struct SelfCheckCommand: ParsableCommand {
     @Option(help: "Matrix size n of the n x n x n product.")
     var size = 512
 
+    /// Three n x n matrices on the device and three on the host: 8192 takes 1.6 GB.
+    static let largestSize = 8192
+
+    func validate() throws {
+        guard (1...Self.largestSize).contains(size) else {
+            throw ValidationError("--size \(size): a matrix size from 1 to \(Self.largestSize)")
+        }
+    }
+
     func run() throws {
         try reportingErrors {
             let backend = try makeBackend(device: device)

@@ -68,7 +68,7 @@ struct TrainCommand: ParsableCommand {
         let device = shared.device == "auto" ? "gpu\(ProcessGroup.localRank)" : shared.device
         let backend = try makeBackend(device: device)
         say("device: \(backend.name)" + (communicator.size > 1 ? " (rank 0 of \(communicator.size) processes)" : ""))
-        let directory = URL(fileURLWithPath: shared.out)
+        let directory = URL(fileURLWithPath: shared.runFolder)
         if let brats = configuration as? BraTSRunConfiguration, communicator.size > 1 {
             // Rank 0 generates a phantom (or checks the data) once; the others then read it.
             if root { _ = try brats.dataRoot(say: say) }
@@ -77,10 +77,17 @@ struct TrainCommand: ParsableCommand {
         if root { try recordDevice(backend, in: directory) }
         let parallel = DataParallel(communicator: communicator, microBatches: shared.accumulate, libraryAllReduce: shared.mpiAllreduce)
         let run = TrainingRun<Task>(configuration: configuration, backend: backend, directory: directory, parallel: parallel) { say($0) }
+        // Under mpirun every rank would have to stop after the same step; mpirun forwards the signal and ends them instead.
+        run.stopSignals = communicator.size == 1 ? StopSignals() : nil
         let trainer: Task.Trainer, evaluation: Task.Evaluation?
         do {
-            (trainer, evaluation) = try run.run(resume: shared.resume, stopAfterStep: shared.stopAfter)
+            (trainer, evaluation) = try run.run(resume: shared.resume, replace: shared.replacesEarlierRun, stopAfterStep: shared.stopAfter)
         } catch let error as TrainingError {
+            if case let .interrupted(_, signal, _) = error {
+                // The shell's convention for a process ended by a signal: 130 after Ctrl-C.
+                FileHandle.standardError.write(Data("mckd: \(error)\n".utf8))
+                throw ExitCode(128 + signal)
+            }
             if root, case .nonFinite = error, let url = try? writeReport(run: directory, baseline: nil, out: nil, device: device, backend: backend) {
                 print("report of the stopped run: \(url.path)")
             }

@@ -35,10 +35,12 @@ struct SharedTrainingArguments: ParsableArguments {
     var metaBatches: Int?
     @Option(help: "Meta-validation cases (brats, default 4) or pairs with both modalities (avmnist, default 10) held out for the importance weights.")
     var metaValSize: Int?
-    @Option(help: "Run folder (metrics.jsonl, checkpoint, evaluation, report.html).")
-    var out = "runs/latest"
+    @Option(help: "Run folder (metrics.jsonl, checkpoint, evaluation, report.html; default runs/latest, which a new run replaces).")
+    var out: String?
     @Flag(help: "Continue the run in --out from its checkpoint.")
     var resume = false
+    @Flag(help: "Start over in an --out that holds a run, deleting its checkpoint, metrics and evaluation.")
+    var force = false
     @Option(help: "Write a checkpoint every N steps (default: 50 for brats, 200 for avmnist).")
     var checkpointEvery: Int?
     @Option(help: "Checkpoint and stop after this step (e.g. at the end of a time-limited job); continue with --resume.")
@@ -50,6 +52,12 @@ struct SharedTrainingArguments: ParsableArguments {
     @Flag(help: "Under mpirun: average gradients with MPI_Allreduce (the library's order of additions: not bitwise reproducible) instead of the fixed-order reduce-scatter.")
     var mpiAllreduce = false
 
+    /// The run folder; runs/latest unless --out names one.
+    var runFolder: String { out ?? "runs/latest" }
+    /// Whether a fresh start may delete a run already in the folder: asked with --force,
+    /// or the default runs/latest, which by its name holds the latest run.
+    var replacesEarlierRun: Bool { force || out == nil }
+
     /// mpirun's process count (1 without mpirun).
     var processes: Int { ProcessGroup.launchedSize ?? 1 }
 
@@ -57,6 +65,7 @@ struct SharedTrainingArguments: ParsableArguments {
     /// these options, the task's own from `options` with --lr. The meta schedule's K is
     /// always recorded (configurations keep their earlier form); R only when given.
     func training<Options>(steps: Int, options: Options, defaultLearningRate: Float) throws -> TrainingSettings<Options> {
+        try checkValues(steps: steps)
         var training = TrainingSettings<Options>(steps: steps)
         training.options = options
         training.learningRate = lr ?? defaultLearningRate
@@ -67,9 +76,6 @@ struct SharedTrainingArguments: ParsableArguments {
             throw ValidationError("--kd \(kd): choose none, l1 or mse")
         }
         training.distillationWeight = kdWeight
-        guard (0...1).contains(warmupAllModalities) else {
-            throw ValidationError("--warmup-all-modalities \(warmupAllModalities): a fraction of the steps in [0, 1]")
-        }
         training.warmupSteps = Int((warmupAllModalities * Double(steps)).rounded())
         training.meta = meta
         training.metaEvery = metaEvery ?? meta.defaultInterval
@@ -80,6 +86,20 @@ struct SharedTrainingArguments: ParsableArguments {
             throw ValidationError("--meta \(meta) --meta-every \(training.metaEvery!) --meta-batches \(training.metaBatchCount): \(error)")
         }
         return training
+    }
+
+    /// The options every task takes, each finite and in range, before any work.
+    func checkValues(steps: Int) throws {
+        if let lr { try OptionCheck.positive(lr, option: "--lr", meaning: "the learning rate") }
+        try OptionCheck.finite(kdWeight, option: "--kd-weight", in: 0...Float.greatestFiniteMagnitude, meaning: "the KD loss's weight, a finite number >= 0")
+        try OptionCheck.finite(warmupAllModalities, option: "--warmup-all-modalities", in: 0...1, meaning: "a fraction of the steps in [0, 1]")
+        try OptionCheck.collectiveTimeout(collectiveTimeout)
+        try OptionCheck.atLeast(checkpointEvery, 1, option: "--checkpoint-every")
+        try OptionCheck.atLeast(metaValSize, 1, option: "--meta-val-size")
+        if force && resume { throw ValidationError("--force starts over and --resume continues: give one of them") }
+        if let stopAfter, !(1...steps).contains(stopAfter) {
+            throw ValidationError("--stop-after \(stopAfter): a step of the run, 1 to \(steps)")
+        }
     }
 }
 
@@ -111,8 +131,8 @@ struct BraTSArguments: ParsableArguments {
         var configuration = BraTSRunConfiguration()
         switch SegmentationArchitecture.Kind(rawValue: arch ?? "small") {
         case .small:
-            let widths = (channels ?? "8,16,32").split(separator: ",").compactMap { Int($0) }
-            guard widths.count >= 2, widths.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--channels needs two or more widths, e.g. 8,16,32") }
+            let widths = try OptionCheck.integers(channels ?? "8,16,32", option: "--channels")
+            guard widths.count >= 2 else { throw ValidationError("--channels needs two or more widths, e.g. 8,16,32") }
             configuration.architecture.channels = widths
         case .paper:
             guard channels == nil else { throw ValidationError("--channels is for --arch small; the paper model's widths are fixed") }
@@ -120,8 +140,7 @@ struct BraTSArguments: ParsableArguments {
         case nil:
             throw ValidationError("--arch \(arch!): choose small or paper")
         }
-        let cropSizes = (crop ?? "32,32,32").split(separator: ",").compactMap { Int($0) }
-        guard cropSizes.count == 3 else { throw ValidationError("--crop must be D,H,W") }
+        let cropSizes = try OptionCheck.integers(crop ?? "32,32,32", option: "--crop", count: 3)
         do {
             try configuration.architecture.checkCrop(cropSizes)
         } catch {
@@ -134,18 +153,33 @@ struct BraTSArguments: ParsableArguments {
         configuration.batchSize = batch
         configuration.data = data.map { $0 == "procedural" ? GeneratedData.procedural : $0 } ?? GeneratedData.anatomical
         configuration.metaValidationCases = shared.metaValSize ?? 4
+        try OptionCheck.atLeast(testSize, 0, option: "--test-size")
         configuration.testCases = testSize ?? 4
-        configuration.checkpointEvery = max(1, shared.checkpointEvery ?? 50)
+        configuration.checkpointEvery = shared.checkpointEvery ?? 50
         guard shared.accumulate >= 1 else { throw ValidationError("--accumulate must be positive") }
         let microBatches = shared.processes * shared.accumulate
         guard batch % microBatches == 0 else {
             throw ValidationError("--batch \(batch) must be divisible by the processes (\(shared.processes)) x --accumulate (\(shared.accumulate)) = \(microBatches)")
         }
         configuration.microBatches = microBatches > 1 ? microBatches : nil
+        configuration.cropDrawing = try cropDrawing(shared)
         var options = BraTSTrainingOptions()
         options.perSampleSubsets = perSampleModalities ? true : nil
         configuration.training = try shared.training(steps: steps, options: options, defaultLearningRate: 1e-2)
         return configuration
+    }
+}
+
+extension BraTSArguments {
+    /// New runs draw each crop from its own generator; a resumed run keeps what its folder
+    /// recorded (none: a run from before, drawn from one stream), so it continues bitwise.
+    func cropDrawing(_ shared: SharedTrainingArguments) throws -> BraTSCropSampler.Drawing? {
+        let folder = URL(fileURLWithPath: shared.runFolder)
+        guard shared.resume, FileManager.default.fileExists(atPath: folder.appendingPathComponent("configuration.json").path) else {
+            return .perCrop
+        }
+        guard case let .brats(earlier) = try RunConfiguration.read(from: folder) else { return .perCrop }
+        return earlier.cropDrawing
     }
 }
 
@@ -180,7 +214,7 @@ struct AVMNISTArguments: ParsableArguments {
         configuration.audioRate = audioRate == 100 ? nil : audioRate
         configuration.visualRate = visualRate == 100 ? nil : visualRate
         configuration.metaValidationSize = shared.metaValSize ?? 10
-        configuration.checkpointEvery = max(1, shared.checkpointEvery ?? 200)
+        configuration.checkpointEvery = shared.checkpointEvery ?? 200
         do {
             try configuration.setLength(epochs: shared.steps == nil ? (epochs ?? Self.defaultEpochs) : nil, steps: shared.steps)
         } catch {

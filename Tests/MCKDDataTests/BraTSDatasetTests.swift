@@ -101,7 +101,22 @@ final class BraTSDatasetTests: XCTestCase {
         try writeCase("odd", in: mismatched, oddShapeFor: "t2")
         XCTAssertThrowsError(try BraTSCaseLoader.load(try BraTSDataset(scanning: mismatched).case("odd"))) { error in
             XCTAssertEqual((error as? BraTSDataError)?.caseID, "odd")
-            XCTAssertTrue("\(error)".contains("odd_t2.nii.gz"), "\(error)")
+            XCTAssertTrue("\(error)".contains("odd_t2.nii.gz has shape 7x5x4 (x,y,z) but odd_flair.nii.gz has 6x5x4"), "\(error)")
+        }
+
+        // Damaged or empty scans are errors naming case and file, not silently zeroed channels.
+        for (label, bad) in [("nan", Float.nan), ("inf", -Float.infinity), ("zero", 0)] {
+            let folder = try TestSupport.temporaryDirectory(for: self)
+            try writeCase(label, in: folder)
+            let t1 = folder.appendingPathComponent("\(label)/\(label)_t1.nii.gz")
+            var values = [Float](repeating: bad == 0 ? 0 : 5, count: 120)
+            values[7] = bad
+            try NIfTIImage(shape: [6, 5, 4], voxels: values, datatype: .float32).write(to: t1)
+            XCTAssertThrowsError(try BraTSCaseLoader.load(try BraTSDataset(scanning: folder).case(label))) { error in
+                XCTAssertEqual((error as? BraTSDataError)?.caseID, label)
+                let expected = bad == 0 ? "\(label)_t1.nii.gz: every voxel is 0" : "\(label)_t1.nii.gz: 1 of 120 voxels are NaN or infinite"
+                XCTAssertTrue("\(error)".contains(expected), "\(error)")
+            }
         }
 
         let badLabels = try TestSupport.temporaryDirectory(for: self)

@@ -61,6 +61,26 @@ final class BraTSPreprocessingTests: XCTestCase {
         return try BraTSVolume(caseID: "coded", shape: shape, image: image, labels: labels, referenceHeader: NIfTIHeader())
     }
 
+    /// Skipping crops gives the crops an unskipped sampler draws next, with either drawing;
+    /// per-crop drawing also gives a rank's share of a batch without the others' draws.
+    func testSkippedCropsLeaveTheLaterCropsAsTheyWere() throws {
+        let volume = try codedVolume()
+        for drawing in [BraTSCropSampler.Drawing.sequential, .perCrop] {
+            var straight = try BraTSCropSampler(volumes: [volume], cropShape: [4, 6, 8], seed: 9, drawing: drawing)
+            var skipping = try BraTSCropSampler(volumes: [volume], cropShape: [4, 6, 8], seed: 9, drawing: drawing)
+            let batches = (0..<3).map { _ in straight.nextBatch(size: 2) }
+            skipping.skip(crops: 3)
+            let share = skipping.nextBatch(size: 3, keeping: 1..<3)   // crops 4 and 5: the third batch
+            XCTAssertEqual(share.images, batches[2].images, "\(drawing)")
+            XCTAssertEqual(share.targets, batches[2].targets, "\(drawing)")
+            XCTAssertEqual(skipping.cropsDrawn, 6)
+            XCTAssertNotEqual(batches[0].images, batches[1].images)
+        }
+        var sequential = try BraTSCropSampler(volumes: [volume], cropShape: [4, 6, 8], seed: 9)
+        var perCrop = try BraTSCropSampler(volumes: [volume], cropShape: [4, 6, 8], seed: 9, drawing: .perCrop)
+        XCTAssertNotEqual(sequential.nextBatch(size: 4).images, perCrop.nextBatch(size: 4).images, "two drawings, two crop sequences")
+    }
+
     func testCropsAreDeterministicBySeed() throws {
         let volume = try codedVolume()
         var a = try BraTSCropSampler(volumes: [volume], cropShape: [4, 6, 8], seed: 9)

@@ -103,3 +103,50 @@ final class CheckpointTests: XCTestCase {
         }
     }
 }
+
+/// Damaged header fields behind a valid checksum: each a clear error, never a trap (an
+/// overflowing length or shape product) or a hang.
+extension CheckpointTests {
+    /// A checkpoint file around `header` and `data`, with a correct CRC-32 (computed here,
+    /// bit by bit, independently of the reader's zlib).
+    func file(header: String, headerLength: UInt64? = nil, data: [Float] = []) -> Data {
+        var bytes = Array("MCKDCKPT".utf8)
+        func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
+        append(UInt32(1))
+        append(headerLength ?? UInt64(header.utf8.count))
+        bytes += Array(header.utf8)
+        for value in data { append(value.bitPattern) }
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        append(~crc)
+        return Data(bytes)
+    }
+
+    func testDamagedHeaderFieldsBehindAValidChecksumAreClearErrors() throws {
+        let valid = file(header: #"{"step":3,"metadata":{},"tensors":[{"name":"w","shape":[2]}]}"#, data: [1, 2])
+        let url = folder.appendingPathComponent("valid")
+        try valid.write(to: url)
+        XCTAssertEqual(try Checkpoint.read(from: url).tensors.first?.values, [1, 2], "the hand-made file is a good checkpoint")
+
+        let variants: [(String, Data, String)] = [
+            ("length 2^63", file(header: #"{"step":3,"metadata":{},"tensors":[]}"#, headerLength: 1 << 63), "header length"),
+            ("length 2^64-1", file(header: #"{"step":3,"metadata":{},"tensors":[]}"#, headerLength: .max), "header length"),
+            ("shape 2^40 x 2^40", file(header: #"{"step":3,"metadata":{},"tensors":[{"name":"w","shape":[1099511627776,1099511627776]}]}"#,
+                                       data: [1, 2]), "runs past the end"),
+            ("shape 2^62 x 4", file(header: #"{"step":3,"metadata":{},"tensors":[{"name":"w","shape":[4611686018427387904,4]}]}"#,
+                                    data: [1, 2]), "runs past the end"),
+            ("negative side", file(header: #"{"step":3,"metadata":{},"tensors":[{"name":"w","shape":[-1,-2]}]}"#, data: [1, 2]), "runs past the end"),
+            ("step -5", file(header: #"{"step":-5,"metadata":{},"tensors":[]}"#), "step -5 is negative"),
+        ]
+        for (label, bytes, expected) in variants {
+            let damaged = folder.appendingPathComponent(label)
+            try bytes.write(to: damaged)
+            XCTAssertThrowsError(try Checkpoint.read(from: damaged), label) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(label): \(error)")
+            }
+        }
+    }
+}

@@ -124,7 +124,8 @@ final class DistributedTrainingTests: XCTestCase {
     }
 
     /// Under mpirun the ranks evaluate the test cases in turns (3 cases: rank 0 two, rank
-    /// 1 one); the merged table is byte for byte the one-process one.
+    /// 1 one), in training and in `mckd eval`; the merged table is byte for byte the
+    /// one-process one.
     func testShardedEvaluationEqualsOneProcess() throws {
         guard try !OpenCLDevice.all().isEmpty else { throw XCTSkip("no OpenCL device (the CPU reference takes minutes to evaluate)") }
         let arguments = ["train", "--data", "synthetic", "--channels", "2,4", "--crop", "16,16,16", "--batch", "4", "--seed", "3",
@@ -138,6 +139,13 @@ final class DistributedTrainingTests: XCTestCase {
             XCTAssertEqual(single, try Data(contentsOf: two.appendingPathComponent(name)), name)
             XCTAssertFalse(single.isEmpty)
         }
+        // `mckd eval` under mpirun rewrites the one-process run's table with the same bytes.
+        let trained = try Data(contentsOf: one.appendingPathComponent("evaluation.json"))
+        try FileManager.default.removeItem(at: one.appendingPathComponent("evaluation.json"))
+        let evaluation = try twoRanks(["eval", "--run", one.path, "--device", "gpu0"])
+        XCTAssertEqual(evaluation.status, 0, evaluation.output)
+        XCTAssertTrue(evaluation.output.contains("shared by 2 processes"), evaluation.output)
+        XCTAssertEqual(try Data(contentsOf: one.appendingPathComponent("evaluation.json")), trained)
     }
 
     /// 2 ranks stop after step 2, one process resumes (and the reverse): both equal an

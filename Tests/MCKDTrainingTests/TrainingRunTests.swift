@@ -1,4 +1,5 @@
 import Foundation
+import MCKDData
 import MCKDEngine
 import MCKDTraining
 import XCTest
@@ -44,12 +45,15 @@ final class TrainingRunTests: XCTestCase {
     }
 
     func testResumeReproducesAnUninterruptedRunBitForBit() throws {
-        for backend in [CPUBackend<Float>() as any Backend, try OpenCLBackend(device: try OpenCLDevice.all()[0])] {
+        // Each drawing of crops once: the sequential stream (replayed on resume) and per-crop generators (skipped).
+        let cases: [(any Backend, BraTSCropSampler.Drawing?)] = [(CPUBackend<Float>(), nil), (try OpenCLBackend(device: try OpenCLDevice.all()[0]), .perCrop)]
+        for (backend, drawing) in cases {
+            var configuration = tinyConfiguration(steps: 4)
+            configuration.cropDrawing = drawing
             let straight = folder.appendingPathComponent("straight-\(backend is OpenCLBackend)")
-            _ = try TrainingRun<BraTSTask>(configuration: tinyConfiguration(steps: 4), backend: backend, directory: straight) { _ in }.run(resume: false)
+            _ = try TrainingRun<BraTSTask>(configuration: configuration, backend: backend, directory: straight) { _ in }.run(resume: false)
 
             let interrupted = folder.appendingPathComponent("interrupted-\(backend is OpenCLBackend)")
-            let configuration = tinyConfiguration(steps: 4)
             _ = try TrainingRun<BraTSTask>(configuration: configuration, backend: backend, directory: interrupted) { _ in }
                 .run(resume: false, stopAfterStep: 3)
             // Stopped after step 3 as a time-limited job would be; resuming must continue exactly.
@@ -63,12 +67,13 @@ final class TrainingRunTests: XCTestCase {
         }
     }
 
-    /// A gated run with K = 2 and R = 3 over 4 steps: 3 theta_w updates at step 1 and 6
-    /// from step 3 on in metrics.jsonl, logged weights that leave the seeded start, and a
-    /// resume (which replays the R meta-validation crops per meta step) equal to the
-    /// uninterrupted run.
+    /// A gated run with K = 2 and R = 3 over 6 steps: 3, 6 and 9 theta_w updates from
+    /// steps 1, 3 and 5 on in metrics.jsonl, logged weights that leave the seeded start,
+    /// and a resume after step 3 (which skips the meta-validation crops of steps 1 and 3
+    /// and draws those of step 5) equal to the uninterrupted run.
     func testGatedRunLogsItsUpdatesAndResumesBitForBit() throws {
-        var configuration = tinyConfiguration(steps: 4)
+        var configuration = tinyConfiguration(steps: 6)
+        configuration.cropDrawing = .perCrop   // the resume skips the meta crops of steps 1 and 3 and draws step 5's
         configuration.training.meta = .gated
         configuration.training.metaEvery = 2
         configuration.training.metaBatches = 3
@@ -82,8 +87,8 @@ final class TrainingRunTests: XCTestCase {
 
         let records = try String(contentsOf: straight.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
             .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
-        XCTAssertEqual(records.map { $0["theta_updates"] as? Int }, [3, 3, 6, 6])
-        XCTAssertEqual(records.map { $0["meta"] != nil }, [true, false, true, false])
+        XCTAssertEqual(records.map { $0["theta_updates"] as? Int }, [3, 3, 6, 6, 9, 9])
+        XCTAssertEqual(records.map { $0["meta"] != nil }, [true, false, true, false, true, false])
         let seeded = try backend.download(try ImportanceWeights(backend, modalities: 4, seed: 5, learned: true).weights()).map(Double.init)
         let last = try XCTUnwrap(records.last?["weights"] as? [Double])
         XCTAssertGreaterThan(zip(last, seeded).map { abs($0 - $1) }.max()!, 1e-4, "weights \(last) never left the seeded \(seeded)")

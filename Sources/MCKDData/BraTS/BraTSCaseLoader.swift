@@ -33,7 +33,7 @@ public enum BraTSCaseLoader {
             let nifti = try read(url, caseID: id)
             let spatial = try spatialShape(nifti.shape, caseID: id, file: url)
             guard spatial == shape else {
-                throw BraTSDataError(caseID: id, "\(url.lastPathComponent) has shape \(spatial.reversed()) (x,y,z) but the images have \(shape.reversed())")
+                throw BraTSDataError(caseID: id, "\(url.lastPathComponent) has shape \(xyz(spatial)) (x,y,z) but the images have \(xyz(shape))")
             }
             labels = try labelValues(nifti.voxels, convention: brainCase.labelConvention, caseID: id, file: url)
         } else if requireSegmentation {
@@ -42,6 +42,9 @@ public enum BraTSCaseLoader {
         let available = BraTSModality.allCases.filter { images[$0.rawValue] != nil }
         return try BraTSVolume(caseID: id, shape: shape, image: image, labels: labels, referenceHeader: reference.header).having(available)
     }
+
+    /// A grid [D, H, W] as the file's x,y,z sizes, "240x240x155".
+    private static func xyz(_ shape: [Int]) -> String { shape.reversed().map(String.init).joined(separator: "x") }
 
     /// One modality's voxels, its grid [D, H, W] and the header to write predictions with.
     private struct Channel {
@@ -57,10 +60,11 @@ public enum BraTSCaseLoader {
         return try brainCase.modalityFiles.map { url -> Channel? in
             guard let url else { return nil }
             let nifti = try read(url, caseID: id)
+            try requireUsableScan(nifti.voxels, caseID: id, file: url.lastPathComponent)
             let channel = Channel(voxels: nifti.voxels, shape: try spatialShape(nifti.shape, caseID: id, file: url), header: nifti.header)
             if let first {
                 guard first.channel.shape == channel.shape else {
-                    throw BraTSDataError(caseID: id, "\(url.lastPathComponent) has shape \(channel.shape.reversed()) (x,y,z) but \(first.url.lastPathComponent) has \(first.channel.shape.reversed()); modalities must share one grid")
+                    throw BraTSDataError(caseID: id, "\(url.lastPathComponent) has shape \(xyz(channel.shape)) (x,y,z) but \(first.url.lastPathComponent) has \(xyz(first.channel.shape)); modalities must share one grid")
                 }
                 if let (row, column) = affineDifference(first.channel.header.affine, channel.header.affine) {
                     throw BraTSDataError(caseID: id, "\(url.lastPathComponent) has affine entry [\(row)][\(column)] \(channel.header.affine[row][column]) but \(first.url.lastPathComponent) has \(first.channel.header.affine[row][column]); modalities must share one grid (register them first)")
@@ -83,7 +87,23 @@ public enum BraTSCaseLoader {
         var header = nifti.header
         header.shape = Array(nifti.shape.prefix(3))
         let shape = try spatialShape(header.shape, caseID: caseID, file: url), voxels = shape.reduce(1, *)
-        return (0..<count).map { c in Channel(voxels: Array(nifti.voxels[(c * voxels)..<((c + 1) * voxels)]), shape: shape, header: header) }
+        return try (0..<count).map { c in
+            let values = Array(nifti.voxels[(c * voxels)..<((c + 1) * voxels)])
+            try requireUsableScan(values, caseID: caseID, file: "\(url.lastPathComponent) (channel \(c))")
+            return Channel(voxels: values, shape: shape, header: header)
+        }
+    }
+
+    /// A scan with NaN or infinite voxels, or with every voxel 0, is an error: normalising
+    /// would silently turn either into a blank channel that the model reads as signal.
+    static func requireUsableScan(_ voxels: [Float], caseID: String, file: String) throws {
+        let nonFinite = voxels.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+        if nonFinite > 0 {
+            throw BraTSDataError(caseID: caseID, "\(file): \(nonFinite) of \(voxels.count) voxels are NaN or infinite (a damaged scan: repair it, or remove the file so the case counts as lacking this modality)")
+        }
+        if voxels.allSatisfy({ $0 == 0 }) {
+            throw BraTSDataError(caseID: caseID, "\(file): every voxel is 0 (an empty scan: remove the file so the case counts as lacking this modality)")
+        }
     }
 
     /// The first entry where two affines differ by more than the tolerance, nil if none.

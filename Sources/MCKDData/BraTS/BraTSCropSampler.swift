@@ -15,6 +15,16 @@
 /// positions outside the volume read 0 (background after preprocessing).
 /// s > 1 shows more anatomy (zoom out), s < 1 less.
 public struct BraTSCropSampler {
+    /// Where each crop's random numbers come from.
+    public enum Drawing: String, Codable, Sendable {
+        /// One stream for all crops in order: the runs before per-crop drawing, which a
+        /// resume reproduces only by replaying every earlier draw.
+        case sequential
+        /// Crop k draws from a generator of its own, from (seed, k): a resume, or a rank's
+        /// share of a batch, jumps to any crop without drawing the ones before it.
+        case perCrop
+    }
+
     /// Crop size [d, h, w].
     public let cropShape: [Int]
     /// Probability of centring a crop on tumour.
@@ -27,12 +37,17 @@ public struct BraTSCropSampler {
     private let volumes: [BraTSVolume]
     /// Per volume, per tumour class present (1, 2, 4), the flat indices of its voxels.
     private let foregroundIndices: [[[Int32]]]
+    private let drawing: Drawing
+    private let seed: UInt64
+    /// The sequential stream (unused with per-crop drawing).
     private var generator: SplitMix64
+    /// How many crops have been drawn (or skipped): the index of the next one.
+    public private(set) var cropsDrawn = 0
 
     /// Prepares a sampler over `volumes`, which must all carry labels.
     /// The same volumes, settings and seed give the same sequence of batches.
     public init(volumes: [BraTSVolume], cropShape: [Int], seed: UInt64, foregroundProbability: Double = 0.5,
-                scaleRange: ClosedRange<Double> = 0.9...1.1, randomFlips: Bool = true) throws {
+                scaleRange: ClosedRange<Double> = 0.9...1.1, randomFlips: Bool = true, drawing: Drawing = .sequential) throws {
         guard !volumes.isEmpty else { throw BraTSDataError(caseID: nil, "no volumes to sample training crops from") }
         guard cropShape.count == 3, cropShape.allSatisfy({ $0 > 0 }) else {
             throw BraTSDataError(caseID: nil, "crop shape \(cropShape) must be three positive sizes d,h,w")
@@ -40,6 +55,10 @@ public struct BraTSCropSampler {
         guard scaleRange.lowerBound > 0 else { throw BraTSDataError(caseID: nil, "crop scale range must be positive") }
         var indices: [[[Int32]]] = []
         for volume in volumes {
+            guard zip(volume.shape, cropShape).allSatisfy({ $0 >= $1 }) else {
+                throw BraTSDataError(caseID: volume.caseID, "its volume \(volume.shape.map(String.init).joined(separator: "x")) is smaller than the crop "
+                                     + "\(cropShape.map(String.init).joined(separator: ",")) (choose a --crop no larger than the smallest case)")
+            }
             guard let labels = volume.labels else {
                 throw BraTSDataError(caseID: volume.caseID, "has no labels, so it cannot be used for training crops")
             }
@@ -64,6 +83,8 @@ public struct BraTSCropSampler {
         self.scaleRange = scaleRange
         self.randomFlips = randomFlips
         self.generator = SplitMix64(seed: seed)
+        self.seed = seed
+        self.drawing = drawing
     }
 
     /// The next `size` crops.
@@ -79,11 +100,14 @@ public struct BraTSCropSampler {
         var targets = [Float](repeating: 0, count: keeping.count * 3 * cropVoxels)
         var ids: [String] = [], drawnIDs: [String] = []
         for drawn in 0..<size {
-            let volumeIndex = generator.below(volumes.count)
+            var random = drawing == .perCrop ? SplitMix64(seed: seed, stream: "crop", index: cropsDrawn) : generator
+            let volumeIndex = random.below(volumes.count)
             let volume = volumes[volumeIndex]
-            let centre = drawCentre(volumeIndex: volumeIndex)
-            let scale = generator.uniform(scaleRange)
-            let flips = (0..<3).map { _ in randomFlips && generator.next() & 1 == 1 }
+            let centre = drawCentre(volumeIndex: volumeIndex, using: &random)
+            let scale = random.uniform(scaleRange)
+            let flips = (0..<3).map { _ in randomFlips && random.next() & 1 == 1 }
+            if drawing == .sequential { generator = random }
+            cropsDrawn += 1
             drawnIDs.append(volume.caseID)
             guard keeping.contains(drawn) else { continue }
             let item = drawn - keeping.lowerBound
@@ -103,8 +127,18 @@ public struct BraTSCropSampler {
         return BraTSBatch(caseIDs: ids, drawnCaseIDs: drawnIDs, cropShape: cropShape, images: images, targets: targets)
     }
 
+    /// Moves past the next `count` crops: constant time with per-crop drawing; the
+    /// sequential stream draws them (without resampling).
+    public mutating func skip(crops count: Int) {
+        guard drawing == .sequential else {
+            cropsDrawn += count
+            return
+        }
+        _ = nextBatch(size: count, keeping: 0..<0)
+    }
+
     /// Crop centre (continuous voxel coordinates, [d, h, w]).
-    private mutating func drawCentre(volumeIndex: Int) -> [Double] {
+    private func drawCentre(volumeIndex: Int, using generator: inout SplitMix64) -> [Double] {
         let shape = volumes[volumeIndex].shape
         let classes = foregroundIndices[volumeIndex]
         if !classes.isEmpty && generator.nextUnit() < foregroundProbability {

@@ -13,8 +13,9 @@ public func makeBackend(device: String) throws -> any Backend {
     return try OpenCLBackend(device: devices[index])
 }
 
-/// "available: cpu, gpu0 (pthread-haswell...)" for error messages.
+/// "available: cpu, gpu0 (pthread-haswell...)" for error messages; with the cause when
+/// PoCL's cache folder hides its devices.
 func availableDevicesLine() -> String {
     let openCL = (try? OpenCLDevice.all())?.map { "\($0.handle) (\($0.name))" } ?? []
-    return "available: " + (["cpu"] + openCL).joined(separator: ", ")
+    return "available: " + (["cpu"] + openCL).joined(separator: ", ") + (PoCLCacheCheck.problem().map { "; \($0)" } ?? "")
 }

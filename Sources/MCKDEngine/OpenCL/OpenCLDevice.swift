@@ -47,8 +47,8 @@ public struct OpenCLDevice {
         var platformCount: cl_uint = 0
         let status = clGetPlatformIDs(0, nil, &platformCount)
         if status == -1001 || platformCount == 0 {
-            throw EngineError.noOpenCLPlatform(
-                "no OpenCL platform found: install an ICD (on Debian: apt-get install pocl-opencl-icd for the CPU, or your GPU vendor's OpenCL driver), or use --device cpu")
+            throw EngineError.noOpenCLPlatform(PoCLCacheCheck.problem().map { "no OpenCL platform found: \($0)" }
+                ?? "no OpenCL platform found: install an ICD (on Debian: apt-get install pocl-opencl-icd for the CPU, or your GPU vendor's OpenCL driver), or use --device cpu")
         }
         try checkCL(status, "clGetPlatformIDs")
         var platforms = [cl_platform_id?](repeating: nil, count: Int(platformCount))

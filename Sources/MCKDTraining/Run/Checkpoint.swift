@@ -76,10 +76,25 @@ public struct Checkpoint: Equatable {
             guard rename(temporary.path, url.path) == 0 else {
                 throw CheckpointError.io(file: url.path, reason: "rename failed: \(String(cString: strerror(errno)))")
             }
+            // The rename is durable only once the folder's entry is on disk too.
+            let folder = open(directory.path, O_RDONLY | O_DIRECTORY)
+            if folder >= 0 {
+                fsync(folder)
+                close(folder)
+            }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             if error is CheckpointError { throw error }
             throw CheckpointError.io(file: url.path, reason: "\(error)")
+        }
+    }
+
+    /// Removes the temporary files (`.checkpoint.PID.partial`) of writes that a killed
+    /// process left in `folder`; call it only while holding the folder's lock.
+    static func removeStaleTemporaryFiles(in folder: URL) throws {
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        where name.hasPrefix(".checkpoint.") && name.hasSuffix(".partial") {
+            try FileManager.default.removeItem(at: folder.appendingPathComponent(name))
         }
     }
 
@@ -130,10 +145,10 @@ public struct Checkpoint: Equatable {
         guard stored == crc32(data[0..<(data.count - 4)]) else {
             throw CheckpointError.corrupt(file: file, reason: "checksum mismatch (truncated or damaged file)")
         }
-        let headerLength = Int(readLittleEndian(data, at: magic.count + 4) as UInt64)
+        let storedLength: UInt64 = readLittleEndian(data, at: magic.count + 4)
         let headerStart = magic.count + 12
-        guard headerLength <= data.count - headerStart - 4 else {
-            throw CheckpointError.corrupt(file: file, reason: "header length \(headerLength) exceeds the file")
+        guard let headerLength = Int(exactly: storedLength), headerLength <= data.count - headerStart - 4 else {
+            throw CheckpointError.corrupt(file: file, reason: "header length \(storedLength) exceeds the file")
         }
         let header: Header
         do {
@@ -141,11 +156,17 @@ public struct Checkpoint: Equatable {
         } catch {
             throw CheckpointError.corrupt(file: file, reason: "unreadable header (\(error))")
         }
+        guard header.step >= 0 else { throw CheckpointError.corrupt(file: file, reason: "step \(header.step) is negative") }
         var offset = headerStart + headerLength
         var tensors: [Entry] = []
         for var entry in header.tensors {
-            let count = entry.shape.reduce(1, *)
-            guard entry.shape.allSatisfy({ $0 >= 1 }), count <= (data.count - 4 - offset) / 4 else {
+            // Checked product: a damaged shape such as [2^40, 2^40] must not overflow.
+            let count = entry.shape.reduce(Int?(1)) { product, side in
+                guard let product, side >= 1 else { return nil }
+                let (result, overflow) = product.multipliedReportingOverflow(by: side)
+                return overflow ? nil : result
+            }
+            guard let count, count <= (data.count - 4 - offset) / 4 else {
                 throw CheckpointError.corrupt(file: file, reason: "tensor '\(entry.name)' of shape \(entry.shape) runs past the end of the file")
             }
             entry.values = (0..<count).map { Float(bitPattern: readLittleEndian(data, at: offset + 4 * $0)) }

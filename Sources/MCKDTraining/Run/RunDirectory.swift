@@ -14,13 +14,22 @@ public struct RunDirectory {
     let configurationJSON: String
     /// Whether a checkpoint's configuration is this run's.
     private let isThisRun: (Data) -> Bool
+    /// Held by the process that writes the folder (rank 0 under mpirun) while it lives.
+    private let lock: RunFolderLock?
 
-    init<Configuration: TaskConfiguration>(_ url: URL, configuration: Configuration) throws {
+    /// Opens RUN_DIR for a training run; `writer` (rank 0) takes its lock and removes the
+    /// temporary files of checkpoint writes that a killed process left.
+    init<Configuration: TaskConfiguration>(_ url: URL, configuration: Configuration, writer: Bool = true) throws {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         self.url = url
         configurationJSON = try RunConfiguration.json(configuration)
         isThisRun = { (try? RunConfiguration.decode(Configuration.self, from: $0)) == configuration }
+        lock = writer ? try RunFolderLock(folder: url) : nil
+        if writer { try Checkpoint.removeStaleTemporaryFiles(in: url) }
     }
+
+    /// What a finished or interrupted run leaves that a fresh start must not inherit.
+    static let runFiles = ["checkpoint", "metrics.jsonl", "evaluation.json", "evaluation.csv", "report.html"]
 
     public var checkpointURL: URL { url.appendingPathComponent("checkpoint") }
     var metricsURL: URL { url.appendingPathComponent("metrics.jsonl") }
@@ -41,10 +50,14 @@ public struct RunDirectory {
     ///
     /// Under mpirun rank 0 alone writes configuration.json and reads the checkpoint,
     /// whose bytes it sends to every rank (other nodes need not see the folder).
-    func start(resume: Bool, communicator: any Communicator = SingleProcess(), say: (String) -> Void,
+    ///
+    /// A fresh start into a folder holding a checkpoint is refused unless `replace`, which
+    /// first deletes the earlier run's files (so that nothing of it can be resumed later).
+    func start(resume: Bool, replace: Bool = false, communicator: any Communicator = SingleProcess(), say: (String) -> Void,
                restore: (Checkpoint) throws -> Void) throws -> Int? {
         guard resume else {
             if communicator.isRoot {
+                try clearEarlierRun(replace: replace, say: say)
                 try configurationJSON.write(to: url.appendingPathComponent("configuration.json"), atomically: true, encoding: .utf8)
             }
             return nil
@@ -64,6 +77,19 @@ public struct RunDirectory {
         try restore(checkpoint)
         say("resumed from \(checkpointURL.path) at step \(checkpoint.step)")
         return checkpoint.step
+    }
+
+    private func clearEarlierRun(replace: Bool, say: (String) -> Void) throws {
+        guard FileManager.default.fileExists(atPath: checkpointURL.path) else { return }
+        guard replace else {
+            throw TrainingError.unusableRunFolder("\(url.path) holds a run already (it has a checkpoint): continue it with --resume, "
+                                                  + "or start over with --force, which deletes its checkpoint, metrics and evaluation")
+        }
+        for name in Self.runFiles {
+            let file = url.appendingPathComponent(name)
+            if FileManager.default.fileExists(atPath: file.path) { try FileManager.default.removeItem(at: file) }
+        }
+        say("replacing the earlier run in \(url.path)")
     }
 
     /// Throws, naming the step and the part, when a logged loss part is NaN or infinite;

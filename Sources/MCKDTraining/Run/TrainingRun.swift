@@ -29,18 +29,26 @@ public final class TrainingRun<Task: TrainingTask> {
     }
 
     public var checkpointURL: URL { directory.appendingPathComponent("checkpoint") }
+    /// When set (one process, not under mpirun), a caught SIGINT/SIGTERM ends the run after
+    /// the current step with a checkpoint (TrainingError.interrupted).
+    public var stopSignals: StopSignals?
 
     /// Trains (from scratch or from RUN_DIR/checkpoint), then evaluates. With
     /// `stopAfterStep` it checkpoints and returns after that step instead (to be resumed
-    /// later, e.g. across time-limited jobs); no evaluation then.
-    public func run(resume: Bool, stopAfterStep: Int? = nil) throws -> (trainer: Task.Trainer, evaluation: Task.Evaluation?) {
+    /// later, e.g. across time-limited jobs); no evaluation then. A fresh start into a
+    /// folder holding a run is refused unless `replace` (which deletes that run's files).
+    public func run(resume: Bool, replace: Bool = false, stopAfterStep: Int? = nil) throws -> (trainer: Task.Trainer, evaluation: Task.Evaluation?) {
         let kind = Task.Configuration.task, communicator = parallel.communicator
         if !parallel.isSingle, let limitation = kind.dataParallelLimitation { throw DistributedError.unsupported(limitation) }
-        let folder = try RunDirectory(directory, configuration: configuration)
+        try Task.requireFit(configuration, on: backend)
+        let folder = try RunDirectory(directory, configuration: configuration, writer: communicator.isRoot)
         let task = try Task(configuration: configuration, backend: backend, say: say)
         let trainer = task.trainer, training = configuration.training
         trainer.state.parallel = parallel
-        let resumeStep = try folder.start(resume: resume, communicator: communicator, say: say) { checkpoint in
+        let resumeStep = try folder.start(resume: resume, replace: replace, communicator: communicator, say: say) { checkpoint in
+            guard checkpoint.step <= training.steps else {
+                throw CheckpointError.corrupt(file: folder.checkpointURL.path, reason: "step \(checkpoint.step) lies past the run's \(training.steps) steps")
+            }
             try trainer.restore(from: checkpoint, file: folder.checkpointURL.path)
             for step in 0..<checkpoint.step { task.skipData(ofStep: step, metaBatches: training.method.metaBatchCount(atStep: step)) }
         }
@@ -65,8 +73,13 @@ public final class TrainingRun<Task: TrainingTask> {
             let parts = try record.parts.map { ($0, try backend.scalar($0.value)) }
             try folder.requireFinite(parts.map { ($0.0.key, $0.1) }, step: step)
             try log.append(record, parts: parts, step: step, learningRate: training.scheduledLearningRate(atStep: step), trainer: trainer)
-            if trainer.step % max(1, configuration.checkpointEvery) == 0 || trainer.step == training.steps || trainer.step == stopAfterStep {
+            let signal = stopSignals?.requested
+            if trainer.step % max(1, configuration.checkpointEvery) == 0 || trainer.step == training.steps || trainer.step == stopAfterStep
+                || signal != nil {
                 try saveCheckpoint()
+            }
+            if let signal {
+                throw TrainingError.interrupted(step: trainer.step, signal: signal, checkpoint: folder.checkpointURL.path)
             }
             if trainer.step == stopAfterStep {
                 say("stopped after step \(trainer.step) as asked; continue with --resume")

@@ -23,6 +23,8 @@ public protocol TrainingTask: AnyObject {
     associatedtype Trainer: MCKDTrainer where Trainer.Model == Configuration.Model, Trainer.Options == Configuration.Options
     associatedtype Evaluation: RunEvaluation
 
+    /// Throws when `configuration` cannot fit `backend`'s memory; runs before any data is read.
+    static func requireFit(_ configuration: Configuration, on backend: any Backend) throws
     /// Loads the data and makes the model and its trainer, saying what it loaded.
     init(configuration: Configuration, backend: any Backend, say: @escaping (String) -> Void) throws
     var trainer: Trainer { get }

@@ -14,6 +14,9 @@ public final class AVMNISTTask: TrainingTask {
     /// The meta-validation pairs on the device, uploaded once.
     private let metaInput: AVMNISTInput
 
+    /// Nothing to check: a batch of 28x28 images and 20x20 spectrograms is megabytes.
+    public static func requireFit(_ configuration: AVMNISTRunConfiguration, on backend: any Backend) throws {}
+
     public init(configuration: AVMNISTRunConfiguration, backend: any Backend, say: @escaping (String) -> Void) throws {
         self.configuration = configuration
         let data = try configuration.loadData()

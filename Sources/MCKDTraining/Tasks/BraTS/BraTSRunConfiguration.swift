@@ -24,6 +24,9 @@ public struct BraTSRunConfiguration: TaskConfiguration {
     /// Micro-batches per step over all processes (N ranks x --accumulate K), when more
     /// than one: the averages' order depends on it, the rank count alone does not.
     public var microBatches: Int?
+    /// How training crops draw their random numbers; nil (runs written before the choice
+    /// existed, whose folders must resume bitwise): one sequential stream.
+    public var cropDrawing: BraTSCropSampler.Drawing?
 
     public init() {}
 

@@ -15,6 +15,10 @@ public final class BraTSTask: TrainingTask {
     /// has all four (then training is exactly that of complete data).
     private let ownSets: [String: ModalitySet]?
 
+    public static func requireFit(_ configuration: BraTSRunConfiguration, on backend: any Backend) throws {
+        try TrainingMemoryPlan.requireFit(configuration, on: backend)
+    }
+
     public init(configuration: BraTSRunConfiguration, backend: any Backend, say: @escaping (String) -> Void) throws {
         self.configuration = configuration
         let data = try configuration.loadSplit(say: say)
@@ -25,13 +29,14 @@ public final class BraTSTask: TrainingTask {
         let labelled = data.train + data.metaValidation
         ownSets = labelled.allSatisfy(\.isComplete) ? nil
             : Dictionary(uniqueKeysWithValues: labelled.map { ($0.caseID, $0.availableSet) })
-        crops = (try BraTSCropSampler(volumes: data.train, cropShape: configuration.crop, seed: configuration.training.seed),
-                 try BraTSCropSampler(volumes: data.metaValidation, cropShape: configuration.crop, seed: configuration.training.seed &+ 1))
+        let drawing = configuration.cropDrawing ?? .sequential, seed = configuration.training.seed
+        crops = (try BraTSCropSampler(volumes: data.train, cropShape: configuration.crop, seed: seed, drawing: drawing),
+                 try BraTSCropSampler(volumes: data.metaValidation, cropShape: configuration.crop, seed: seed &+ 1, drawing: drawing))
     }
 
     public func skipData(ofStep step: Int, metaBatches: Int) {
-        _ = crops.train.nextBatch(size: configuration.batchSize, keeping: 0..<0)   // drawn, not resampled
-        for _ in 0..<metaBatches { _ = crops.metaValidation.nextBatch(size: 1) }
+        crops.train.skip(crops: configuration.batchSize)
+        crops.metaValidation.skip(crops: metaBatches)
     }
 
     /// Every rank draws the whole global batch's crops (and the same meta-validation
@@ -65,13 +70,6 @@ public final class BraTSTask: TrainingTask {
     public func evaluate(say: (String) -> Void) throws -> DiceTable? {
         guard !test.isEmpty else { return nil }
         say("evaluating \(test.count) test cases x 15 modality subsets (sliding windows, overlap 1/3)")
-        let evaluator = SegmentationEvaluator(model: trainer.model, tile: configuration.crop)
-        let communicator = trainer.state.parallel.communicator
-        guard communicator.size > 1 else { return try evaluator.evaluate(test) }
-        let perCase = try ShardedEvaluation(communicator: communicator)
-            .perCase(test.count, rows: ModalitySet.allNonEmpty(configuration.architecture.modalities).count, columns: DiceTable.regions.count) {
-                try evaluator.caseDice(test[$0])
-            }
-        return evaluator.table(perCase: perCase, caseCount: test.count)
+        return try SegmentationEvaluator(model: trainer.model, tile: configuration.crop).evaluate(test, communicator: trainer.state.parallel.communicator)
     }
 }

@@ -71,8 +71,16 @@ public struct SegmentationEvaluator {
     /// modalities is scored on the subsets of those it has; a subset's row is the mean
     /// over its cases (and says how many when that is not every case; a subset no case
     /// allows has no row).
-    public func evaluate(_ volumes: [BraTSVolume]) throws -> DiceTable {
-        table(perCase: try volumes.map(caseDice), caseCount: volumes.count)
+    ///
+    /// Under mpirun (`communicator` of more than one rank) rank r scores cases r, r + N, ...
+    /// and every rank gets the table, bit for bit the one-process one (`table(perCase:)`).
+    public func evaluate(_ volumes: [BraTSVolume], communicator: any Communicator = SingleProcess()) throws -> DiceTable {
+        guard communicator.size > 1 else { return table(perCase: try volumes.map(caseDice), caseCount: volumes.count) }
+        let perCase = try ShardedEvaluation(communicator: communicator)
+            .perCase(volumes.count, rows: ModalitySet.allNonEmpty(model.architecture.modalities).count, columns: DiceTable.regions.count) {
+                try caseDice(volumes[$0])
+            }
+        return table(perCase: perCase, caseCount: volumes.count)
     }
 
     /// The table from each case's Dice (`caseDice`), summed in case order: the same bits

@@ -27,7 +27,14 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    func validate() throws { _ = try configuration() }
+    /// Under mpirun rank 0 alone prints a refused option (N copies would interleave).
+    func validate() throws {
+        do {
+            _ = try configuration()
+        } catch where ProcessGroup.launchedRank != 0 {
+            throw ExitCode.validationFailure
+        }
+    }
 
     func run() throws {
         switch try configuration() {

@@ -186,6 +186,7 @@ final class DistributedTrainingTests: XCTestCase {
         let ranks = try twoRanks(Self.tinyRun + ["--steps", "1", "--batch", "6", "--accumulate", "2", "--out", try folder("ranks").path])
         XCTAssertNotEqual(ranks.status, 0)
         XCTAssertTrue(ranks.output.contains("--batch 6 must be divisible by the processes (2) x --accumulate (2) = 4"), ranks.output)
+        XCTAssertEqual(ranks.output.components(separatedBy: "must be divisible").count, 2, "rank 0 alone says it: \(ranks.output)")
     }
 
     /// Under a launcher without a loadable Open MPI: a clear error, not N independent runs.

@@ -10,6 +10,12 @@ public enum ProcessGroup {
         return environment["PMIX_RANK"] != nil ? 1 : nil
     }
 
+    /// This process's rank as the launcher announces it (before MPI is loaded); 0 alone.
+    public static var launchedRank: Int {
+        let environment = ProcessInfo.processInfo.environment
+        return (environment["OMPI_COMM_WORLD_RANK"] ?? environment["PMIX_RANK"] ?? environment["PMI_RANK"]).flatMap(Int.init) ?? 0
+    }
+
     /// This rank's index among the ranks on its node (for --device auto); 0 alone.
     public static var localRank: Int {
         ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_RANK"].flatMap(Int.init) ?? 0

@@ -61,19 +61,20 @@ public final class DataParallel {
     /// gradient per rank, as a ring all-reduce does.
     public func averageGradient(_ local: [[Float]]) throws -> [Float] {
         precondition(local.count == microBatches)
-        let localSum = FixedOrderSum.sum(local)
+        var localSum = FixedOrderSum.sum(local)
         guard rankCount > 1 else { return FixedOrderSum.mean([localSum], count: totalMicroBatches) }
         if libraryAllReduce {
             let total = try collective { try communicator.allReduceSum(localSum, name: "gradient all-reduce") }
             return FixedOrderSum.mean([total], count: totalMicroBatches)
         }
+        // In place where it can be: at 43.7M floats every extra copy costs as much as a collective's local work.
         let count = localSum.count, chunk = (count + rankCount - 1) / rankCount
-        var padded = localSum
-        padded += [Float](repeating: 0, count: chunk * rankCount - count)
-        let received = try collective { try communicator.allToAll(padded, chunk: chunk, name: "gradient reduce-scatter") }
-        let mine = FixedOrderSum.mean((0..<rankCount).map { Array(received[($0 * chunk)..<(($0 + 1) * chunk)]) }, count: totalMicroBatches)
-        let gathered = try collective { try communicator.allGather(mine, name: "gradient all-gather") }
-        return Array(gathered[0..<count])
+        localSum.append(contentsOf: repeatElement(0, count: chunk * rankCount - count))
+        var received = try collective { try communicator.allToAll(localSum, chunk: chunk, name: "gradient reduce-scatter") }
+        let mine = FixedOrderSum.mean(ofSlices: &received, parts: rankCount, length: chunk, count: totalMicroBatches)
+        var gathered = try collective { try communicator.allGather(mine, name: "gradient all-gather") }
+        gathered.removeLast(gathered.count - count)
+        return gathered
     }
 
     private func collective<Result: Collection>(_ body: () throws -> Result) rethrows -> Result {

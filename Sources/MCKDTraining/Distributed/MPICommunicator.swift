@@ -77,18 +77,19 @@ public final class MPICommunicator: Communicator {
 
     private func gather<Element: Numeric>(_ values: [Element], datatype: MPILibrary.Handle, name: String) throws -> [Element] {
         var result = [Element](repeating: 0, count: values.count * size)
+        if values.count <= Self.pieceLimit {
+            // One call straight into the result: rank r's values land at r * count.
+            try values.withUnsafeBytes { send in
+                try result.withUnsafeMutableBytes { try allGather(send, count: values.count, datatype: datatype, into: $0, name: name) }
+            }
+            return result
+        }
         var start = 0
         repeat {
             let length = min(Self.pieceLimit, values.count - start)
             var received = [Element](repeating: 0, count: length * size)
-            let piece = Array(values[start..<(start + length)])
-            try watchdog.watch(name) {
-                try piece.withUnsafeBytes { send in
-                    try received.withUnsafeMutableBytes { receive in
-                        try Self.check("MPI_Allgather (\(name))", mpi.allGather(send.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, Int32(length), datatype,
-                                                                                receive.baseAddress ?? UnsafeMutableRawPointer(bitPattern: 1)!, Int32(length), datatype, mpi.world))
-                    }
-                }
+            try values[start..<(start + length)].withUnsafeBytes { send in
+                try received.withUnsafeMutableBytes { try allGather(send, count: length, datatype: datatype, into: $0, name: name) }
             }
             for r in 0..<size {
                 let offset = r * values.count + start
@@ -97,6 +98,15 @@ public final class MPICommunicator: Communicator {
             start += length
         } while start < values.count
         return result
+    }
+
+    /// MPI_Allgather of `count` elements from `send` into `receive` (count x size), watched.
+    private func allGather(_ send: UnsafeRawBufferPointer, count: Int, datatype: MPILibrary.Handle, into receive: UnsafeMutableRawBufferPointer,
+                           name: String) throws {
+        try watchdog.watch(name) {
+            try Self.check("MPI_Allgather (\(name))", mpi.allGather(send.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, Int32(count), datatype,
+                                                                    receive.baseAddress ?? UnsafeMutableRawPointer(bitPattern: 1)!, Int32(count), datatype, mpi.world))
+        }
     }
 
     public func allReduceSum(_ values: [Float], name: String) throws -> [Float] {

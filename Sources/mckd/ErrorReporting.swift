@@ -19,12 +19,11 @@ func reportingErrors(_ body: () throws -> Void) throws {
 /// Foundation's file errors as "PATH: No such file or directory" instead of NSError's
 /// dump; every other error as it describes itself.
 func readableDescription(_ error: Error) -> String {
-    let bridged = error as NSError
-    guard bridged.domain == NSCocoaErrorDomain || bridged.domain == NSPOSIXErrorDomain else { return "\(error)" }
-    let error = bridged
-    let path = error.userInfo[NSFilePathErrorKey] as? String ?? (error.userInfo[NSURLErrorKey] as? URL)?.path
-    let posix = error.domain == NSPOSIXErrorDomain ? error : (error.userInfo[NSUnderlyingErrorKey] as? Error).map { $0 as NSError }
-    let reason = posix.map { String(cString: strerror(Int32($0.code))) } ?? error.localizedDescription
+    let file = error as NSError
+    guard file.domain == NSCocoaErrorDomain || file.domain == NSPOSIXErrorDomain else { return "\(error)" }
+    let path = file.userInfo[NSFilePathErrorKey] as? String ?? (file.userInfo[NSURLErrorKey] as? URL)?.path
+    let posix = file.domain == NSPOSIXErrorDomain ? file : (file.userInfo[NSUnderlyingErrorKey] as? Error).map { $0 as NSError }
+    let reason = posix.map { String(cString: strerror(Int32($0.code))) } ?? file.localizedDescription
     return path.map { "\($0): \(reason)" } ?? reason
 }
 

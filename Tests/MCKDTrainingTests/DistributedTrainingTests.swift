@@ -104,6 +104,23 @@ final class DistributedTrainingTests: XCTestCase {
         XCTAssertEqual(ranks.output.components(separatedBy: "total: ").count - 1, 1, ranks.output)
     }
 
+    /// Three ranks (an odd count: the tree carries the last rank up a level), and two ranks
+    /// of two micro-batches each, against one process with --accumulate 3 and 4.
+    func testThreeRanksAndTwoMicroBatchesPerRankEqualOneProcess() throws {
+        let base = ["train", "--data", "synthetic", "--channels", "2,4", "--crop", "16,16,16", "--test-size", "0", "--seed", "3",
+                    "--steps", "2", "--device", "cpu", "--meta", "bilevel"]
+        for (ranks, batch, accumulate) in [(3, 6, 1), (2, 8, 2)] {
+            let one = try folder("one-\(ranks)x\(accumulate)"), many = try folder("many-\(ranks)x\(accumulate)")
+            let single = try mckd(base + ["--batch", "\(batch)", "--accumulate", "\(ranks * accumulate)", "--out", one.path])
+            XCTAssertEqual(single.status, 0, single.output)
+            let launched = try launch(try mpirun(), ["-np", "\(ranks)", "--oversubscribe", "--bind-to", "none", mckdPath]
+                                      + base + ["--batch", "\(batch)", "--accumulate", "\(accumulate)", "--out", many.path],
+                                      environment: Self.mpiEnvironment)
+            XCTAssertEqual(launched.status, 0, launched.output)
+            try assertSameRun(one, many)
+        }
+    }
+
     func testTwoRanksEqualOneProcessWithoutMetaStepsOnCPU() throws {
         try checkTwoRanksEqualOneProcess(device: "cpu", meta: ["--meta", "off"])
     }

@@ -150,3 +150,19 @@ extension CheckpointTests {
         }
     }
 }
+
+extension CheckpointTests {
+    /// The header's keys are written sorted, so a checkpoint's bytes do not depend on the
+    /// writing process's dictionary order: a run and its resumed twin give identical files.
+    func testHeaderKeysAreWrittenInSortedOrder() throws {
+        let checkpoint = Checkpoint(step: 3, metadata: ["zeta": "1", "alpha": "2", "mid": "3", "beta": "4"],
+                                    tensors: [.init(name: "w", shape: [1], values: [1])])
+        let bytes = try checkpoint.encoded()
+        let length = Int(bytes[12..<20].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+        let header = String(decoding: bytes[20..<(20 + length)], as: UTF8.self)
+        let positions = ["\"alpha\"", "\"beta\"", "\"mid\"", "\"zeta\""].map { header.range(of: $0)!.lowerBound }
+        XCTAssertEqual(positions, positions.sorted(), header)
+        let top = ["\"metadata\"", "\"step\"", "\"tensors\""].map { header.range(of: $0)!.lowerBound }
+        XCTAssertEqual(top, top.sorted(), header)
+    }
+}

@@ -105,7 +105,11 @@ public struct Checkpoint: Equatable {
         }
         var bytes = Self.magic
         appendLittleEndian(Self.formatVersion, to: &bytes)
-        let header = try JSONEncoder().encode(Header(step: step, metadata: metadata, tensors: tensors))
+        // Sorted keys: the same checkpoint gives the same bytes in every process (a
+        // dictionary's order changes with each process's hashing seed).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let header = try encoder.encode(Header(step: step, metadata: metadata, tensors: tensors))
         appendLittleEndian(UInt64(header.count), to: &bytes)
         bytes += header
         for entry in tensors {

@@ -15,21 +15,11 @@ extension DistributedTrainingTests {
         let first = try mckd(arguments + ["--stop-after", "2"])
         XCTAssertEqual(first.status, 0, first.output)
 
-        // Remove the key from configuration.json and the checkpoint's copy, as an earlier mckd wrote them.
-        func earlier(_ json: String) throws -> String {
-            var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
-            XCTAssertEqual(object.removeValue(forKey: "cropDrawing") as? String, "perCrop", "new runs draw per crop")
-            return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
-        }
-        let configurationURL = run.appendingPathComponent("configuration.json"), checkpointURL = run.appendingPathComponent("checkpoint")
-        try earlier(try String(contentsOf: configurationURL, encoding: .utf8)).write(to: configurationURL, atomically: true, encoding: .utf8)
-        var checkpoint = try Checkpoint.read(from: checkpointURL)
-        checkpoint.metadata["configuration"] = try earlier(try XCTUnwrap(checkpoint.metadata["configuration"]))
-        try checkpoint.write(to: checkpointURL)
+        try removeConfigurationKey("cropDrawing", expecting: "perCrop", inRunFolder: run)
 
         let resumed = try mckd(arguments + ["--resume"])
         XCTAssertEqual(resumed.status, 0, resumed.output)
-        let final = try Checkpoint.read(from: checkpointURL)
+        let final = try Checkpoint.read(from: run.appendingPathComponent("checkpoint"))
         XCTAssertEqual(final.step, 3)
         XCTAssertFalse(try XCTUnwrap(final.metadata["configuration"]).contains("cropDrawing"), "the resumed run kept its own drawing")
     }

@@ -134,16 +134,7 @@ final class TrainingRunTests: XCTestCase {
         let directory = folder.appendingPathComponent("untagged")
         _ = try TrainingRun<BraTSTask>(configuration: configuration, backend: backend, directory: directory) { _ in }
             .run(resume: false, stopAfterStep: 2)
-        func untagged(_ json: String) throws -> String {
-            var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
-            XCTAssertEqual(object.removeValue(forKey: "task") as? String, "brats")
-            return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
-        }
-        let configurationURL = directory.appendingPathComponent("configuration.json"), checkpointURL = directory.appendingPathComponent("checkpoint")
-        try untagged(try String(contentsOf: configurationURL, encoding: .utf8)).write(to: configurationURL, atomically: true, encoding: .utf8)
-        var checkpoint = try Checkpoint.read(from: checkpointURL)
-        checkpoint.metadata["configuration"] = try untagged(try XCTUnwrap(checkpoint.metadata["configuration"]))
-        try checkpoint.write(to: checkpointURL)
+        try removeConfigurationKey("task", expecting: "brats", inRunFolder: directory)
 
         XCTAssertEqual(try RunConfiguration.read(from: directory), .brats(configuration))
         XCTAssertEqual(try TrainedRun<BraTSTask>(directory: directory, backend: backend).step, 2)

@@ -57,11 +57,7 @@ struct EvalCommand: ParsableCommand {
             let dataset = try BraTSDataset(scanning: URL(fileURLWithPath: data))
             volumes = try dataset.cases.filter(\.hasSegmentation).map { try BraTSCaseLoader.load($0, requireSegmentation: true) }
         } else {
-            if communicator.size > 1 {
-                // Rank 0 generates a phantom missing from the cache (or checks the data) once; the others then read it.
-                if communicator.isRoot { _ = try trained.configuration.dataRoot(say: say) }
-                try communicator.barrier(name: "data preparation", watched: false)
-            }
+            try trained.configuration.prepareDataOnce(communicator: communicator, say: say)
             volumes = try trained.configuration.loadSplit(say: say).test
         }
         guard !volumes.isEmpty else {

@@ -76,11 +76,7 @@ struct TrainCommand: ParsableCommand {
         let backend = try makeBackend(device: device)
         say("device: \(backend.name)" + (communicator.size > 1 ? " (rank 0 of \(communicator.size) processes)" : ""))
         let directory = URL(fileURLWithPath: shared.runFolder)
-        if let brats = configuration as? BraTSRunConfiguration, communicator.size > 1 {
-            // Rank 0 generates a phantom (or checks the data) once; the others then read it.
-            if root { _ = try brats.dataRoot(say: say) }
-            try communicator.barrier(name: "data preparation", watched: false)
-        }
+        try (configuration as? BraTSRunConfiguration)?.prepareDataOnce(communicator: communicator, say: say)
         if root { try recordDevice(backend, in: directory) }
         let parallel = DataParallel(communicator: communicator, microBatches: shared.accumulate, libraryAllReduce: shared.mpiAllreduce)
         let run = TrainingRun<Task>(configuration: configuration, backend: backend, directory: directory, parallel: parallel) { say($0) }

@@ -37,6 +37,14 @@ public struct BraTSRunConfiguration: TaskConfiguration {
     /// Whether the run trains on a generated phantom (its results are synthetic).
     public var isSynthetic: Bool { GeneratedData.isGenerated(data) }
 
+    /// Under mpirun, rank 0 generates a phantom missing from the cache (or checks the data
+    /// folder) while the others wait, so that they then read it instead of all writing it.
+    public func prepareDataOnce(communicator: any Communicator, say: (String) -> Void) throws {
+        guard communicator.size > 1 else { return }
+        if communicator.isRoot { _ = try dataRoot(say: say) }
+        try communicator.barrier(name: "data preparation", watched: false)
+    }
+
     /// The data folder: the user's, or a phantom generated once into the cache.
     public func dataRoot(say: (String) -> Void) throws -> URL {
         switch data {

@@ -15,6 +15,7 @@
 //   VW         vector width     COV        channel vectors per work-item (CBLOCK = COV * VW channels)
 //   RW         positions along W per work-item (forward, gather)
 //   RH CB      rows and input channels per work-item (conv3d_gather_rows)
+//   PV CB      position vectors and rows (channels) per work-item (conv3d_pointwise)
 //   CIG KHG    input channels and kh rows per work-item (filter gradient)
 // Extents and channel counts are run-time arguments, so one build serves all sizes.
 
@@ -34,6 +35,8 @@
 #endif
 #ifndef RH
 #define RH 1
+#endif
+#ifndef CB
 #define CB 1
 #endif
 
@@ -246,6 +249,70 @@ __kernel void conv3d_gather_rows(__global const float* dyp, __global const float
     }
 }
 
+// 1x1x1 convolutions with stride 1, forward and backward-data: a matrix product over the
+// flattened volume (S positions),
+//   out[n, r, s] = bias[r] + sum over k of w[r, k] * in[n, k, s],
+// forward: k = ci, r = co; backward-data: k = co, r = ci. packed[rb][k][CB] holds w for
+// CB rows r = rb * CB + c. The vector runs along the volume: a work-item owns PV vectors
+// of VW consecutive positions x CB rows, loads whole vectors of `in` (each weight
+// broadcast from memory) and stores whole vectors, so no lane is scattered; the volume's
+// last, partial tile goes lane by lane. Each sum runs over k in order, as conv3d_forward
+// and conv3d_gather add a 1x1's terms.
+// global [ceil(S / (PV * VW)), N * ceil(R / CB)], local [1, 1].
+#ifdef PV
+__kernel void conv3d_pointwise(__global const float* in, __global const float* packed, __global const float* bias,
+                               __global float* out, const int N, const int K, const int R, const int S, const int hasBias) {
+    const int rBlocks = (R + CB - 1) / CB;
+    const int s0 = get_global_id(0) * PV * VW, z = get_global_id(1);
+    if (s0 >= S || z >= N * rBlocks) return;
+    const int rb = z % rBlocks, n = z / rBlocks;
+    const int count = min(PV * VW, S - s0);   // positions of this tile
+    __global const float* x = in + (size_t)n * K * S + s0;
+    __global const float* w = packed + (size_t)rb * K * CB;
+    VEC acc[CB][PV];
+    #pragma unroll
+    for (int c = 0; c < CB; ++c)
+        #pragma unroll
+        for (int p = 0; p < PV; ++p) acc[c][p] = (VEC)(0.0f);
+    if (count == PV * VW) {
+        for (int k = 0; k < K; ++k, x += S, w += CB) {
+            VEC v[PV];
+            #pragma unroll
+            for (int p = 0; p < PV; ++p) v[p] = VLOAD(p, x);
+            #pragma unroll
+            for (int c = 0; c < CB; ++c)
+                #pragma unroll
+                for (int p = 0; p < PV; ++p) acc[c][p] = fma(v[p], (VEC)(w[c]), acc[c][p]);
+        }
+    } else {
+        for (int k = 0; k < K; ++k, x += S, w += CB) {
+            float lanes[PV * VW];
+            for (int l = 0; l < PV * VW; ++l) lanes[l] = l < count ? x[l] : 0.0f;
+            #pragma unroll
+            for (int c = 0; c < CB; ++c)
+                #pragma unroll
+                for (int p = 0; p < PV; ++p) acc[c][p] = fma(VLOAD(p, lanes), (VEC)(w[c]), acc[c][p]);
+        }
+    }
+    #pragma unroll
+    for (int c = 0; c < CB; ++c) {
+        const int r = rb * CB + c;
+        if (r >= R) break;
+        const VEC b = (VEC)(hasBias ? bias[r] : 0.0f);
+        __global float* y = out + ((size_t)n * R + r) * S + s0;
+        if (count == PV * VW) {
+            #pragma unroll
+            for (int p = 0; p < PV; ++p) VSTORE(hasBias ? acc[c][p] + b : acc[c][p], p, y);
+        } else {
+            float lanes[PV * VW];
+            #pragma unroll
+            for (int p = 0; p < PV; ++p) VSTORE(hasBias ? acc[c][p] + b : acc[c][p], p, lanes);
+            for (int l = 0; l < count; ++l) y[l] = lanes[l];
+        }
+    }
+}
+#endif
+
 // Filter gradient, as a sum of outer products: for each output position o,
 //   dw[co, ci, k] += dy[n, co, o] * x[n, ci, o * S - P + k * D].
 // The vector runs over VW output channels, so dy is read channels-last (dyT [N, outD,
@@ -254,8 +321,10 @@ __kernel void conv3d_gather_rows(__global const float* dyp, __global const float
 // tap needs a check. A work-item owns CBLOCK = COV * VW output channels x CIG input
 // channels x (one kd, KHG kh rows, all kw) taps: CIG * KHG * KW * COV accumulators, each
 // loaded dy vector serving CIG * KHG * KW fma()s with the x value broadcast from memory.
-// It sums the (n, od) planes of its chunk in order, rows then W; partial[chunk] holds
-// the chunks' sums, which sum_chunks adds in order: deterministic, no atomics.
+// It sums the (n, od) planes of its chunk in order, rows then W, and stores its sums as
+// whole vectors, partial[chunk][cob][ci][tap][CBLOCK] (lanes past CO hold the zeros of
+// dyT's padding); unpack_filter_chunks adds the chunks in order into dw[co][ci][tap]:
+// deterministic, no atomics.
 // global [coBlocks * ciGroups, KD * KH / KHG, chunks], local [1, 1, 1].
 __kernel void conv3d_filter(__global const float* xp, __global const float* dyT, __global float* partial,
                             const int N, const int CI, const int CO, const int Dp, const int Hp, const int Wp,
@@ -327,14 +396,39 @@ __kernel void conv3d_filter(__global const float* xp, __global const float* dyT,
             for (int kw = 0; kw < KW; ++kw) {
                 const int tap = (kd * KH + kh0 + h) * KW + kw;
                 #pragma unroll
-                for (int j = 0; j < COV; ++j) {
-                    float lanes[VW];
-                    VSTORE(acc[g][h][kw][j], 0, lanes);
-                    for (int c = 0; c < VW; ++c) {
-                        const int co = cob * CBLOCK + j * VW + c;
-                        if (co < CO) partial[(((size_t)chunk * CO + co) * CI + ci) * TAPS + tap] = lanes[c];
-                    }
-                }
+                for (int j = 0; j < COV; ++j)
+                    VSTORE(acc[g][h][kw][j], 0, partial + ((((size_t)chunk * coBlocks + cob) * CI + ci) * TAPS + tap) * CBLOCK + j * VW);
             }
+    }
+}
+
+// The filter gradient's chunk sums, as conv3d_filter stores them, partial[chunk][cob][r]
+// [CBLOCK] (r = ci * TAPS + tap over R = CI * TAPS rows), added in chunk order into
+// dw[co][r], co = cob * CBLOCK + lane:
+//   dw[co][r] = partial[0][cob][r][lane] + partial[1][cob][r][lane] + ...
+// A work-item transposes UNPACK_ROWS rows of one block: vector loads and sums, then runs
+// of UNPACK_ROWS floats per channel. (Scalar stores from conv3d_filter itself, each lane
+// to a different line, had cost more than its arithmetic on short sums.)
+// global [ceil(R / UNPACK_ROWS), coBlocks], local [1, 1].
+#define UNPACK_ROWS 16
+__kernel void unpack_filter_chunks(__global const float* partial, __global float* dw, const int CO, const int R,
+                                   const int chunks) {
+    const int r0 = get_global_id(0) * UNPACK_ROWS, cob = get_global_id(1);
+    const int coBlocks = (CO + CBLOCK - 1) / CBLOCK;
+    if (r0 >= R || cob >= coBlocks) return;
+    const int rows = min(UNPACK_ROWS, R - r0), lanes = min(CBLOCK, CO - cob * CBLOCK);
+    const size_t chunkStride = (size_t)coBlocks * R * CBLOCK;
+    __global const float* tile = partial + ((size_t)cob * R + r0) * CBLOCK;
+    float sums[UNPACK_ROWS * CBLOCK];
+    for (int r = 0; r < rows; ++r)
+        #pragma unroll
+        for (int j = 0; j < COV; ++j) {
+            VEC sum = VLOAD(j, tile + r * CBLOCK);
+            for (int c = 1; c < chunks; ++c) sum += VLOAD(j, tile + c * chunkStride + r * CBLOCK);
+            VSTORE(sum, j, sums + r * CBLOCK);
+        }
+    for (int lane = 0; lane < lanes; ++lane) {
+        __global float* dst = dw + (size_t)(cob * CBLOCK + lane) * R + r0;
+        for (int r = 0; r < rows; ++r) dst[r] = sums[r * CBLOCK + lane];
     }
 }

@@ -106,15 +106,6 @@ __kernel void channels_last(__global const float* a, __global float* t, const in
     }
 }
 
-// out[i] = sum over chunks c, in order, of partial[c * count + i].
-__kernel void sum_chunks(__global const float* partial, __global float* out, const int count, const int chunks) {
-    const int i = get_global_id(0);
-    if (i >= count) return;
-    float sum = partial[i];
-    for (int c = 1; c < chunks; ++c) sum += partial[(size_t)c * count + i];
-    out[i] = sum;
-}
-
 // out[c] = sum over n, then space, of t[n, c, :] (the bias gradient). One work-item per channel.
 __kernel void channel_sum(__global const float* t, __global float* out, const int N, const int C, const int spatial) {
     const int c = get_global_id(0);

@@ -29,6 +29,8 @@ final class ConvolutionParityTests: XCTestCase {
         // 2D (depth 1): the AV-MNIST encoders' 5x5 and 2x2 convs.
         (Conv3DDescriptor(inputChannels: 1, outputChannels: 5, kernel: .init(1, 5, 5)), [3, 1, 1, 28, 28]),
         (Conv3DDescriptor(inputChannels: 32, outputChannels: 48, kernel: .init(1, 2, 2)), [2, 32, 1, 19, 19]),
+        // A 1x1 whose volume is whole vectors of the pointwise kernel (no partial tile).
+        (Conv3DDescriptor(inputChannels: 20, outputChannels: 24, kernel: 1), [1, 20, 2, 4, 8]),
     ]
 
     /// Transposed convolutions; kernel 2 stride 2 is the decoder's upsampling.
@@ -38,6 +40,7 @@ final class ConvolutionParityTests: XCTestCase {
         (Conv3DDescriptor(inputChannels: 3, outputChannels: 5, kernel: 3, stride: 2, padding: 1, outputPadding: 1), [2, 3, 3, 4, 9]),
         (Conv3DDescriptor(inputChannels: 4, outputChannels: 3, kernel: .init(1, 2, 2), stride: .init(1, 2, 2)), [3, 4, 2, 3, 11]),
         (Conv3DDescriptor(inputChannels: 3, outputChannels: 2, kernel: 3, padding: 1, dilation: 2), [1, 3, 4, 5, 18]),
+        (Conv3DDescriptor(inputChannels: 9, outputChannels: 18, kernel: 1), [2, 9, 3, 4, 5]),
     ]
 
     func testConvolutionParity() throws {

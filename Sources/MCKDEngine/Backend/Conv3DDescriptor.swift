@@ -51,6 +51,12 @@ public struct Conv3DDescriptor: Equatable, Hashable, Sendable, CustomStringConve
     /// Taps per (input channel, output channel) pair.
     public var taps: Int { kernel.product }
 
+    /// A 1x1x1 convolution with stride 1 and no padding: a matrix product over channels
+    /// at each position.
+    public var isPointwise: Bool {
+        taps == 1 && stride.values == [1, 1, 1] && padding.values == [0, 0, 0]
+    }
+
     /// Convolution weight shape [outputChannels, inputChannels, kd, kh, kw].
     public var weightShape: Shape { Shape(outputChannels, inputChannels, kernel.d, kernel.h, kernel.w) }
 
@@ -121,6 +127,26 @@ public struct Conv3DDescriptor: Equatable, Hashable, Sendable, CustomStringConve
     /// for the given output shape; backward-data and backward-filter cost the same.
     public func flops(output: Shape) -> Double {
         2 * Double(output.count) * Double(inputChannels) * Double(taps)
+    }
+
+    /// Floating-point operations the forward pass must do for an input of this shape:
+    /// only the multiply-adds whose tap lands inside the input (padding adds zeros, and
+    /// kernels, ours and PyTorch's, skip much of it). On padded, strided or dilated
+    /// layers this is less than `flops(output:)` (the ASPP's dilation-4 3^3 at 5^3: 10%),
+    /// and it is the count a rate must use to be compared with the FMA peak.
+    public func usefulFlops(input: Shape) -> Double {
+        var tapsInside = 1.0
+        for axis in 0..<3 {
+            let (k, s, p, d) = (kernel.values[axis], stride.values[axis], padding.values[axis], dilation.values[axis])
+            let extent = input[2 + axis], outputs = (extent + 2 * p - d * (k - 1) - 1) / s + 1
+            // Per axis the in-range taps of each output position; the volume's count is their product.
+            var inside = 0
+            for o in 0..<max(0, outputs) {
+                for tap in 0..<k where (0..<extent).contains(o * s - p + tap * d) { inside += 1 }
+            }
+            tapsInside *= Double(inside)
+        }
+        return 2 * Double(input[0]) * Double(inputChannels) * Double(outputChannels) * tapsInside
     }
 
     /// Throws unless (input, weight, output) fit this convolution.

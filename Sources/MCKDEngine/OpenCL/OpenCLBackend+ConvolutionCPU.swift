@@ -8,14 +8,16 @@
 ///   in the same tiles over input channels, one stride phase at a time;
 /// - `conv3d_filter`: the filter gradient as outer products (the vector over output
 ///   channels of a channels-last dy, x broadcast), its long sum split into chunks of
-///   planes that `sum_chunks` adds in order.
-/// Each reads its spatial input from a zero-padded copy (`pad_volume`), so no tap is
-/// checked against the volume's edges, and weights re-packed into channel blocks
-/// (`pack_weights`) so a tap's weights are contiguous vectors.
+///   planes, stored as whole vectors that `unpack_filter_chunks` adds in order into
+///   the weight's layout;
+/// - `conv3d_pointwise`: 1x1x1 convolutions with stride 1 (forward and backward-data),
+///   a matrix product over the flattened volume with the vector along it.
+/// The first three read their spatial input from a zero-padded copy (`pad_volume`), so
+/// no tap is checked against the volume's edges; all take weights re-packed into channel
+/// blocks (`pack_weights`) so a tap's weights are contiguous.
 ///
-/// 1x1x1 convolutions take the same direct kernels: the tiles run them at tens of
-/// GFLOP/s more than CLBlast's SGEMM here (bench: `sgemm conv` rows), so there is no
-/// GEMM path.
+/// None goes through CLBlast's SGEMM: the direct kernels run tens of GFLOP/s faster here
+/// (bench: `sgemm conv` rows).
 extension OpenCLBackend {
     /// Work-items of the explicit-vector kernels: one per group (PoCL's fastest for them).
     private static let convolutionLocalSize = [1, 1, 1]
@@ -87,8 +89,31 @@ extension OpenCLBackend {
         return t
     }
 
+    /// The pointwise tile (conv3d_pointwise's CB rows x PV position vectors): 8 x 2 of
+    /// AVX-512's 16 accumulators, 4 x 2 on AVX2.
+    private var pointwiseTile: (rows: Int, vectors: Int) { (accumulatorBudget / 2, 2) }
+
+    /// A 1x1x1 convolution with stride 1 and no padding, forward (`swapped` false: rows
+    /// are output channels) or backward-data (true: rows are input channels), as one
+    /// matrix product over the flattened volume: conv3d_pointwise.
+    private func pointwiseCPU(_ c: Conv3DDescriptor, source: Tensor, weight: Tensor, bias: Tensor?, swapped: Bool,
+                              into destination: Tensor) throws {
+        let tile = pointwiseTile, s = destination.shape
+        let (reduced, rows) = swapped ? (c.outputChannels, c.inputChannels) : (c.inputChannels, c.outputChannels)
+        let volume = s[2] * s[3] * s[4]
+        let packed = try packWeights(weight, swapped: swapped, block: tile.rows)
+        try launch("conv3d_pointwise", file: "conv3d", defines: geometryDefines(c) + ["COV=1", "CB=\(tile.rows)", "PV=\(tile.vectors)"],
+                   global: [Self.blocks(volume, of: tile.vectors * profile.vectorWidth), s[0] * Self.blocks(rows, of: tile.rows)],
+                   local: [1, 1],
+                   [.tensor(source), .tensor(packed), .tensor(bias ?? packed), .tensor(destination), .int(s[0]), .int(reduced),
+                    .int(rows), .int(volume), .int(bias == nil ? 0 : 1)])
+    }
+
     /// y = conv(x, w) + bias; shapes already checked against `c`.
     func forwardCPU(_ c: Conv3DDescriptor, input: Tensor, weight: Tensor, bias: Tensor?, into output: Tensor) throws {
+        if c.isPointwise {
+            return try pointwiseCPU(c, source: input, weight: weight, bias: bias, swapped: false, into: output)
+        }
         let x = input.shape, out = output.shape
         let tile = rowTile(width: out[4], channels: c.outputChannels), block = tile.vectors * profile.vectorWidth
         let coBlocks = Self.blocks(c.outputChannels, of: block)
@@ -110,6 +135,9 @@ extension OpenCLBackend {
     /// quarter vector of input channels (the image convs' backward-data) `conv3d_gather_rows`
     /// runs the vector along W instead, over RH rows.
     func gatherCPU(_ c: Conv3DDescriptor, gradOutput: Tensor, weight: Tensor, bias: Tensor?, into gradInput: Tensor) throws {
+        if c.isPointwise {
+            return try pointwiseCPU(c, source: gradOutput, weight: weight, bias: bias, swapped: true, into: gradInput)
+        }
         let x = gradInput.shape, dy = gradOutput.shape, width = profile.vectorWidth
         let phaseWidth = Self.blocks(x[4], of: c.stride.w), phaseHeight = Self.blocks(x[3], of: c.stride.h)
         let alongRows = c.inputChannels * 4 <= width
@@ -167,8 +195,8 @@ extension OpenCLBackend {
     }
 
     /// dw = conv filter gradient; shapes already checked. conv3d_filter sums outer
-    /// products of channels-last dy and a padded x over chunks of planes; sum_chunks
-    /// adds the chunks in order.
+    /// products of channels-last dy and a padded x over chunks of planes into channel
+    /// blocks; unpack_filter_chunks adds the chunks in order into dw's [co][ci][tap].
     func filterGradientCPU(_ c: Conv3DDescriptor, input: Tensor, gradOutput: Tensor, into gradWeight: Tensor) throws {
         let tile = filterTile(c), width = profile.vectorWidth
         let block = tile.vectors * width, coBlocks = Self.blocks(c.outputChannels, of: block)
@@ -179,15 +207,13 @@ extension OpenCLBackend {
                                        dyBytes: out[0] * out[2] * out[3] * out[4] * coBlocks * block * 4, weights: gradWeight.count)
         let xp = try paddedCopy(input, low: c.padding, padded: padded)
         let dyT = try channelsLast(gradOutput, channels: coBlocks * block)
-        let partial = chunks == 1 ? gradWeight : try makeTensor(shape: Shape(chunks * gradWeight.count))
-        try launch("conv3d_filter", file: "conv3d",
-                   defines: geometryDefines(c) + ["COV=\(tile.vectors)", "CIG=\(tile.inputChannels)", "KHG=\(tile.rows)"],
-                   global: groups + [chunks], local: Self.convolutionLocalSize,
+        let rows = c.inputChannels * c.taps
+        let partial = try makeTensor(shape: Shape(chunks * coBlocks * rows * block))
+        let defines = geometryDefines(c) + ["COV=\(tile.vectors)", "CIG=\(tile.inputChannels)", "KHG=\(tile.rows)"]
+        try launch("conv3d_filter", file: "conv3d", defines: defines, global: groups + [chunks], local: Self.convolutionLocalSize,
                    [.tensor(xp), .tensor(dyT), .tensor(partial), .int(x[0]), .int(c.inputChannels), .int(c.outputChannels),
                     .int(padded[0]), .int(padded[1]), .int(padded[2]), .int(out[2]), .int(out[3]), .int(out[4]), .int(chunks)])
-        if chunks > 1 {
-            try launch("sum_chunks", file: "conv3d_support", global: [gradWeight.count], local: [Self.elementwiseLocalSize],
-                       [.tensor(partial), .tensor(gradWeight), .int(gradWeight.count), .int(chunks)])
-        }
+        try launch("unpack_filter_chunks", file: "conv3d", defines: defines, global: [Self.blocks(rows, of: 16), coBlocks], local: [1, 1],
+                   [.tensor(partial), .tensor(gradWeight), .int(c.outputChannels), .int(rows), .int(chunks)])
     }
 }

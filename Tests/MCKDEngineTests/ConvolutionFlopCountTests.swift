@@ -1,0 +1,39 @@
+import XCTest
+import MCKDEngine
+
+/// `usefulFlops` against a brute-force count: every output position, every tap of the
+/// 3-D kernel, counted when it lands inside the input (Double, no per-axis shortcut).
+final class ConvolutionFlopCountTests: XCTestCase {
+    private func bruteForce(_ c: Conv3DDescriptor, input: Shape) throws -> Double {
+        let output = try c.outputShape(forInput: input)
+        var inside = 0.0
+        for od in 0..<output[2] { for oh in 0..<output[3] { for ow in 0..<output[4] {
+            for kd in 0..<c.kernel.d { for kh in 0..<c.kernel.h { for kw in 0..<c.kernel.w {
+                let i = [od * c.stride.d - c.padding.d + kd * c.dilation.d,
+                         oh * c.stride.h - c.padding.h + kh * c.dilation.h,
+                         ow * c.stride.w - c.padding.w + kw * c.dilation.w]
+                if (0..<3).allSatisfy({ (0..<input[2 + $0]).contains(i[$0]) }) { inside += 1 }
+            } } }
+        } } }
+        return 2 * Double(input[0] * c.inputChannels * c.outputChannels) * inside
+    }
+
+    func testUsefulFlopsCountOnlyTapsInsideTheInput() throws {
+        let cases: [(Conv3DDescriptor, Shape)] = [
+            (Conv3DDescriptor(inputChannels: 3, outputChannels: 5, kernel: 3, padding: 1), Shape(2, 3, 6, 7, 8)),
+            (Conv3DDescriptor(inputChannels: 2, outputChannels: 4, kernel: 7, stride: VolumeTriple(1, 2, 2), padding: 3), Shape(1, 2, 9, 12, 11)),
+            (Conv3DDescriptor(inputChannels: 4, outputChannels: 4, kernel: 3, padding: 4, dilation: 4), Shape(1, 4, 5, 5, 5)),
+            (Conv3DDescriptor(inputChannels: 4, outputChannels: 2, kernel: 3, stride: 2, padding: 1), Shape(1, 4, 8, 9, 7)),
+            (Conv3DDescriptor(inputChannels: 8, outputChannels: 3, kernel: 1), Shape(3, 8, 4, 4, 4)),
+        ]
+        for (c, input) in cases {
+            XCTAssertEqual(c.usefulFlops(input: input), try bruteForce(c, input: input), "\(c) on \(input)")
+        }
+        // Unpadded layers do every tap: the nominal count.
+        let plain = Conv3DDescriptor(inputChannels: 8, outputChannels: 3, kernel: 2, stride: 2)
+        XCTAssertEqual(plain.usefulFlops(input: Shape(1, 8, 6, 6, 6)), plain.flops(output: Shape(1, 3, 3, 3, 3)))
+        // The ASPP's dilation-4 3^3 at 5^3: 7 of 15 taps per axis land inside.
+        let aspp = Conv3DDescriptor(inputChannels: 1, outputChannels: 1, kernel: 3, padding: 4, dilation: 4)
+        XCTAssertEqual(aspp.usefulFlops(input: Shape(1, 1, 5, 5, 5)) / aspp.flops(output: Shape(1, 1, 5, 5, 5)), pow(7.0 / 15, 3), accuracy: 1e-12)
+    }
+}

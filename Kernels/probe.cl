@@ -27,11 +27,19 @@ __kernel void fma_peak(__global float* out, const int iterations, const float a,
     out[get_global_id(0)] = total;
 }
 
-// dst = src over `count` floats, SPAN per work-item in VEC loads and stores (count a
-// multiple of SPAN): the copy at the device's own width, the bandwidth yardstick.
+// Streams at the device's own width, SPAN floats per work-item (count a multiple of
+// SPAN), the bandwidth yardsticks. copy_peak writes lines it never read, which a CPU
+// first reads for ownership (3 transfers for the 2 counted); add_peak (dst += src)
+// reads both and writes one it already holds, as axpy and the elementwise kernels do.
 #define SPAN 4096
 __kernel void copy_peak(__global const float* src, __global float* dst, const int count) {
     const size_t begin = (size_t)get_global_id(0) * SPAN;
     if (begin >= (size_t)count) return;
     for (int k = 0; k < SPAN; k += VW) CAT(vstore, VW)(CAT(vload, VW)(0, src + begin + k), 0, dst + begin + k);
+}
+__kernel void add_peak(__global const float* src, __global float* dst, const int count) {
+    const size_t begin = (size_t)get_global_id(0) * SPAN;
+    if (begin >= (size_t)count) return;
+    for (int k = 0; k < SPAN; k += VW)
+        CAT(vstore, VW)(CAT(vload, VW)(0, dst + begin + k) + CAT(vload, VW)(0, src + begin + k), 0, dst + begin + k);
 }

@@ -10,7 +10,7 @@ struct BenchRow: Codable {
     /// GFLOP/s for compute rows, GB/s for memory rows.
     var rate: Double
     var unit: String
-    /// The rate as a fraction of the device's measured FMA peak or copy bandwidth.
+    /// The rate as a fraction of the device's measured FMA peak or stream bandwidth.
     var fractionOfLimit: Double?
     /// The same work for the PyTorch twin, when it has one.
     var twin: TwinSpec?
@@ -64,13 +64,13 @@ struct BenchReport: Codable {
         guard let old = limits else { return }
         var raised = old
         raised.fmaGFLOPS = max(old.fmaGFLOPS, measured.fmaGFLOPS)
-        raised.copyGBps = max(old.copyGBps, measured.copyGBps)
+        raised.streamGBps = max(old.streamGBps, measured.streamGBps)
         limits = raised
         for index in rows.indices where rows[index].fractionOfLimit != nil {
-            rows[index].fractionOfLimit = rows[index].rate / (rows[index].unit == "GB/s" ? raised.copyGBps : raised.fmaGFLOPS)
+            rows[index].fractionOfLimit = rows[index].rate / (rows[index].unit == "GB/s" ? raised.streamGBps : raised.fmaGFLOPS)
         }
-        print(String(format: "device limits measured again: FMA peak %.1f GFLOP/s, copy bandwidth %.1f GB/s "
-                     + "(the higher of the two probes is each row's limit)", measured.fmaGFLOPS, measured.copyGBps))
+        print(String(format: "device limits measured again: FMA peak %.1f GFLOP/s, stream bandwidth %.1f GB/s "
+                     + "(the higher of the two probes is each row's limit)", measured.fmaGFLOPS, measured.streamGBps))
     }
 
     /// A compute row: `flops` floating-point operations in `seconds`.
@@ -84,6 +84,6 @@ struct BenchReport: Codable {
     mutating func addMemory(_ section: String, _ name: String, shape: String, bytes: Double, seconds: Double, twin: TwinSpec? = nil) {
         let rate = bytes / seconds / 1e9
         add(BenchRow(section: section, name: name, shape: shape, seconds: seconds, rate: rate, unit: "GB/s",
-                     fractionOfLimit: limits.map { rate / $0.copyGBps }, twin: twin))
+                     fractionOfLimit: limits.map { rate / $0.streamGBps }, twin: twin))
     }
 }

@@ -60,8 +60,9 @@ enum ConvolutionRows {
                 try backend.fillRandom(tensor, .uniform(low: -1, high: 1), seed: 4, stream: UInt64(stream))
             }
             let dx = try backend.makeTensor(shape: item.input), dw = try backend.makeTensor(shape: weightShape)
-            // A transposed convolution costs what its adjoint ordinary convolution costs.
-            let flops = item.transposed ? d.adjoint.flops(output: item.input) : d.flops(output: outputShape)
+            // Multiply-adds with a real input value (taps in the padding do no work); a
+            // transposed convolution costs what its adjoint ordinary convolution costs.
+            let flops = item.transposed ? d.adjoint.usefulFlops(input: outputShape) : d.usefulFlops(input: item.input)
             let prefix = item.transposed ? "convT" : "conv3d"
             let twinPrefix = item.transposed ? "conv_transpose3d" : "conv3d"
             let passes: [(String, String, () throws -> Void)] = item.transposed

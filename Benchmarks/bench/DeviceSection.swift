@@ -1,6 +1,6 @@
 import MCKDEngine
 
-/// The device's own limits: FMA throughput and copy bandwidth, the yardsticks of
+/// The device's own limits: FMA throughput and stream bandwidth, the yardsticks of
 /// every later row.
 enum DeviceSection {
     static func run(_ backend: any Backend, quick: Bool, report: inout BenchReport) throws {
@@ -15,6 +15,6 @@ enum DeviceSection {
         report.profile = "\(device.profile)"
         let limits = try device.measureLimits(quick: quick)
         report.limits = limits
-        print(String(format: "  FMA peak %.1f GFLOP/s, copy bandwidth %.1f GB/s", limits.fmaGFLOPS, limits.copyGBps))
+        print(String(format: "  FMA peak %.1f GFLOP/s, stream bandwidth %.1f GB/s", limits.fmaGFLOPS, limits.streamGBps))
     }
 }

@@ -22,6 +22,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Run only these sections, comma-separated: device, kernels, steps, memory, distributed (under mpirun -np N: the gradient average across N ranks).")
     var only: String?
 
+    @Option(help: "Kernel rows: time only those whose name contains this text, e.g. \"convT\" or \"bwd-data 1^3\" (case-insensitive).")
+    var rows: String?
+
     @Option(help: "Time the same rows with a peer: torch (Benchmarks/peers/torch_twin.py, needs `pip install torch`).")
     var compare: String?
 
@@ -40,6 +43,7 @@ struct BenchCommand: ParsableCommand {
         }
         print("bench on \(backend.name)\(quick ? " (quick: sizes too small to mean anything)" : "")")
         var report = BenchReport(device: backend.name, quick: quick)
+        report.rowFilter = rows
         let sections: [(String, (any Backend, Bool, inout BenchReport) throws -> Void)] = [
             ("device", DeviceSection.run),
             ("kernels", KernelSection.run),

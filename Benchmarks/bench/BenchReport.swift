@@ -43,6 +43,8 @@ struct BenchReport: Codable {
     var profile: String?
     var limits: DeviceLimits?
     var rows: [BenchRow] = []
+    /// `--rows`: time only rows whose name contains this text (case-insensitive).
+    var rowFilter: String?
 
     init(device: String, quick: Bool) {
         self.device = device
@@ -73,15 +75,28 @@ struct BenchReport: Codable {
                      + "(the higher of the two probes is each row's limit)", measured.fmaGFLOPS, measured.streamGBps))
     }
 
-    /// A compute row: `flops` floating-point operations in `seconds`.
-    mutating func addCompute(_ section: String, _ name: String, shape: String, flops: Double, seconds: Double, twin: TwinSpec? = nil) {
+    /// Whether `--rows` asks for the row with this name (no filter: every row).
+    func wants(_ name: String) -> Bool {
+        rowFilter.map { name.localizedCaseInsensitiveContains($0) } ?? true
+    }
+
+    /// A compute row: `flops` floating-point operations in `seconds`, timed only when
+    /// `--rows` asks for it.
+    mutating func addCompute(_ section: String, _ name: String, shape: String, flops: Double,
+                             seconds time: @autoclosure () throws -> Double, twin: TwinSpec? = nil) throws {
+        guard wants(name) else { return }
+        let seconds = try time()
         let rate = flops / seconds / 1e9
         add(BenchRow(section: section, name: name, shape: shape, seconds: seconds, rate: rate, unit: "GFLOP/s",
                      fractionOfLimit: limits.map { rate / $0.fmaGFLOPS }, twin: twin))
     }
 
-    /// A memory row: `bytes` read plus written in `seconds`.
-    mutating func addMemory(_ section: String, _ name: String, shape: String, bytes: Double, seconds: Double, twin: TwinSpec? = nil) {
+    /// A memory row: `bytes` read plus written in `seconds`, timed only when `--rows`
+    /// asks for it.
+    mutating func addMemory(_ section: String, _ name: String, shape: String, bytes: Double,
+                            seconds time: @autoclosure () throws -> Double, twin: TwinSpec? = nil) throws {
+        guard wants(name) else { return }
+        let seconds = try time()
         let rate = bytes / seconds / 1e9
         add(BenchRow(section: section, name: name, shape: shape, seconds: seconds, rate: rate, unit: "GB/s",
                      fractionOfLimit: limits.map { rate / $0.streamGBps }, twin: twin))

@@ -77,7 +77,7 @@ enum ConvolutionRows {
                        try backend.conv3dBackwardFilter(d, input: x, gradOutput: y, into: dw, gradBias: nil)
                    })]
             for (pass, twinPass, body) in passes {
-                report.addCompute("kernels", "\(prefix) \(pass) \(item.label)", shape: "\(d)", flops: flops,
+                try report.addCompute("kernels", "\(prefix) \(pass) \(item.label)", shape: "\(d)", flops: flops,
                                   seconds: try backend.bestTime(repeats: repeats, body),
                                   twin: .convolution("\(twinPrefix)_\(twinPass)", d, input: item.input))
             }
@@ -103,7 +103,7 @@ enum ConvolutionRows {
         let other: ConvolutionTiling = chosen == .positionTiles ? .rowSegments : .positionTiles
         device.convolutionTiling = other
         defer { device.convolutionTiling = .automatic }
-        report.addCompute("kernels", "\(label) (\(other.rawValue), not chosen)", shape: shape, flops: flops,
+        try report.addCompute("kernels", "\(label) (\(other.rawValue), not chosen)", shape: shape, flops: flops,
                           seconds: try device.bestTime(repeats: repeats, pass))
     }
 }

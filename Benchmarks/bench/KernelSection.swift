@@ -22,13 +22,13 @@ enum KernelSection {
         try backend.fillRandom(x, .uniform(low: -1, high: 1), seed: 1, stream: 0)
         let sum = try backend.makeTensor(shape: [1])
         let shape = "\(count)"
-        report.addMemory("kernels", "axpy", shape: shape, bytes: Double(3 * count * 4),
+        try report.addMemory("kernels", "axpy", shape: shape, bytes: Double(3 * count * 4),
                          seconds: try backend.bestTime(repeats: repeats) { try backend.axpy(alpha: 0.5, x: x, y: y) },
                          twin: TwinSpec(op: "axpy", shapes: ["input": [count]]))
-        report.addMemory("kernels", "reduce sum (all)", shape: shape, bytes: Double(count * 4),
+        try report.addMemory("kernels", "reduce sum (all)", shape: shape, bytes: Double(count * 4),
                          seconds: try backend.bestTime(repeats: repeats) { try backend.reduceAll(.sum, x, into: sum) },
                          twin: TwinSpec(op: "sum", shapes: ["input": [count]]))
-        report.addMemory("kernels", "random normal fill", shape: shape, bytes: Double(count * 4),
+        try report.addMemory("kernels", "random normal fill", shape: shape, bytes: Double(count * 4),
                          seconds: try backend.bestTime(repeats: repeats) {
                              try backend.fillRandom(y, .normal(mean: 0, standardDeviation: 1), seed: 2, stream: 0)
                          })
@@ -49,7 +49,7 @@ enum KernelSection {
             let c = try backend.makeTensor(shape: [m, n])
             try backend.fillRandom(a, .uniform(low: -1, high: 1), seed: 3, stream: 0)
             try backend.fillRandom(b, .uniform(low: -1, high: 1), seed: 3, stream: 1)
-            report.addCompute("kernels", "sgemm \(label)", shape: "m=\(m) n=\(n) k=\(k)", flops: descriptor.flops,
+            try report.addCompute("kernels", "sgemm \(label)", shape: "m=\(m) n=\(n) k=\(k)", flops: descriptor.flops,
                               seconds: try backend.bestTime(repeats: repeats) { try backend.gemm(descriptor, a: a, b: b, c: c) },
                               twin: TwinSpec(op: "sgemm", shapes: ["mnk": [m, n, k]]))
         }

@@ -28,13 +28,13 @@ enum LayerRows {
             let gradGamma = try backend.makeTensor(shape: [channels]), gradBeta = try backend.makeTensor(shape: [channels])
             let name = kind == .instance ? "instance norm" : "batch norm"
             let twinName = kind == .instance ? "instance_norm" : "batch_norm"
-            report.addMemory("kernels", "\(name) fwd", shape: shape, bytes: 2 * bytes,
+            try report.addMemory("kernels", "\(name) fwd", shape: shape, bytes: 2 * bytes,
                              seconds: try backend.bestTime(repeats: repeats) {
                                  try backend.normalizationForward(descriptor, x: x, gamma: gamma, beta: beta,
                                                                   runningMean: runningMean, runningVariance: runningVariance,
                                                                   into: y, savedMean: mean, savedInvStd: invStd)
                              }, twin: renamed(twin, "\(twinName)_forward"))
-            report.addMemory("kernels", "\(name) bwd", shape: shape, bytes: 3 * bytes,
+            try report.addMemory("kernels", "\(name) bwd", shape: shape, bytes: 3 * bytes,
                              seconds: try backend.bestTime(repeats: repeats) {
                                  try backend.normalizationBackward(descriptor, x: x, gradOutput: gradOutput, gamma: gamma,
                                                                    savedMean: mean, savedInvStd: invStd,
@@ -43,10 +43,10 @@ enum LayerRows {
         }
 
         let leaky = ActivationKind.leakyReLU(slope: 0.01)
-        report.addMemory("kernels", "LeakyReLU fwd", shape: shape, bytes: 2 * bytes,
+        try report.addMemory("kernels", "LeakyReLU fwd", shape: shape, bytes: 2 * bytes,
                          seconds: try backend.bestTime(repeats: repeats) { try backend.activationForward(leaky, x: x, into: y) },
                          twin: renamed(twin, "leaky_relu_forward"))
-        report.addMemory("kernels", "LeakyReLU bwd", shape: shape, bytes: 3 * bytes,
+        try report.addMemory("kernels", "LeakyReLU bwd", shape: shape, bytes: 3 * bytes,
                          seconds: try backend.bestTime(repeats: repeats) {
                              try backend.activationBackward(leaky, x: x, y: y, gradOutput: gradOutput, into: gradInput)
                          }, twin: renamed(twin, "leaky_relu_backward"))
@@ -61,7 +61,7 @@ enum LayerRows {
         try backend.fillRandom(theta, .uniform(low: 0, high: 1), seed: 6, stream: 1)
         let loss = try backend.makeTensor(shape: [1]), distances = try backend.makeTensor(shape: [modalities, modalities])
         let kd = DistillationDescriptor(available: Array(repeating: true, count: modalities))
-        report.addMemory("kernels", "KD loss L1 fwd+grad", shape: features.dims.map(String.init).joined(separator: "x"),
+        try report.addMemory("kernels", "KD loss L1 fwd+grad", shape: features.dims.map(String.init).joined(separator: "x"),
                          bytes: 2 * Double(features.count * 4),
                          seconds: try backend.bestTime(repeats: repeats) {
                              try backend.modalityWeightedDistillation(kd, features: f, thetaW: theta, loss: loss,

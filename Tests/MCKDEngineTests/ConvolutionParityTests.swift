@@ -72,9 +72,12 @@ final class ConvolutionParityTests: XCTestCase {
         guard gpu.deviceClass == .cpu else { throw XCTSkip("the tile rule is the CPU family's") }
         defer { gpu.convolutionTiling = .automatic }
         let width = gpu.profile.vectorWidth, budget = width >= 16 ? 16 : 8
-        // Rows of 5: one segment of 5 (3 vectors) with 16 accumulators, 3 + 2 (2 vectors) with 8.
+        // Rows of 5: one segment of 5 with 16 accumulators (room for 3 vectors), 3 + 2 (room
+        // for 2) with 8. 256 channels are 16 vectors: 3 per block would compute 18, so 2.
         XCTAssertEqual(gpu.rowTile(width: 5, channels: 256).positions, budget == 16 ? 5 : 3)
-        XCTAssertEqual(gpu.rowTile(width: 5, channels: 256).vectors, budget == 16 ? 3 : 2)
+        XCTAssertEqual(gpu.rowTile(width: 5, channels: 256).vectors, 2)
+        XCTAssertEqual(gpu.rowTile(width: 5, channels: 3 * width).vectors, budget == 16 ? 3 : 1)
+        XCTAssertEqual(gpu.rowTile(width: 5, channels: 3 * width + 1).vectors, 2)
         XCTAssertEqual(gpu.rowTile(width: 64, channels: 64).positions, budget / 2)
         XCTAssertEqual(gpu.rowTile(width: 64, channels: width).positions, budget)
         XCTAssertEqual(gpu.rowTile(width: 37, channels: 64).positions, budget == 16 ? 8 : 4)

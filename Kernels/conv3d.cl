@@ -71,11 +71,59 @@ static inline void zero_tile(VEC acc[RW][COV]) {
         for (int j = 0; j < COV; ++j) acc[p][j] = (VEC)(0.0f);
 }
 
+// t[r] lane i -> t[i] lane r for a VW x VW tile in registers: stages of swaps of blocks
+// of b = 1, 2, 4 (, 8) lanes between rows r and r + b (r & b == 0), by shuffle2 on the
+// pair: low[i] = i & b ? y[i - b] : x[i], high[i] = i & b ? y[i] : x[i + b].
+#define LANE_LOW(b, i) (((i) & (b)) ? VW + (i) - (b) : (i))
+#define LANE_HIGH(b, i) (((i) & (b)) ? VW + (i) : (i) + (b))
+#if VW == 16
+#define MASK(f, b) (uint16)(f(b, 0), f(b, 1), f(b, 2), f(b, 3), f(b, 4), f(b, 5), f(b, 6), f(b, 7), \
+                            f(b, 8), f(b, 9), f(b, 10), f(b, 11), f(b, 12), f(b, 13), f(b, 14), f(b, 15))
+#else
+#define MASK(f, b) (uint8)(f(b, 0), f(b, 1), f(b, 2), f(b, 3), f(b, 4), f(b, 5), f(b, 6), f(b, 7))
+#endif
+#define SWAP_STAGE(t, b)                                                   \
+    _Pragma("unroll") for (int r = 0; r < VW; ++r)                        \
+        if ((r & (b)) == 0) {                                              \
+            const VEC x = t[r], y = t[r + (b)];                            \
+            t[r] = shuffle2(x, y, MASK(LANE_LOW, b));                      \
+            t[r + (b)] = shuffle2(x, y, MASK(LANE_HIGH, b));               \
+        }
+static inline void transpose_tile(VEC t[VW]) {
+    SWAP_STAGE(t, 1)
+    SWAP_STAGE(t, 2)
+    SWAP_STAGE(t, 4)
+#if VW == 16
+    SWAP_STAGE(t, 8)
+#endif
+}
+
 // dst[(n * channels + c) * volume + p * step] = acc[p] (+ bias[c]) for the block's
-// channels c < channels and the `positions` positions that exist.
+// channels c < channels and the `positions` positions that exist. A whole square tile
+// of consecutive positions (RW = VW, step 1) is transposed in registers and stored as
+// one vector per channel; otherwise each lane goes to its own address (measured on
+// C16@64^3 forward, Kernels/dev: 17.1 ms with per-lane stores, 16.5 transposed).
 static inline void store_tile(VEC acc[RW][COV], __global float* dst, __global const float* bias, const int hasBias,
                               const int n, const int block, const int channels, const size_t volume,
                               const int step, const int positions) {
+#if RW == VW
+    if (step == 1 && positions == RW) {
+        #pragma unroll
+        for (int j = 0; j < COV; ++j) {
+            VEC t[VW];
+            #pragma unroll
+            for (int p = 0; p < VW; ++p) t[p] = acc[p][j];
+            transpose_tile(t);
+            #pragma unroll
+            for (int l = 0; l < VW; ++l) {
+                const int c = block * CBLOCK + j * VW + l;
+                if (c >= channels) break;
+                VSTORE(hasBias ? t[l] + (VEC)(bias[c]) : t[l], 0, dst + (size_t)(n * channels + c) * volume);
+            }
+        }
+        return;
+    }
+#endif
     #pragma unroll
     for (int j = 0; j < COV; ++j) {
         float lanes[RW * VW];

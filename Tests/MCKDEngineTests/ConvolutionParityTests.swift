@@ -31,6 +31,8 @@ final class ConvolutionParityTests: XCTestCase {
         (Conv3DDescriptor(inputChannels: 32, outputChannels: 48, kernel: .init(1, 2, 2)), [2, 32, 1, 19, 19]),
         // A 1x1 whose volume is whole vectors of the pointwise kernel (no partial tile).
         (Conv3DDescriptor(inputChannels: 20, outputChannels: 24, kernel: 1), [1, 20, 2, 4, 8]),
+        // Rows of 32 with one channel vector each way: whole square tiles, stored transposed.
+        (Conv3DDescriptor(inputChannels: 16, outputChannels: 8, kernel: 3, padding: 1), [2, 16, 3, 4, 32]),
     ]
 
     /// Transposed convolutions; kernel 2 stride 2 is the decoder's upsampling.

@@ -99,26 +99,36 @@ static inline void transpose_tile(VEC t[VW]) {
 }
 
 // dst[(n * channels + c) * volume + p * step] = acc[p] (+ bias[c]) for the block's
-// channels c < channels and the `positions` positions that exist. A whole square tile
-// of consecutive positions (RW = VW, step 1) is transposed in registers and stored as
+// channels c < channels and the `positions` positions that exist. A whole tile of RW =
+// VW or VW / 2 consecutive positions (step 1) is transposed in registers and stored as
 // one vector per channel; otherwise each lane goes to its own address (measured on
 // C16@64^3 forward, Kernels/dev: 17.1 ms with per-lane stores, 16.5 transposed).
+#if RW == VW || 2 * RW == VW
+#define ROW_VEC CAT(float, RW)
+#define ROW_STORE CAT(vstore, RW)
+#if RW == VW
+#define FIRST_RW(v) (v)
+#else
+#define FIRST_RW(v) (v).lo
+#endif
+#endif
 static inline void store_tile(VEC acc[RW][COV], __global float* dst, __global const float* bias, const int hasBias,
                               const int n, const int block, const int channels, const size_t volume,
                               const int step, const int positions) {
-#if RW == VW
+#if RW == VW || 2 * RW == VW
     if (step == 1 && positions == RW) {
         #pragma unroll
         for (int j = 0; j < COV; ++j) {
             VEC t[VW];
             #pragma unroll
-            for (int p = 0; p < VW; ++p) t[p] = acc[p][j];
+            for (int p = 0; p < VW; ++p) t[p] = p < RW ? acc[p][j] : (VEC)(0.0f);
             transpose_tile(t);
             #pragma unroll
             for (int l = 0; l < VW; ++l) {
                 const int c = block * CBLOCK + j * VW + l;
                 if (c >= channels) break;
-                VSTORE(hasBias ? t[l] + (VEC)(bias[c]) : t[l], 0, dst + (size_t)(n * channels + c) * volume);
+                const ROW_VEC row = FIRST_RW(t[l]);
+                ROW_STORE(hasBias ? row + (ROW_VEC)(bias[c]) : row, 0, dst + (size_t)(n * channels + c) * volume);
             }
         }
         return;

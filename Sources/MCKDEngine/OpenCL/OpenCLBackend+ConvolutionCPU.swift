@@ -203,6 +203,9 @@ extension OpenCLBackend {
         return max(1, min(planes, wanted, (1 << 24) / max(1, weights)))
     }
 
+    /// Rows of dw one unpack_filter_chunks work-item transposes (UNPACK_ROWS in conv3d.cl).
+    private static let unpackRows = 16
+
     /// dw = conv filter gradient; shapes already checked. conv3d_filter sums outer
     /// products of channels-last dy and a padded x over chunks of planes into channel
     /// blocks; unpack_filter_chunks adds the chunks in order into dw's [co][ci][tap].
@@ -222,7 +225,8 @@ extension OpenCLBackend {
         try launch("conv3d_filter", file: "conv3d", defines: defines, global: groups + [chunks], local: Self.convolutionLocalSize,
                    [.tensor(xp), .tensor(dyT), .tensor(partial), .int(x[0]), .int(c.inputChannels), .int(c.outputChannels),
                     .int(padded[0]), .int(padded[1]), .int(padded[2]), .int(out[2]), .int(out[3]), .int(out[4]), .int(chunks)])
-        try launch("unpack_filter_chunks", file: "conv3d", defines: defines, global: [Self.blocks(rows, of: 16), coBlocks], local: [1, 1],
+        try launch("unpack_filter_chunks", file: "conv3d", defines: defines, global: [Self.blocks(rows, of: Self.unpackRows), coBlocks],
+                   local: [1, 1],
                    [.tensor(partial), .tensor(gradWeight), .int(c.outputChannels), .int(rows), .int(chunks)])
     }
 }

@@ -72,15 +72,17 @@ static inline void zero_tile(VEC acc[RW][COV]) {
 }
 
 // t[r] lane i -> t[i] lane r for a VW x VW tile in registers: stages of swaps of blocks
-// of b = 1, 2, 4 (, 8) lanes between rows r and r + b (r & b == 0), by shuffle2 on the
-// pair: low[i] = i & b ? y[i - b] : x[i], high[i] = i & b ? y[i] : x[i + b].
+// of b = 1, 2, ... VW / 2 lanes between rows r and r + b (r & b == 0), by shuffle2 on
+// the pair: low[i] = i & b ? y[i - b] : x[i], high[i] = i & b ? y[i] : x[i + b].
 #define LANE_LOW(b, i) (((i) & (b)) ? VW + (i) - (b) : (i))
 #define LANE_HIGH(b, i) (((i) & (b)) ? VW + (i) : (i) + (b))
 #if VW == 16
 #define MASK(f, b) (uint16)(f(b, 0), f(b, 1), f(b, 2), f(b, 3), f(b, 4), f(b, 5), f(b, 6), f(b, 7), \
                             f(b, 8), f(b, 9), f(b, 10), f(b, 11), f(b, 12), f(b, 13), f(b, 14), f(b, 15))
-#else
+#elif VW == 8
 #define MASK(f, b) (uint8)(f(b, 0), f(b, 1), f(b, 2), f(b, 3), f(b, 4), f(b, 5), f(b, 6), f(b, 7))
+#else
+#define MASK(f, b) (uint4)(f(b, 0), f(b, 1), f(b, 2), f(b, 3))
 #endif
 #define SWAP_STAGE(t, b)                                                   \
     _Pragma("unroll") for (int r = 0; r < VW; ++r)                        \
@@ -92,7 +94,9 @@ static inline void zero_tile(VEC acc[RW][COV]) {
 static inline void transpose_tile(VEC t[VW]) {
     SWAP_STAGE(t, 1)
     SWAP_STAGE(t, 2)
+#if VW >= 8
     SWAP_STAGE(t, 4)
+#endif
 #if VW == 16
     SWAP_STAGE(t, 8)
 #endif

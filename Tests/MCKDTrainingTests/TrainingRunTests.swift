@@ -123,7 +123,7 @@ final class TrainingRunTests: XCTestCase {
         // The run reloaded from its folder (as `mckd eval` does) scores the same.
         let backend = CPUBackend<Float>()
         let reloaded = try TrainedRun<BraTSTask>(directory: directory, backend: backend)
-        let test = try reloaded.configuration.loadSplit { _ in }.test
+        let test = try reloaded.configuration.loadSplit { _ in }.loadTest()
         XCTAssertEqual(try SegmentationEvaluator(model: reloaded.model, tile: [8, 8, 8]).evaluate(test), result)
     }
 

@@ -29,6 +29,10 @@ public final class TrainingRun<Task: TrainingTask> {
     }
 
     public var checkpointURL: URL { directory.appendingPathComponent("checkpoint") }
+    /// How much of the data the task may hold in host memory (BraTS: the case cache).
+    public var dataLoading = DataLoading()
+    /// The task of the latest `run` (its data can be looked at afterwards).
+    public private(set) var task: Task?
     /// When set (one process, not under mpirun), a caught SIGINT/SIGTERM ends the run after
     /// the current step with a checkpoint (TrainingError.interrupted).
     public var stopSignals: StopSignals?
@@ -42,7 +46,8 @@ public final class TrainingRun<Task: TrainingTask> {
         if !parallel.isSingle, let limitation = kind.dataParallelLimitation { throw DistributedError.unsupported(limitation) }
         try Task.requireFit(configuration, on: backend)
         let folder = try RunDirectory(directory, configuration: configuration, writer: communicator.isRoot)
-        let task = try Task(configuration: configuration, backend: backend, say: say)
+        let task = try Task(configuration: configuration, backend: backend, dataLoading: dataLoading, say: say)
+        self.task = task
         let trainer = task.trainer, training = configuration.training
         trainer.state.parallel = parallel
         let resumeStep = try folder.start(resume: resume, replace: replace, communicator: communicator, say: say) { checkpoint in

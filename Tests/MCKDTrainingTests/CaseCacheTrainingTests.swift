@@ -36,7 +36,8 @@ final class CaseCacheTrainingTests: XCTestCase {
         return configuration
     }
 
-    /// The checkpoint as bytes, the metrics without wall-clock time and the evaluation, of a run in `name`.
+    /// The checkpoint as bytes and the metrics without wall-clock time (both without the
+    /// folder's run ID), the evaluation and how often the cache read a case, of a run in `name`.
     func run(_ name: String, caseCacheBytes: Int?) throws -> (checkpoint: [UInt8], metrics: [String], evaluation: Data, loads: Int) {
         let directory = folder.appendingPathComponent(name)
         let run = TrainingRun<BraTSTask>(configuration: tinyConfiguration(), backend: CPUBackend<Float>(), directory: directory) { _ in }
@@ -45,9 +46,12 @@ final class CaseCacheTrainingTests: XCTestCase {
         let metrics = try String(contentsOf: directory.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").map { line in
             var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             object["seconds"] = nil
+            object[RunID.key] = nil   // each folder's run has its own ID
             return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
         }
-        return (try Checkpoint.read(from: run.checkpointURL).encoded(), metrics,
+        var checkpoint = try Checkpoint.read(from: run.checkpointURL)
+        checkpoint.metadata[RunID.key] = nil
+        return (try checkpoint.encoded(), metrics,
                 try Data(contentsOf: directory.appendingPathComponent("evaluation.json")), try XCTUnwrap(run.task).caseCache.loads)
     }
 

@@ -50,7 +50,7 @@ public final class TrainingRun<Task: TrainingTask> {
         self.task = task
         let trainer = task.trainer, training = configuration.training
         trainer.state.parallel = parallel
-        let resumeStep = try folder.start(resume: resume, replace: replace, communicator: communicator, say: say) { checkpoint in
+        let (resumeStep, runID) = try folder.start(resume: resume, replace: replace, communicator: communicator, say: say) { checkpoint in
             guard checkpoint.step <= training.steps else {
                 throw CheckpointError.corrupt(file: folder.checkpointURL.path, reason: "step \(checkpoint.step) lies past the run's \(training.steps) steps")
             }
@@ -62,12 +62,14 @@ public final class TrainingRun<Task: TrainingTask> {
             let initial = try communicator.broadcast(bytes: try trainer.checkpoint(metadata: [:]).encoded(), name: "initial weights")
             try trainer.restore(from: try Checkpoint.decode(initial, file: "rank 0's initial weights"), file: "rank 0's initial weights")
         }
-        let log = StepLog(metrics: communicator.isRoot ? try MetricsLog(url: folder.metricsURL, resumeStep: resumeStep ?? (resume ? 0 : nil)) : nil,
+        let log = StepLog(metrics: communicator.isRoot ? try MetricsLog(url: folder.metricsURL, resumeStep: resumeStep ?? (resume ? 0 : nil), runID: runID) : nil,
                           progress: communicator.isRoot ? ProgressReporter(totalSteps: training.steps, firstStep: trainer.step, lineInterval: kind.progressLineInterval) : nil,
                           modalityNames: kind.modalityNames, meta: training.method.meta)
         func saveCheckpoint() throws {
             if communicator.isRoot {
-                try trainer.checkpoint(metadata: ["configuration": folder.configurationJSON]).write(to: folder.checkpointURL)
+                var metadata = ["configuration": folder.configurationJSON]
+                metadata[RunID.key] = runID
+                try trainer.checkpoint(metadata: metadata).write(to: folder.checkpointURL)
             }
             if communicator.size > 1 { try requireSameState(trainer) }
         }

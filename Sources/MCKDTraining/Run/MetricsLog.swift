@@ -40,7 +40,11 @@ public final class MetricsLog {
         if let runID { record[RunID.key] = runID }
         var data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
         data.append(UInt8(ascii: "\n"))
-        try handle.write(contentsOf: data)
+        do {
+            try handle.write(contentsOf: data)
+        } catch {
+            throw TrainingError.unusableRunFolder("\(url.path): \(FileErrorReason.plain(error)) (the last checkpoint is kept; fix this, then continue with --resume)")
+        }
     }
 
     deinit { try? handle.close() }

@@ -52,23 +52,23 @@ struct EvalCommand: ParsableCommand {
     func evaluateBraTS(_ directory: URL, backend: any Backend, communicator: any Communicator) throws {
         func say(_ line: String) { if communicator.isRoot { print(line) } }
         let trained = try TrainedRun<BraTSTask>(directory: directory, backend: backend)
-        let volumes: [BraTSVolume]
+        // Cases are read one at a time as they are scored: memory does not grow with their number.
+        let cases: [BraTSCase]
         if let data {
-            let dataset = try BraTSDataset(scanning: URL(fileURLWithPath: data))
-            volumes = try dataset.cases.filter(\.hasSegmentation).map { try BraTSCaseLoader.load($0, requireSegmentation: true) }
+            cases = try BraTSDataset(scanning: URL(fileURLWithPath: data)).cases.filter(\.hasSegmentation)
         } else {
             try trained.configuration.prepareDataOnce(communicator: communicator, say: say)
-            volumes = try trained.configuration.loadSplit(say: say).test
+            cases = try trained.configuration.loadSplit(say: say).test
         }
-        guard !volumes.isEmpty else {
+        guard !cases.isEmpty else {
             throw ValidationError(data.map { "\($0): no labelled case to evaluate (each case needs its segmentation file)" }
                                   ?? "\(directory.path): the run holds out no test cases (trained with --test-size 0); evaluate with --data FOLDER")
         }
-        let incomplete = volumes.filter { !$0.isComplete }.count
-        say("evaluating step \(trained.step) of \(directory.path) on \(volumes.count) cases on \(backend.name)"
+        let incomplete = cases.filter { $0.availableModalities.count < BraTSModality.allCases.count }.count
+        say("evaluating step \(trained.step) of \(directory.path) on \(cases.count) cases on \(backend.name)"
             + (communicator.size > 1 ? ", shared by \(communicator.size) processes" : "")
             + (incomplete > 0 ? " (\(incomplete) lack some modalities: each is scored on the subsets of those it has)" : ""))
-        let table = try SegmentationEvaluator(model: trained.model, tile: trained.configuration.crop).evaluate(volumes, communicator: communicator)
+        let table = try SegmentationEvaluator(model: trained.model, tile: trained.configuration.crop).evaluate(cases: cases, communicator: communicator)
         guard communicator.isRoot else { return }
         print(TerminalDiceTable.render(table, colour: TerminalDiceTable.colourEnabled()))
         try RunDirectory.writeEvaluation(table, in: directory)

@@ -38,6 +38,13 @@ enum OptionCheck {
         try finite(seconds, option: "--collective-timeout", in: 0.1...604_800, meaning: "seconds, from 0.1 to 604800 (a week)")
     }
 
+    /// --case-cache-mib: 0 (keep no case) up to 1 TiB (so that the byte count cannot overflow).
+    static func caseCacheMiB(_ mebibytes: Int?) throws {
+        if let mebibytes, !(0...(1 << 20)).contains(mebibytes) {
+            throw ValidationError("--case-cache-mib \(mebibytes): MiB of cases kept in memory, from 0 (none) to 1048576 (1 TiB)")
+        }
+    }
+
     /// An integer option given by the user at least `minimum` (nil: not given).
     static func atLeast(_ value: Int?, _ minimum: Int, option: String) throws {
         if let value, value < minimum { throw ValidationError("\(option) \(value): must be at least \(minimum)") }

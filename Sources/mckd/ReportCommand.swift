@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MCKDEngine
 import MCKDReport
+import MCKDTraining
 
 /// `mckd report`: RUN_DIR/report.html, one self-contained page for a run.
 struct ReportCommand: ParsableCommand {
@@ -35,6 +36,7 @@ struct ReportCommand: ParsableCommand {
 func writeReport(run: URL, baseline: URL?, out: URL?, device: String, backend: (any Backend)? = nil, cases: Int = 3) throws -> URL {
     var chosen = backend
     let folder = try RunFolder(directory: run)
+    try RunID.requireSameRun(in: run)   // a report of one run's metrics and another's checkpoint would mislead
     if chosen == nil, folder.task == .brats, folder.hasCheckpoint {
         do { chosen = try makeBackend(device: device) } catch {
             FileHandle.standardError.write("mckd: report: no device for the overlays (\(error))\n".data(using: .utf8)!)

@@ -80,6 +80,7 @@ struct TrainCommand: ParsableCommand {
         if root { try recordDevice(backend, in: directory) }
         let parallel = DataParallel(communicator: communicator, microBatches: shared.accumulate, libraryAllReduce: shared.mpiAllreduce)
         let run = TrainingRun<Task>(configuration: configuration, backend: backend, directory: directory, parallel: parallel) { say($0) }
+        run.dataLoading = try brats.dataLoading()
         // Under mpirun every rank would have to stop after the same step; mpirun forwards the signal and ends them instead.
         run.stopSignals = communicator.size == 1 ? StopSignals() : nil
         let trainer: Task.Trainer, evaluation: Task.Evaluation?

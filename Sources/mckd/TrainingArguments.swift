@@ -119,11 +119,14 @@ struct BraTSArguments: ParsableArguments {
     var fillSkips = false
     @Option(help: "Test cases held out for the final evaluation (default 4).")
     var testSize: Int?
+    @Option(help: "MiB of preprocessed cases kept in memory between crops (default: 4096, or a quarter of the host's memory where that is less); a case dropped is read again from its files when a crop needs it, so memory does not grow with the dataset. 0 keeps none. Changes no result.")
+    var caseCacheMib: Int?
 
     /// The options of this group that were given (another task refuses them).
     var given: [String] {
         [data.map { _ in "--data" }, arch.map { _ in "--arch" }, channels.map { _ in "--channels" }, crop.map { _ in "--crop" },
-         perSampleModalities ? "--per-sample-modalities" : nil, fillSkips ? "--fill-skips" : nil, testSize.map { _ in "--test-size" }]
+         perSampleModalities ? "--per-sample-modalities" : nil, fillSkips ? "--fill-skips" : nil, testSize.map { _ in "--test-size" },
+         caseCacheMib.map { _ in "--case-cache-mib" }]
             .compactMap { $0 }
     }
 
@@ -163,6 +166,7 @@ struct BraTSArguments: ParsableArguments {
         }
         configuration.microBatches = microBatches > 1 ? microBatches : nil
         configuration.cropDrawing = try cropDrawing(shared)
+        _ = try dataLoading()
         var options = BraTSTrainingOptions()
         options.perSampleSubsets = perSampleModalities ? true : nil
         configuration.training = try shared.training(steps: steps, options: options, defaultLearningRate: 1e-2)
@@ -171,6 +175,12 @@ struct BraTSArguments: ParsableArguments {
 }
 
 extension BraTSArguments {
+    /// What the case cache may hold, checked; not part of the configuration (no result depends on it).
+    func dataLoading() throws -> DataLoading {
+        try OptionCheck.caseCacheMiB(caseCacheMib)
+        return DataLoading(caseCacheBytes: caseCacheMib.map { $0 << 20 })
+    }
+
     /// New runs draw each crop from its own generator; a resumed run keeps what its folder
     /// recorded (none: a run from before, drawn from one stream), so it continues bitwise.
     func cropDrawing(_ shared: SharedTrainingArguments) throws -> BraTSCropSampler.Drawing? {

@@ -68,9 +68,9 @@ final class BraTSPreprocessingTests: XCTestCase {
         for drawing in [BraTSCropSampler.Drawing.sequential, .perCrop] {
             var straight = try BraTSCropSampler(volumes: [volume], cropShape: [4, 6, 8], seed: 9, drawing: drawing)
             var skipping = try BraTSCropSampler(volumes: [volume], cropShape: [4, 6, 8], seed: 9, drawing: drawing)
-            let batches = (0..<3).map { _ in straight.nextBatch(size: 2) }
+            let batches = try (0..<3).map { _ in try straight.nextBatch(size: 2) }
             skipping.skip(crops: 3)
-            let share = skipping.nextBatch(size: 3, keeping: 1..<3)   // crops 4 and 5: the third batch
+            let share = try skipping.nextBatch(size: 3, keeping: 1..<3)   // crops 4 and 5: the third batch
             XCTAssertEqual(share.images, batches[2].images, "\(drawing)")
             XCTAssertEqual(share.targets, batches[2].targets, "\(drawing)")
             XCTAssertEqual(skipping.cropsDrawn, 6)
@@ -78,7 +78,7 @@ final class BraTSPreprocessingTests: XCTestCase {
         }
         var sequential = try BraTSCropSampler(volumes: [volume], cropShape: [4, 6, 8], seed: 9)
         var perCrop = try BraTSCropSampler(volumes: [volume], cropShape: [4, 6, 8], seed: 9, drawing: .perCrop)
-        XCTAssertNotEqual(sequential.nextBatch(size: 4).images, perCrop.nextBatch(size: 4).images, "two drawings, two crop sequences")
+        XCTAssertNotEqual(try sequential.nextBatch(size: 4).images, try perCrop.nextBatch(size: 4).images, "two drawings, two crop sequences")
     }
 
     func testCropsAreDeterministicBySeed() throws {
@@ -87,7 +87,7 @@ final class BraTSPreprocessingTests: XCTestCase {
         var b = try BraTSCropSampler(volumes: [volume], cropShape: [4, 6, 8], seed: 9)
         var c = try BraTSCropSampler(volumes: [volume], cropShape: [4, 6, 8], seed: 10)
         for _ in 0..<3 {
-            let batchA = a.nextBatch(size: 2), batchB = b.nextBatch(size: 2), batchC = c.nextBatch(size: 2)
+            let batchA = try a.nextBatch(size: 2), batchB = try b.nextBatch(size: 2), batchC = try c.nextBatch(size: 2)
             XCTAssertEqual(batchA.images, batchB.images)
             XCTAssertEqual(batchA.targets, batchB.targets)
             XCTAssertNotEqual(batchA.images, batchC.images)
@@ -101,7 +101,7 @@ final class BraTSPreprocessingTests: XCTestCase {
         let (sh, sw) = (volume.shape[1], volume.shape[2])
         var sampler = try BraTSCropSampler(volumes: [volume], cropShape: [3, 4, 5], seed: 1,
                                            foregroundProbability: 1, scaleRange: 1...1, randomFlips: false)
-        let batch = sampler.nextBatch(size: 5)
+        let batch = try sampler.nextBatch(size: 5)
         let cropCount = 3 * 4 * 5
         for item in 0..<5 {
             let images = Array(batch.images[(item * 4 * cropCount)..<((item + 1) * 4 * cropCount)])
@@ -128,7 +128,7 @@ final class BraTSPreprocessingTests: XCTestCase {
         var sampler = try BraTSCropSampler(volumes: [volume], cropShape: [4, 4, 6], seed: 3, scaleRange: 1...1)
         var sawFlippedW = false
         for _ in 0..<20 {
-            let batch = sampler.nextBatch(size: 1)
+            let batch = try sampler.nextBatch(size: 1)
             let step = batch.images[1] - batch.images[0]
             XCTAssertEqual(abs(step), 1, "W neighbours differ by one voxel, mirrored or not")
             if step < 0 { sawFlippedW = true }
@@ -137,7 +137,7 @@ final class BraTSPreprocessingTests: XCTestCase {
 
         var scaled = try BraTSCropSampler(volumes: [volume], cropShape: [4, 4, 6], seed: 3, foregroundProbability: 1,
                                           scaleRange: 1.1...1.1, randomFlips: false)
-        let batch = scaled.nextBatch(size: 1)
+        let batch = try scaled.nextBatch(size: 1)
         let span = batch.images[5] - batch.images[0]
         XCTAssertEqual(span, 5 * 1.1, accuracy: 1e-3, "trilinear along W over 5 steps of 1.1 voxels")
     }

@@ -16,6 +16,8 @@ extension CommandLineTests {
             (["--meta-val-size", "0"], "--meta-val-size"), (["--collective-timeout", "nan"], "--collective-timeout"), (["--collective-timeout", "1e300"], "--collective-timeout"),
             (["--stop-after", "400"], "--stop-after"), (["--channels", "8,16,x"], "--channels"), (["--channels", "8,,16"], "--channels"),
             (["--crop", "16,,16,16"], "--crop"), (["--crop", "16,16"], "--crop"), (["--force", "--resume"], "--force"),
+            (["--case-cache-mib=-1"], "--case-cache-mib"), (["--case-cache-mib", "1048577"], "--case-cache-mib"),
+            (["--case-cache-mib", "x"], "--case-cache-mib"), (["--task", "avmnist", "--case-cache-mib", "64"], "--case-cache-mib"),
         ]
         for (arguments, option) in refused {
             let result = try mckd(["train", "--device", "cpu", "--out", run.path] + arguments)

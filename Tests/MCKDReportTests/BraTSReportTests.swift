@@ -111,7 +111,7 @@ final class BraTSReportTests: XCTestCase {
         let run = try tinyRun("figure")
         let trained = try TrainedRun<BraTSTask>(directory: run, backend: CPUBackend<Float>())
         let volume = try withPhantomCache {
-            try trained.configuration.loadSplit { _ in }.test[0]
+            try trained.configuration.loadSplit { _ in }.loadTest()[0]
         }
         let subset = try ModalitySet([0, 2], of: 4)
         let labels = try BraTSOverlay.predictLabels(trained, volume: volume, subsets: [subset])[0]

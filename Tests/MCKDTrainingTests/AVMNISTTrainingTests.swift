@@ -302,12 +302,14 @@ final class AVMNISTTrainingTests: XCTestCase {
         XCTAssertTrue(try trainer.importanceWeights().allSatisfy(\.isFinite))
     }
 
-    /// The per-step records of a run's metrics log, without wall-clock time.
+    /// The per-step records of a run's metrics log, without wall-clock time and the run's
+    /// ID (each folder's run has its own).
     func records(_ run: URL) throws -> [String] {
         try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
             .split(separator: "\n").map { line in
                 var object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
                 object["seconds"] = nil
+                object[RunID.key] = nil
                 return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
             }
     }

@@ -69,13 +69,14 @@ final class DistributedTrainingTests: XCTestCase {
         return url
     }
 
-    /// The two run folders hold the same checkpoint (step, metadata, every tensor's bits)
-    /// and the same metrics.jsonl records but for `seconds`.
+    /// The two run folders hold the same checkpoint (step, metadata but for the run's ID,
+    /// every tensor's bits) and the same metrics.jsonl records but for `seconds` and the ID.
     func assertSameRun(_ a: URL, _ b: URL, file: StaticString = #filePath, line: UInt = #line) throws {
         let first = try Checkpoint.read(from: a.appendingPathComponent("checkpoint"))
         let second = try Checkpoint.read(from: b.appendingPathComponent("checkpoint"))
         XCTAssertEqual(first.step, second.step, file: file, line: line)
-        XCTAssertEqual(first.metadata, second.metadata, file: file, line: line)
+        XCTAssertNotNil(first.metadata[RunID.key], file: file, line: line)
+        XCTAssertEqual(first.metadata.filter { $0.key != RunID.key }, second.metadata.filter { $0.key != RunID.key }, file: file, line: line)
         XCTAssertEqual(first.tensors.map(\.name), second.tensors.map(\.name), file: file, line: line)
         for (x, y) in zip(first.tensors, second.tensors) {
             XCTAssertEqual(x.values.map(\.bitPattern), y.values.map(\.bitPattern), "tensor \(x.name)", file: file, line: line)
@@ -87,6 +88,7 @@ final class DistributedTrainingTests: XCTestCase {
         try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").map { line in
             var record = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             record["seconds"] = nil
+            record[RunID.key] = nil   // each folder's run has its own
             return String(decoding: try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]), as: UTF8.self)
         }
     }

@@ -34,12 +34,14 @@ final class TrainingRunTests: XCTestCase {
         return configuration
     }
 
-    /// The per-step records of a run's metrics log, without wall-clock time.
+    /// The per-step records of a run's metrics log, without wall-clock time and the run's
+    /// ID (each folder's run has its own).
     func losses(_ run: URL) throws -> [String] {
         try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
             .split(separator: "\n").map { line in
                 var object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
                 object["seconds"] = nil
+                object[RunID.key] = nil
                 return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
             }
     }
@@ -123,7 +125,7 @@ final class TrainingRunTests: XCTestCase {
         // The run reloaded from its folder (as `mckd eval` does) scores the same.
         let backend = CPUBackend<Float>()
         let reloaded = try TrainedRun<BraTSTask>(directory: directory, backend: backend)
-        let test = try reloaded.configuration.loadSplit { _ in }.test
+        let test = try reloaded.configuration.loadSplit { _ in }.loadTest()
         XCTAssertEqual(try SegmentationEvaluator(model: reloaded.model, tile: [8, 8, 8]).evaluate(test), result)
     }
 

@@ -34,9 +34,8 @@ public struct BraTSCropSampler {
     /// Whether axes are flipped at random.
     public let randomFlips: Bool
 
-    private let volumes: [BraTSVolume]
-    /// Per volume, per tumour class present (1, 2, 4), the flat indices of its voxels.
-    private let foregroundIndices: [[[Int32]]]
+    /// The cases drawn from: summaries in memory, voxels through their cache.
+    public let cases: BraTSCropCases
     private let drawing: Drawing
     private let seed: UInt64
     /// The sequential stream (unused with per-crop drawing).
@@ -44,41 +43,22 @@ public struct BraTSCropSampler {
     /// How many crops have been drawn (or skipped): the index of the next one.
     public private(set) var cropsDrawn = 0
 
-    /// Prepares a sampler over `volumes`, which must all carry labels.
+    /// Prepares a sampler over `volumes` held in memory, which must all carry labels.
     /// The same volumes, settings and seed give the same sequence of batches.
     public init(volumes: [BraTSVolume], cropShape: [Int], seed: UInt64, foregroundProbability: Double = 0.5,
                 scaleRange: ClosedRange<Double> = 0.9...1.1, randomFlips: Bool = true, drawing: Drawing = .sequential) throws {
-        guard !volumes.isEmpty else { throw BraTSDataError(caseID: nil, "no volumes to sample training crops from") }
-        guard cropShape.count == 3, cropShape.allSatisfy({ $0 > 0 }) else {
-            throw BraTSDataError(caseID: nil, "crop shape \(cropShape) must be three positive sizes d,h,w")
-        }
-        guard scaleRange.lowerBound > 0 else { throw BraTSDataError(caseID: nil, "crop scale range must be positive") }
-        var indices: [[[Int32]]] = []
-        for volume in volumes {
-            guard zip(volume.shape, cropShape).allSatisfy({ $0 >= $1 }) else {
-                throw BraTSDataError(caseID: volume.caseID, "its volume \(volume.shape.map(String.init).joined(separator: "x")) is smaller than the crop "
-                                     + "\(cropShape.map(String.init).joined(separator: ",")) (choose a --crop no larger than the smallest case)")
-            }
-            guard let labels = volume.labels else {
-                throw BraTSDataError(caseID: volume.caseID, "has no labels, so it cannot be used for training crops")
-            }
-            guard volume.voxelCount < Int(Int32.max) else {
-                throw BraTSDataError(caseID: volume.caseID, "volume too large for crop sampling")
-            }
-            var perClass: [[Int32]] = [[], [], []]
-            for (k, label) in labels.enumerated() {
-                switch label {
-                case 1: perClass[0].append(Int32(k))
-                case 2: perClass[1].append(Int32(k))
-                case 4: perClass[2].append(Int32(k))
-                default: break
-                }
-            }
-            indices.append(perClass.filter { !$0.isEmpty })
-        }
-        self.volumes = volumes
-        self.foregroundIndices = indices
-        self.cropShape = cropShape
+        try Self.check(cropShape: cropShape, scaleRange: scaleRange, empty: volumes.isEmpty)
+        try self.init(cases: try BraTSCropCases(volumes: volumes, cropShape: cropShape), seed: seed, foregroundProbability: foregroundProbability,
+                      scaleRange: scaleRange, randomFlips: randomFlips, drawing: drawing)
+    }
+
+    /// Prepares a sampler over `cases` (their crop shape is the sampler's). The crops depend
+    /// on the cases' voxels, the settings and the seed, not on what the cases' cache holds.
+    public init(cases: BraTSCropCases, seed: UInt64, foregroundProbability: Double = 0.5,
+                scaleRange: ClosedRange<Double> = 0.9...1.1, randomFlips: Bool = true, drawing: Drawing = .sequential) throws {
+        try Self.check(cropShape: cases.cropShape, scaleRange: scaleRange, empty: cases.count == 0)
+        self.cases = cases
+        self.cropShape = cases.cropShape
         self.foregroundProbability = foregroundProbability
         self.scaleRange = scaleRange
         self.randomFlips = randomFlips
@@ -87,63 +67,101 @@ public struct BraTSCropSampler {
         self.drawing = drawing
     }
 
+    private static func check(cropShape: [Int], scaleRange: ClosedRange<Double>, empty: Bool) throws {
+        guard !empty else { throw BraTSDataError(caseID: nil, "no volumes to sample training crops from") }
+        guard cropShape.count == 3, cropShape.allSatisfy({ $0 > 0 }) else {
+            throw BraTSDataError(caseID: nil, "crop shape \(cropShape) must be three positive sizes d,h,w")
+        }
+        guard scaleRange.lowerBound > 0 else { throw BraTSDataError(caseID: nil, "crop scale range must be positive") }
+    }
+
     /// The next `size` crops.
-    public mutating func nextBatch(size: Int) -> BraTSBatch { nextBatch(size: size, keeping: 0..<size) }
+    public mutating func nextBatch(size: Int) throws -> BraTSBatch { try nextBatch(size: size, keeping: 0..<size) }
 
     /// The crops `keeping` of the next `size` (a rank's share of a global batch): every
     /// crop is drawn, so the stream moves on as for the whole batch, but only the kept
-    /// ones are resampled.
-    public mutating func nextBatch(size: Int, keeping: Range<Int>) -> BraTSBatch {
+    /// ones are resampled (and only their cases' voxels are needed).
+    public mutating func nextBatch(size: Int, keeping: Range<Int>) throws -> BraTSBatch {
         precondition(keeping.lowerBound >= 0 && keeping.upperBound <= size)
         let cropVoxels = cropShape.reduce(1, *)
         var images = [Float](repeating: 0, count: keeping.count * 4 * cropVoxels)
         var targets = [Float](repeating: 0, count: keeping.count * 3 * cropVoxels)
         var ids: [String] = [], drawnIDs: [String] = []
         for drawn in 0..<size {
-            var random = drawing == .perCrop ? SplitMix64(seed: seed, stream: "crop", index: cropsDrawn) : generator
-            let volumeIndex = random.below(volumes.count)
-            let volume = volumes[volumeIndex]
-            let centre = drawCentre(volumeIndex: volumeIndex, using: &random)
-            let scale = random.uniform(scaleRange)
-            let flips = (0..<3).map { _ in randomFlips && random.next() & 1 == 1 }
-            if drawing == .sequential { generator = random }
-            cropsDrawn += 1
-            drawnIDs.append(volume.caseID)
+            let crop = drawCrop()
+            let summary = cases.summaries[crop.caseIndex]
+            drawnIDs.append(summary.caseID)
             guard keeping.contains(drawn) else { continue }
+            let source = try cases.source(crop.caseIndex)
+            let centre = self.centre(crop.placement, in: source)
             let item = drawn - keeping.lowerBound
             let axes = (0..<3).map { axis in
-                AxisSampling(outputSize: cropShape[axis], sourceSize: volume.shape[axis],
-                             centre: centre[axis], scale: scale, flipped: flips[axis])
+                AxisSampling(outputSize: cropShape[axis], sourceSize: summary.shape[axis],
+                             centre: centre[axis], scale: crop.scale, flipped: crop.flips[axis])
             }
             images.withUnsafeMutableBufferPointer { imageBuffer in
                 targets.withUnsafeMutableBufferPointer { targetBuffer in
-                    resample(volume, axes: axes,
+                    resample(source.volume, axes: axes,
                              images: UnsafeMutableBufferPointer(rebasing: imageBuffer[(item * 4 * cropVoxels)..<((item + 1) * 4 * cropVoxels)]),
                              targets: UnsafeMutableBufferPointer(rebasing: targetBuffer[(item * 3 * cropVoxels)..<((item + 1) * 3 * cropVoxels)]))
                 }
             }
-            ids.append(volume.caseID)
+            ids.append(summary.caseID)
         }
         return BraTSBatch(caseIDs: ids, drawnCaseIDs: drawnIDs, cropShape: cropShape, images: images, targets: targets)
     }
 
     /// Moves past the next `count` crops: constant time with per-crop drawing; the
-    /// sequential stream draws them (without resampling).
+    /// sequential stream draws them (without resampling, so without reading voxels).
     public mutating func skip(crops count: Int) {
         guard drawing == .sequential else {
             cropsDrawn += count
             return
         }
-        _ = nextBatch(size: count, keeping: 0..<0)
+        for _ in 0..<count { _ = drawCrop() }
+    }
+
+    /// The next crop's random draws, in the documented order: case, placement, scale, flips.
+    private mutating func drawCrop() -> (caseIndex: Int, placement: Placement, scale: Double, flips: [Bool]) {
+        var random = drawing == .perCrop ? SplitMix64(seed: seed, stream: "crop", index: cropsDrawn) : generator
+        let caseIndex = random.below(cases.count)
+        let placement = drawPlacement(cases.summaries[caseIndex], using: &random)
+        let scale = random.uniform(scaleRange)
+        let flips = (0..<3).map { _ in randomFlips && random.next() & 1 == 1 }
+        if drawing == .sequential { generator = random }
+        cropsDrawn += 1
+        return (caseIndex, placement, scale, flips)
+    }
+
+    /// Where a crop goes, as drawn: on the `voxel`-th voxel of tumour class `classIndex`
+    /// (the case's voxels tell where that is), or centred at `centre`.
+    private enum Placement {
+        case tumour(classIndex: Int, voxel: Int)
+        case centre([Double])
+    }
+
+    /// Draws a crop's placement; the draws need only the case's summary.
+    private func drawPlacement(_ summary: BraTSCropCaseSummary, using generator: inout SplitMix64) -> Placement {
+        let classes = summary.foregroundCounts
+        if !classes.isEmpty && generator.nextUnit() < foregroundProbability {
+            let classIndex = generator.below(classes.count)
+            return .tumour(classIndex: classIndex, voxel: generator.below(classes[classIndex]))
+        }
+        return .centre((0..<3).map { axis in
+            let slack = summary.shape[axis] - cropShape[axis]
+            let corner = slack >= 0 ? Double(generator.below(slack + 1)) : Double(slack) / 2
+            return corner + Double(cropShape[axis] - 1) / 2
+        })
     }
 
     /// Crop centre (continuous voxel coordinates, [d, h, w]).
-    private func drawCentre(volumeIndex: Int, using generator: inout SplitMix64) -> [Double] {
-        let shape = volumes[volumeIndex].shape
-        let classes = foregroundIndices[volumeIndex]
-        if !classes.isEmpty && generator.nextUnit() < foregroundProbability {
-            let voxels = classes[generator.below(classes.count)]
-            let flat = Int(voxels[generator.below(voxels.count)])
+    private func centre(_ placement: Placement, in source: BraTSCropSource) -> [Double] {
+        switch placement {
+        case let .centre(centre):
+            return centre
+        case let .tumour(classIndex, voxel):
+            let shape = source.volume.shape
+            let flat = Int(source.foreground[classIndex][voxel])
             let position = [flat / (shape[1] * shape[2]), (flat / shape[2]) % shape[1], flat % shape[2]]
             return (0..<3).map { axis in
                 // The crop's voxel grid contains the chosen voxel (so unscaled crops
@@ -152,11 +170,6 @@ public struct BraTSCropSampler {
                 let corner = slack >= 0 ? Double(min(max(position[axis] - cropShape[axis] / 2, 0), slack)) : Double(slack) / 2
                 return corner + Double(cropShape[axis] - 1) / 2
             }
-        }
-        return (0..<3).map { axis in
-            let slack = shape[axis] - cropShape[axis]
-            let corner = slack >= 0 ? Double(generator.below(slack + 1)) : Double(slack) / 2
-            return corner + Double(cropShape[axis] - 1) / 2
         }
     }
 

@@ -22,7 +22,7 @@ enum OverlaySection {
         }
         do {
             let trained = try TrainedRun<BraTSTask>(directory: run.directory, backend: backend)
-            let test = try trained.configuration.loadSplit { _ in }.test
+            let test = try trained.configuration.loadSplit { _ in }.test   // files; each shown case is read when drawn
             guard !test.isEmpty else {
                 section.missing.append("the run has no test cases")
                 return section
@@ -30,7 +30,8 @@ enum OverlaySection {
             var body = "<p class=\"note\">Model at step \(trained.step); axial slice through each case's largest tumour area (anterior up); "
                 + "modalities the prediction did not get are dimmed and framed in red dashes. Per-case Dice (ET / TC / WT, %) is given for each prediction.</p>"
             body += BraTSOverlay.legendHTML()
-            for volume in test.prefix(cases) {
+            for brainCase in test.prefix(cases) {
+                let volume = try BraTSCaseLoader.load(brainCase, requireSegmentation: true)
                 let subsets = BraTSOverlay.reportSubsets(for: volume)
                 say("report: predicting test case \(volume.caseID) with \(subsets.count) modality subsets")
                 let predictions = try BraTSOverlay.predictLabels(trained, volume: volume, subsets: subsets.map(\.subset))

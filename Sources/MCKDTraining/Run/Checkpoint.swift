@@ -85,7 +85,8 @@ public struct Checkpoint: Equatable {
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             if error is CheckpointError { throw error }
-            throw CheckpointError.io(file: url.path, reason: "\(error)")
+            throw CheckpointError.io(file: url.path, reason: FileErrorReason.plain(error)
+                                     + " (the checkpoint there before is kept; fix this, then continue with --resume)")
         }
     }
 

@@ -60,27 +60,30 @@ public enum RunConfiguration: Equatable {
         try JSONDecoder().decode(TaskTag.self, from: data).task ?? .brats
     }
 
-    /// configuration.json's text: the task's configuration and its `task`, keys sorted and
+    /// configuration.json's text: the task's configuration, its `task` and, when given, the
+    /// run's ID (`RunID`; checkpoints embed the configuration without it), keys sorted and
     /// indented so run files diff cleanly.
-    public static func json<Configuration: TaskConfiguration>(_ configuration: Configuration) throws -> String {
+    public static func json<Configuration: TaskConfiguration>(_ configuration: Configuration, runID: String? = nil) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try encoder.encode(Tagged(configuration: configuration)), as: UTF8.self)
+        return String(decoding: try encoder.encode(Tagged(configuration: configuration, runID: runID)), as: UTF8.self)
     }
 
-    private enum TaskKey: String, CodingKey { case task }
+    private enum TaskKey: String, CodingKey { case task, run }
 
     private struct TaskTag: Decodable {
         let task: TaskKind?
     }
 
-    /// A task's configuration with its `task` key beside its own keys, in one JSON object.
+    /// A task's configuration with its `task` key (and `run`, if any) beside its own keys, in one JSON object.
     private struct Tagged<Configuration: TaskConfiguration>: Encodable {
         let configuration: Configuration
+        let runID: String?
 
         func encode(to encoder: Encoder) throws {
             var container = encoder.container(keyedBy: TaskKey.self)
             try container.encode(Configuration.task, forKey: .task)
+            try container.encodeIfPresent(runID, forKey: .run)
             try configuration.encode(to: encoder)
         }
     }

@@ -10,8 +10,9 @@ public protocol RunEvaluation: Encodable {
 /// loss parts, and the evaluation.
 public struct RunDirectory {
     public let url: URL
-    /// The run's configuration as written to configuration.json and into every checkpoint.
+    /// The run's configuration as written into every checkpoint (configuration.json adds the run's ID).
     let configurationJSON: String
+    private let configuration: any TaskConfiguration
     /// Whether a checkpoint's configuration is this run's.
     private let isThisRun: (Data) -> Bool
     /// Held by the process that writes the folder (rank 0 under mpirun) while it lives.
@@ -23,6 +24,7 @@ public struct RunDirectory {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         self.url = url
         configurationJSON = try RunConfiguration.json(configuration)
+        self.configuration = configuration
         isThisRun = { (try? RunConfiguration.decode(Configuration.self, from: $0)) == configuration }
         lock = writer ? try RunFolderLock(folder: url) : nil
         if writer { try Checkpoint.removeStaleTemporaryFiles(in: url) }
@@ -43,10 +45,11 @@ public struct RunDirectory {
         try evaluation.csv().write(to: directory.appendingPathComponent("evaluation.csv"), atomically: true, encoding: .utf8)
     }
 
-    /// A fresh run writes configuration.json and returns nil. A resumed one hands the
-    /// checkpoint to `restore` after checking it was written with this configuration
-    /// (compared as configurations, so a run from before the `task` key resumes), and
-    /// returns its step.
+    /// A fresh run draws its ID, writes configuration.json and returns no step. A resumed
+    /// one hands the checkpoint to `restore` after checking it was written with this
+    /// configuration (compared as configurations, so a run from before the `task` key
+    /// resumes) and by the run configuration.json names (`RunID`), and returns its step. Either
+    /// way it returns the run's ID (nil: a folder from before run IDs, which keeps none).
     ///
     /// Under mpirun rank 0 alone writes configuration.json and reads the checkpoint,
     /// whose bytes it sends to every rank (other nodes need not see the folder).
@@ -54,13 +57,14 @@ public struct RunDirectory {
     /// A fresh start into a folder holding a checkpoint is refused unless `replace`, which
     /// first deletes the earlier run's files (so that nothing of it can be resumed later).
     func start(resume: Bool, replace: Bool = false, communicator: any Communicator = SingleProcess(), say: (String) -> Void,
-               restore: (Checkpoint) throws -> Void) throws -> Int? {
+               restore: (Checkpoint) throws -> Void) throws -> (step: Int?, runID: String?) {
         guard resume else {
+            let runID = RunID.fresh()
             if communicator.isRoot {
                 try clearEarlierRun(replace: replace, say: say)
-                try configurationJSON.write(to: url.appendingPathComponent("configuration.json"), atomically: true, encoding: .utf8)
+                try RunConfiguration.json(configuration, runID: runID).write(to: url.appendingPathComponent("configuration.json"), atomically: true, encoding: .utf8)
             }
-            return nil
+            return (nil, runID)
         }
         var bytes: [UInt8] = []
         if communicator.isRoot {
@@ -74,9 +78,11 @@ public struct RunDirectory {
         guard let written = checkpoint.metadata["configuration"], isThisRun(Data(written.utf8)) else {
             throw TrainingError.unusableRunFolder("checkpoint \(checkpointURL.path) was written by a run with another configuration; resume with the same options")
         }
+        // Rank 0 alone has the folder; only it writes what carries the ID.
+        let runID = communicator.isRoot ? try RunID.requireSameRun(checkpoint, file: checkpointURL, directory: url) : nil
         try restore(checkpoint)
         say("resumed from \(checkpointURL.path) at step \(checkpoint.step)")
-        return checkpoint.step
+        return (checkpoint.step, runID)
     }
 
     private func clearEarlierRun(replace: Bool, say: (String) -> Void) throws {

@@ -29,6 +29,10 @@ public final class TrainingRun<Task: TrainingTask> {
     }
 
     public var checkpointURL: URL { directory.appendingPathComponent("checkpoint") }
+    /// How much of the data the task may hold in host memory (BraTS: the case cache).
+    public var dataLoading = DataLoading()
+    /// The task of the latest `run` (its data can be looked at afterwards).
+    public private(set) var task: Task?
     /// When set (one process, not under mpirun), a caught SIGINT/SIGTERM ends the run after
     /// the current step with a checkpoint (TrainingError.interrupted).
     public var stopSignals: StopSignals?
@@ -42,10 +46,11 @@ public final class TrainingRun<Task: TrainingTask> {
         if !parallel.isSingle, let limitation = kind.dataParallelLimitation { throw DistributedError.unsupported(limitation) }
         try Task.requireFit(configuration, on: backend)
         let folder = try RunDirectory(directory, configuration: configuration, writer: communicator.isRoot)
-        let task = try Task(configuration: configuration, backend: backend, say: say)
+        let task = try Task(configuration: configuration, backend: backend, dataLoading: dataLoading, say: say)
+        self.task = task
         let trainer = task.trainer, training = configuration.training
         trainer.state.parallel = parallel
-        let resumeStep = try folder.start(resume: resume, replace: replace, communicator: communicator, say: say) { checkpoint in
+        let (resumeStep, runID) = try folder.start(resume: resume, replace: replace, communicator: communicator, say: say) { checkpoint in
             guard checkpoint.step <= training.steps else {
                 throw CheckpointError.corrupt(file: folder.checkpointURL.path, reason: "step \(checkpoint.step) lies past the run's \(training.steps) steps")
             }
@@ -57,12 +62,14 @@ public final class TrainingRun<Task: TrainingTask> {
             let initial = try communicator.broadcast(bytes: try trainer.checkpoint(metadata: [:]).encoded(), name: "initial weights")
             try trainer.restore(from: try Checkpoint.decode(initial, file: "rank 0's initial weights"), file: "rank 0's initial weights")
         }
-        let log = StepLog(metrics: communicator.isRoot ? try MetricsLog(url: folder.metricsURL, resumeStep: resumeStep ?? (resume ? 0 : nil)) : nil,
+        let log = StepLog(metrics: communicator.isRoot ? try MetricsLog(url: folder.metricsURL, resumeStep: resumeStep ?? (resume ? 0 : nil), runID: runID) : nil,
                           progress: communicator.isRoot ? ProgressReporter(totalSteps: training.steps, firstStep: trainer.step, lineInterval: kind.progressLineInterval) : nil,
                           modalityNames: kind.modalityNames, meta: training.method.meta)
         func saveCheckpoint() throws {
             if communicator.isRoot {
-                try trainer.checkpoint(metadata: ["configuration": folder.configurationJSON]).write(to: folder.checkpointURL)
+                var metadata = ["configuration": folder.configurationJSON]
+                metadata[RunID.key] = runID
+                try trainer.checkpoint(metadata: metadata).write(to: folder.checkpointURL)
             }
             if communicator.size > 1 { try requireSameState(trainer) }
         }

@@ -25,8 +25,9 @@ public protocol TrainingTask: AnyObject {
 
     /// Throws when `configuration` cannot fit `backend`'s memory; runs before any data is read.
     static func requireFit(_ configuration: Configuration, on backend: any Backend) throws
-    /// Loads the data and makes the model and its trainer, saying what it loaded.
-    init(configuration: Configuration, backend: any Backend, say: @escaping (String) -> Void) throws
+    /// Loads the data (holding in memory what `dataLoading` allows) and makes the model and
+    /// its trainer, saying what it loaded.
+    init(configuration: Configuration, backend: any Backend, dataLoading: DataLoading, say: @escaping (String) -> Void) throws
     var trainer: Trainer { get }
 
     /// Draws the data of step `step` without training on it, so that a resumed run

@@ -17,7 +17,9 @@ public final class AVMNISTTask: TrainingTask {
     /// Nothing to check: a batch of 28x28 images and 20x20 spectrograms is megabytes.
     public static func requireFit(_ configuration: AVMNISTRunConfiguration, on backend: any Backend) throws {}
 
-    public init(configuration: AVMNISTRunConfiguration, backend: any Backend, say: @escaping (String) -> Void) throws {
+    /// The AV-MNIST cache is megabytes and is held whole, whatever `dataLoading` allows.
+    public init(configuration: AVMNISTRunConfiguration, backend: any Backend, dataLoading _: DataLoading,
+                say: @escaping (String) -> Void) throws {
         self.configuration = configuration
         let data = try configuration.loadData()
         self.data = data

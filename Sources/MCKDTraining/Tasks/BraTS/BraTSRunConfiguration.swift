@@ -54,10 +54,11 @@ public struct BraTSRunConfiguration: TaskConfiguration {
         }
     }
 
-    /// The train / meta-validation / test volumes of the run's seeded split.
-    public func loadSplit(say: (String) -> Void) throws -> BraTSSplitVolumes {
+    /// The train / meta-validation / test cases of the run's seeded split (their files;
+    /// volumes are read when used).
+    public func loadSplit(say: (String) -> Void) throws -> BraTSSplitCases {
         let root = try dataRoot(say: say)
-        let split = try BraTSSplitVolumes(root: root, metaValidationCount: metaValidationCases, testCount: testCases, seed: training.seed)
+        let split = try BraTSSplitCases(root: root, metaValidationCount: metaValidationCases, testCount: testCases, seed: training.seed)
         say("data: \(split.caseCount) cases from \(root.path)\(isSynthetic ? " (SYNTHETIC phantom)" : ""): "
             + "\(split.train.count) train, \(split.metaValidation.count) meta-validation, \(split.test.count) test")
         if split.modalityCaseCounts.contains(where: { $0 < split.caseCount }) {

@@ -8,30 +8,40 @@ import MCKDEngine
 public final class BraTSTask: TrainingTask {
     public let trainer: SegmentationTrainer
     private let configuration: BraTSRunConfiguration
-    private let test: [BraTSVolume]
+    /// Read one at a time when evaluated.
+    private let test: [BraTSCase]
     /// Crops of the training cases, and of the meta-validation cases.
     private var crops: (train: BraTSCropSampler, metaValidation: BraTSCropSampler)
     /// The modalities each training and meta-validation case has; nil when every case
     /// has all four (then training is exactly that of complete data).
     private let ownSets: [String: ModalitySet]?
+    /// The training and meta-validation cases' volumes held between crops.
+    public let caseCache: LRUByteCache<BraTSCropSource>
 
     public static func requireFit(_ configuration: BraTSRunConfiguration, on backend: any Backend) throws {
         try TrainingMemoryPlan.requireFit(configuration, on: backend)
     }
 
-    public init(configuration: BraTSRunConfiguration, backend: any Backend, say: @escaping (String) -> Void) throws {
+    /// Every case of the split is read once here, so that a damaged file stops the run
+    /// before training; the cache keeps what fits `dataLoading`'s budget, the rest is read
+    /// again when a crop needs it.
+    public init(configuration: BraTSRunConfiguration, backend: any Backend, dataLoading: DataLoading, say: @escaping (String) -> Void) throws {
         self.configuration = configuration
         let data = try configuration.loadSplit(say: say)
+        caseCache = LRUByteCache(budget: dataLoading.caseCacheBudget)
+        let train = try BraTSCropCases(cases: data.train, cropShape: configuration.crop, cache: caseCache)
+        let metaValidation = try BraTSCropCases(cases: data.metaValidation, cropShape: configuration.crop, cache: caseCache)
+        for brainCase in data.test { _ = try BraTSCaseLoader.load(brainCase, requireSegmentation: true) }
         test = data.test
         let model = try configuration.makeModel(backend: backend)
         say("model on \(backend.name):\n" + model.summary(crop: configuration.crop))
         trainer = try SegmentationTrainer(model: model, settings: configuration.training)
         let labelled = data.train + data.metaValidation
-        ownSets = labelled.allSatisfy(\.isComplete) ? nil
-            : Dictionary(uniqueKeysWithValues: labelled.map { ($0.caseID, $0.availableSet) })
+        ownSets = labelled.allSatisfy { $0.availableModalities.count == BraTSModality.allCases.count } ? nil
+            : Dictionary(uniqueKeysWithValues: labelled.map { ($0.id, BraTSAvailability.set($0.availableModalities)) })
         let drawing = configuration.cropDrawing ?? .sequential, seed = configuration.training.seed
-        crops = (try BraTSCropSampler(volumes: data.train, cropShape: configuration.crop, seed: seed, drawing: drawing),
-                 try BraTSCropSampler(volumes: data.metaValidation, cropShape: configuration.crop, seed: seed &+ 1, drawing: drawing))
+        crops = (try BraTSCropSampler(cases: train, seed: seed, drawing: drawing),
+                 try BraTSCropSampler(cases: metaValidation, seed: seed &+ 1, drawing: drawing))
     }
 
     public func skipData(ofStep step: Int, metaBatches: Int) {
@@ -44,9 +54,9 @@ public final class BraTSTask: TrainingTask {
     public func trainStep(metaBatches: Int) throws -> StepRecord {
         let parallel = trainer.state.parallel, size = configuration.batchSize
         let ranges = parallel.isSingle ? [0..<size] : try parallel.microBatchRanges(globalBatch: size)
-        let batch = crops.train.nextBatch(size: size, keeping: ranges.first!.lowerBound..<ranges.last!.upperBound)
+        let batch = try crops.train.nextBatch(size: size, keeping: ranges.first!.lowerBound..<ranges.last!.upperBound)
         let meta = try (0..<metaBatches).map { _ in
-            let crop = crops.metaValidation.nextBatch(size: 1)
+            let crop = try crops.metaValidation.nextBatch(size: 1)
             let (input, targets) = try upload(crop)
             return (input, targets, ownSets.map { $0[crop.caseIDs[0]]! } ?? .all(configuration.architecture.modalities))
         }
@@ -70,6 +80,6 @@ public final class BraTSTask: TrainingTask {
     public func evaluate(say: (String) -> Void) throws -> DiceTable? {
         guard !test.isEmpty else { return nil }
         say("evaluating \(test.count) test cases x 15 modality subsets (sliding windows, overlap 1/3)")
-        return try SegmentationEvaluator(model: trainer.model, tile: configuration.crop).evaluate(test, communicator: trainer.state.parallel.communicator)
+        return try SegmentationEvaluator(model: trainer.model, tile: configuration.crop).evaluate(cases: test, communicator: trainer.state.parallel.communicator)
     }
 }

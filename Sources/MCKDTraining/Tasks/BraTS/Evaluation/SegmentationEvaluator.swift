@@ -83,6 +83,16 @@ public struct SegmentationEvaluator {
         return table(perCase: perCase, caseCount: volumes.count)
     }
 
+    /// The same table over cases on disk, read one at a time (each dropped once scored), so
+    /// that memory does not grow with the number of test cases.
+    public func evaluate(cases: [BraTSCase], communicator: any Communicator = SingleProcess()) throws -> DiceTable {
+        let rows = ModalitySet.allNonEmpty(model.architecture.modalities).count
+        func dice(_ index: Int) throws -> [[Double]] { try caseDice(try BraTSCaseLoader.load(cases[index], requireSegmentation: true)) }
+        guard communicator.size > 1 else { return table(perCase: try cases.indices.map(dice), caseCount: cases.count) }
+        let perCase = try ShardedEvaluation(communicator: communicator).perCase(cases.count, rows: rows, columns: DiceTable.regions.count, dice)
+        return table(perCase: perCase, caseCount: cases.count)
+    }
+
     /// The table from each case's Dice (`caseDice`), summed in case order: the same bits
     /// however the cases were shared out. A subset's row is the mean over the cases that
     /// allow it (NaN rows are the subsets a case lacks a modality for).

@@ -51,6 +51,9 @@ enum ConvolutionRows {
 
     static func run(_ backend: any Backend, quick: Bool, repeats: Int, report: inout BenchReport) throws {
         for item in cases(quick: quick) {
+            let prefix = item.transposed ? "convT" : "conv3d"
+            // No tensors made, no fills, for a case `--rows` leaves out.
+            guard ["fwd", "bwd-data", "bwd-filter"].contains(where: { report.wants("\(prefix) \($0) \(item.label)") }) else { continue }
             let d = item.descriptor
             let outputShape = item.transposed ? try d.transposedOutputShape(forInput: item.input) : try d.outputShape(forInput: item.input)
             let weightShape = item.transposed ? d.transposedWeightShape : d.weightShape
@@ -63,7 +66,6 @@ enum ConvolutionRows {
             // Multiply-adds with a real input value (taps in the padding do no work); a
             // transposed convolution costs what its adjoint ordinary convolution costs.
             let flops = item.transposed ? d.adjoint.usefulFlops(input: outputShape) : d.usefulFlops(input: item.input)
-            let prefix = item.transposed ? "convT" : "conv3d"
             let twinPrefix = item.transposed ? "conv_transpose3d" : "conv3d"
             let passes: [(String, String, () throws -> Void)] = item.transposed
                 ? [("fwd", "forward", { try backend.convTranspose3dForward(d, input: x, weight: w, bias: nil, into: y) }),

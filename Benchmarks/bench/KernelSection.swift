@@ -17,6 +17,7 @@ enum KernelSection {
     }
 
     static func elementwiseRows(_ backend: any Backend, quick: Bool, repeats: Int, report: inout BenchReport) throws {
+        guard ["axpy", "reduce sum (all)", "random normal fill"].contains(where: report.wants) else { return }
         let count = quick ? 1 << 16 : 16 << 20
         let x = try backend.makeTensor(shape: Shape(count)), y = try backend.makeTensor(shape: Shape(count))
         try backend.fillRandom(x, .uniform(low: -1, high: 1), seed: 1, stream: 0)
@@ -43,7 +44,7 @@ enum KernelSection {
                ("conv C64@16^3", 64, 16 * 16 * 16, 64 * 27),
                ("conv C16@64^3", 16, 64 * 64 * 64, 16 * 27),
                ("conv C1->16@64^3", 16, 64 * 64 * 64, 27)]
-        for (label, m, n, k) in shapes {
+        for (label, m, n, k) in shapes where report.wants("sgemm \(label)") {
             let descriptor = GEMMDescriptor(m: m, n: n, k: k)
             let a = try backend.makeTensor(shape: [m, k]), b = try backend.makeTensor(shape: [k, n])
             let c = try backend.makeTensor(shape: [m, n])

@@ -78,6 +78,9 @@ public final class OpenCLBackend: Backend {
     public var reservedDeviceBytes: Int { pool.reservedBytes }
     public var peakReservedDeviceBytes: Int { pool.peakReservedBytes }
 
+    /// `MCKD_TRACE_LAUNCHES`: each launch timed on its own and printed.
+    private let launchTrace = LaunchTrace()
+
     /// Programs compiled so far (each (source, defines) pair once).
     public var programBuilds: Int { programs.builds }
 
@@ -163,8 +166,10 @@ public final class OpenCLBackend: Backend {
         }
         var localSize = try programs.fittedLocalSize(local, for: kernel, name: name)
         var globalSize = zip(global, localSize).map { g, l in (g + l - 1) / l * l }
-        try enqueue("clEnqueueNDRangeKernel", "kernel \(name), global \(global), local \(localSize)") {
-            clEnqueueNDRangeKernel(queue, kernel, cl_uint(global.count), nil, &globalSize, &localSize, 0, nil, nil)
+        try launchTrace.launch(name, global: global, on: queue) {
+            try enqueue("clEnqueueNDRangeKernel", "kernel \(name), global \(global), local \(localSize)") {
+                clEnqueueNDRangeKernel(queue, kernel, cl_uint(global.count), nil, &globalSize, &localSize, 0, nil, nil)
+            }
         }
         counters.kernelLaunches += 1
     }

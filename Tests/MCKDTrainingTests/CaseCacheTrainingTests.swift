@@ -6,41 +6,12 @@ import XCTest
 
 /// The case cache changes memory, never results: a run whose cache holds no case (every
 /// crop reads its case from disk again) trains and evaluates bit for bit as one holding all.
-final class CaseCacheTrainingTests: XCTestCase {
-    var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("mckd-case-cache-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        setenv("MCKD_CACHE", folder.appendingPathComponent("cache").path, 1)
-    }
-
-    override func tearDownWithError() throws {
-        unsetenv("MCKD_CACHE")
-        try? FileManager.default.removeItem(at: folder)
-    }
-
-    /// 4 training, 1 meta-validation and 1 test case of 16^3, a bi-level meta step every step.
-    func tinyConfiguration() -> BraTSRunConfiguration {
-        var configuration = BraTSRunConfiguration()
-        configuration.architecture.channels = [2, 4]
-        configuration.phantomCases = 6
-        configuration.phantomSize = [16, 16, 16]
-        configuration.crop = [8, 8, 8]
-        configuration.metaValidationCases = 1
-        configuration.testCases = 1
-        configuration.checkpointEvery = 2
-        configuration.training = SegmentationTrainingSettings(steps: 4)
-        configuration.training.seed = 5
-        configuration.cropDrawing = .perCrop
-        return configuration
-    }
-
+final class CaseCacheTrainingTests: TinyPhantomRunTestCase {
     /// The checkpoint as bytes and the metrics without wall-clock time (both without the
     /// folder's run ID), the evaluation and how often the cache read a case, of a run in `name`.
     func run(_ name: String, caseCacheBytes: Int?) throws -> (checkpoint: [UInt8], metrics: [String], evaluation: Data, loads: Int) {
         let directory = folder.appendingPathComponent(name)
-        let run = TrainingRun<BraTSTask>(configuration: tinyConfiguration(), backend: CPUBackend<Float>(), directory: directory) { _ in }
+        let run = TrainingRun<BraTSTask>(configuration: tinyPerCropConfiguration(), backend: CPUBackend<Float>(), directory: directory) { _ in }
         run.dataLoading = DataLoading(caseCacheBytes: caseCacheBytes)
         _ = try run.run(resume: false)
         let metrics = try String(contentsOf: directory.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").map { line in

@@ -6,39 +6,11 @@ import XCTest
 /// A run's ID ties configuration.json, the checkpoint and metrics.jsonl together: a fresh
 /// run draws one, a resume keeps it, files of two runs in one folder are refused, and
 /// folders from before run IDs resume and evaluate as before.
-final class RunIDTests: XCTestCase {
-    var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("mckd-run-id-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        setenv("MCKD_CACHE", folder.appendingPathComponent("cache").path, 1)
-    }
-
-    override func tearDownWithError() throws {
-        unsetenv("MCKD_CACHE")
-        try? FileManager.default.removeItem(at: folder)
-    }
-
-    func tinyConfiguration(steps: Int = 4) -> BraTSRunConfiguration {
-        var configuration = BraTSRunConfiguration()
-        configuration.architecture.channels = [2, 4]
-        configuration.phantomCases = 6
-        configuration.phantomSize = [16, 16, 16]
-        configuration.crop = [8, 8, 8]
-        configuration.metaValidationCases = 1
-        configuration.testCases = 1
-        configuration.checkpointEvery = 2
-        configuration.training = SegmentationTrainingSettings(steps: steps)
-        configuration.training.seed = 5
-        configuration.cropDrawing = .perCrop
-        return configuration
-    }
-
+final class RunIDTests: TinyPhantomRunTestCase {
     @discardableResult
     func train(_ name: String, resume: Bool = false, stopAfterStep: Int? = nil) throws -> URL {
         let directory = folder.appendingPathComponent(name)
-        _ = try TrainingRun<BraTSTask>(configuration: tinyConfiguration(), backend: CPUBackend<Float>(), directory: directory) { _ in }
+        _ = try TrainingRun<BraTSTask>(configuration: tinyPerCropConfiguration(), backend: CPUBackend<Float>(), directory: directory) { _ in }
             .run(resume: resume, stopAfterStep: stopAfterStep)
         return directory
     }

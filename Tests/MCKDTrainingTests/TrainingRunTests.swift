@@ -6,34 +6,7 @@ import XCTest
 
 /// Whole training runs on a tiny synthetic phantom: resume equality, the NaN guard and
 /// the evaluation table.
-final class TrainingRunTests: XCTestCase {
-    var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("mckd-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        setenv("MCKD_CACHE", folder.appendingPathComponent("cache").path, 1)
-    }
-
-    override func tearDownWithError() throws {
-        unsetenv("MCKD_CACHE")
-        try? FileManager.default.removeItem(at: folder)
-    }
-
-    func tinyConfiguration(steps: Int) -> BraTSRunConfiguration {
-        var configuration = BraTSRunConfiguration()
-        configuration.architecture.channels = [2, 4]
-        configuration.phantomCases = 6
-        configuration.phantomSize = [16, 16, 16]
-        configuration.crop = [8, 8, 8]
-        configuration.metaValidationCases = 1
-        configuration.testCases = 1
-        configuration.checkpointEvery = 2
-        configuration.training = SegmentationTrainingSettings(steps: steps)
-        configuration.training.seed = 5
-        return configuration
-    }
-
+final class TrainingRunTests: TinyPhantomRunTestCase {
     /// The per-step records of a run's metrics log, without wall-clock time and the run's
     /// ID (each folder's run has its own).
     func losses(_ run: URL) throws -> [String] {

@@ -23,10 +23,6 @@
 #define VSTORE CAT(vstore, VW)
 #define CBLOCK (COV * VW)
 
-// v1 forward: work-item = RW consecutive outputs along W x CBLOCK output channels.
-// y[n, co, od, oh, ow0 + p] = sum ci, taps xp[n, ci, od*SD + kd*DD, oh*SH + kh*DH, (ow0+p)*SW + kw*DW] * w.
-// global [ceil(outW / RW), outH, N * outD * coBlocks], local 1.
-
 // t[r][i] -> t[i][r] for a 16 x 16 tile in registers: four stages of pairwise swaps of
 // blocks of 1, 2, 4, 8 lanes between rows r and r + b.
 #define LO(b) (uint16)(M0(b,0),M0(b,1),M0(b,2),M0(b,3),M0(b,4),M0(b,5),M0(b,6),M0(b,7),M0(b,8),M0(b,9),M0(b,10),M0(b,11),M0(b,12),M0(b,13),M0(b,14),M0(b,15))
@@ -48,6 +44,9 @@ static inline void transpose16(float16 t[16]) {
         }
     }
 }
+// v1 forward: work-item = RW consecutive outputs along W x CBLOCK output channels.
+// y[n, co, od, oh, ow0 + p] = sum ci, taps xp[n, ci, od*SD + kd*DD, oh*SH + kh*DH, (ow0+p)*SW + kw*DW] * w.
+// global [ceil(outW / RW), outH, N * outD * coBlocks], local 1.
 __kernel void fwd_v1(__global const float* xp, __global const float* packed, __global float* y,
                      const int N, const int CI, const int CO, const int Dp, const int Hp, const int Wp,
                      const int outD, const int outH, const int outW) {

@@ -1,6 +1,6 @@
 // Geometry-independent helpers of the convolution family (built once, no defines):
-// weight packing, zero-padded and channels-last copies for conv3d.cl, the sum of a
-// split reduction's chunks, the bias gradient, weight standardisation.
+// weight packing, zero-padded and channels-last copies for conv3d.cl, the bias
+// gradient, weight standardisation.
 
 // tile[r * 16 + k] = src[r * stride + k] for the r < rows and k < cols that exist, zero
 // elsewhere: a 16 x 16 tile read with one vector per full row.

@@ -22,8 +22,7 @@ func readableDescription(_ error: Error) -> String {
     let file = error as NSError
     guard file.domain == NSCocoaErrorDomain || file.domain == NSPOSIXErrorDomain else { return "\(error)" }
     let path = file.userInfo[NSFilePathErrorKey] as? String ?? (file.userInfo[NSURLErrorKey] as? URL)?.path
-    let posix = file.domain == NSPOSIXErrorDomain ? file : (file.userInfo[NSUnderlyingErrorKey] as? Error).map { $0 as NSError }
-    let reason = posix.map { String(cString: strerror(Int32($0.code))) } ?? file.localizedDescription
+    let reason = FileErrorReason.plain(file)
     return path.map { "\($0): \(reason)" } ?? reason
 }
 

@@ -64,7 +64,7 @@ struct EvalCommand: ParsableCommand {
             throw ValidationError(data.map { "\($0): no labelled case to evaluate (each case needs its segmentation file)" }
                                   ?? "\(directory.path): the run holds out no test cases (trained with --test-size 0); evaluate with --data FOLDER")
         }
-        let incomplete = cases.filter { $0.availableModalities.count < BraTSModality.allCases.count }.count
+        let incomplete = cases.filter { !$0.isComplete }.count
         say("evaluating step \(trained.step) of \(directory.path) on \(cases.count) cases on \(backend.name)"
             + (communicator.size > 1 ? ", shared by \(communicator.size) processes" : "")
             + (incomplete > 0 ? " (\(incomplete) lack some modalities: each is scored on the subsets of those it has)" : ""))

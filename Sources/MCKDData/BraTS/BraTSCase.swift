@@ -3,7 +3,7 @@ import Foundation
 /// One BraTS case on disk: the modality files it has and, unless it comes from a
 /// validation release, its label file. A modality whose file does not exist is
 /// missing for this case (never acquired), not an error.
-public struct BraTSCase: Sendable, Equatable {
+public struct BraTSCase: Sendable, Equatable, BraTSModalityHolder {
     /// Case identifier (the folder name, e.g. `Brats18_2013_2_1`, or the Decathlon file name).
     public let id: String
     /// `HGG` / `LGG` for the 2018/2019 layout, nil otherwise.

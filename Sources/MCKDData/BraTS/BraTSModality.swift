@@ -43,3 +43,14 @@ public enum BraTSModality: Int, CaseIterable, Sendable {
     /// Suffix of the label file.
     public static let segmentationSuffix = "seg"
 }
+
+/// A case on disk or in memory that may lack some modalities.
+public protocol BraTSModalityHolder {
+    /// The modalities it has, in channel order.
+    var availableModalities: [BraTSModality] { get }
+}
+
+extension BraTSModalityHolder {
+    /// Whether it has all four modalities.
+    public var isComplete: Bool { availableModalities.count == BraTSModality.allCases.count }
+}

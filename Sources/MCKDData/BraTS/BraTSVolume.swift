@@ -5,7 +5,7 @@ import Foundation
 /// Axis mapping: NIfTI voxel (i, j, k) is our (W, H, D) = (x, y, z) with W
 /// fastest, so the file's voxel order is already D x H x W order and no data is
 /// moved: `shape = [D, H, W] = [dim3, dim2, dim1]`.
-public struct BraTSVolume: Sendable {
+public struct BraTSVolume: Sendable, BraTSModalityHolder {
     /// Case identifier.
     public let caseID: String
     /// [D, H, W].
@@ -48,9 +48,6 @@ public struct BraTSVolume: Sendable {
         volume.availableModalities = modalities
         return volume
     }
-
-    /// Whether the case has all four modalities.
-    public var isComplete: Bool { availableModalities.count == BraTSModality.allCases.count }
 
     /// ET / WT / TC targets (3 x D x H x W), or nil for predict-only cases.
     public func targets() -> [Float]? { labels.map(BraTSPreprocessing.targets(fromLabels:)) }

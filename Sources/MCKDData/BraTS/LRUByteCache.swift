@@ -47,9 +47,6 @@ public final class LRUByteCache<Value> {
         peakHeldBytes = max(peakHeldBytes, heldBytes)
     }
 
-    /// Whether `key` is held (without counting as a use).
-    public func holds(_ key: String) -> Bool { entries[key] != nil }
-
     private func touch(_ key: String) {
         if let index = keysByRecency.firstIndex(of: key) { keysByRecency.remove(at: index) }
         keysByRecency.append(key)

@@ -36,7 +36,7 @@ public enum BraTSAvailability {
     }
 }
 
-extension BraTSVolume {
+extension BraTSModalityHolder {
     /// The modalities the case has, as a modality set.
     public var availableSet: ModalitySet { BraTSAvailability.set(availableModalities) }
 }

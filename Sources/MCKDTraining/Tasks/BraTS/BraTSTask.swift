@@ -37,8 +37,8 @@ public final class BraTSTask: TrainingTask {
         say("model on \(backend.name):\n" + model.summary(crop: configuration.crop))
         trainer = try SegmentationTrainer(model: model, settings: configuration.training)
         let labelled = data.train + data.metaValidation
-        ownSets = labelled.allSatisfy { $0.availableModalities.count == BraTSModality.allCases.count } ? nil
-            : Dictionary(uniqueKeysWithValues: labelled.map { ($0.id, BraTSAvailability.set($0.availableModalities)) })
+        ownSets = labelled.allSatisfy(\.isComplete) ? nil
+            : Dictionary(uniqueKeysWithValues: labelled.map { ($0.id, $0.availableSet) })
         let drawing = configuration.cropDrawing ?? .sequential, seed = configuration.training.seed
         crops = (try BraTSCropSampler(cases: train, seed: seed, drawing: drawing),
                  try BraTSCropSampler(cases: metaValidation, seed: seed &+ 1, drawing: drawing))

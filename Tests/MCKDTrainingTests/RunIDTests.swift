@@ -66,14 +66,21 @@ final class RunIDTests: TinyPhantomRunTestCase {
         XCTAssertEqual(b.metrics, a.metrics)
     }
 
+    /// Two runs stopped at step 2, "mine" holding `file` of "other": mine's folder, the
+    /// copied file and both runs' IDs.
+    func foldersMixing(_ file: String) throws -> (mine: URL, target: URL, myID: String, otherID: String) {
+        let mine = try train("mine", stopAfterStep: 2), other = try train("other", stopAfterStep: 2)
+        let (myID, otherID) = (try XCTUnwrap(try configurationID(mine)), try XCTUnwrap(try configurationID(other)))
+        let target = mine.appendingPathComponent(file)
+        try FileManager.default.removeItem(at: target)
+        try FileManager.default.copyItem(at: other.appendingPathComponent(file), to: target)
+        return (mine, target, myID, otherID)
+    }
+
     /// Another run's checkpoint copied into a folder: --resume, evaluation and the report
     /// refuse it with one line naming both runs.
     func testACheckpointOfAnotherRunIsRefused() throws {
-        let mine = try train("mine", stopAfterStep: 2), other = try train("other", stopAfterStep: 2)
-        let (myID, otherID) = (try XCTUnwrap(try configurationID(mine)), try XCTUnwrap(try configurationID(other)))
-        let target = mine.appendingPathComponent("checkpoint")
-        try FileManager.default.removeItem(at: target)
-        try FileManager.default.copyItem(at: other.appendingPathComponent("checkpoint"), to: target)
+        let (mine, target, myID, otherID) = try foldersMixing("checkpoint")
         let expected = "\(target.path): written by run \(otherID), but configuration.json is run \(myID) (the folder mixes two runs; start afresh with --force)"
         XCTAssertThrowsError(try train("mine", resume: true)) { XCTAssertEqual("\($0)", expected) }
         XCTAssertThrowsError(try TrainedRun<BraTSTask>(directory: mine, backend: CPUBackend<Float>())) { XCTAssertEqual("\($0)", expected) }
@@ -83,11 +90,7 @@ final class RunIDTests: TinyPhantomRunTestCase {
 
     /// Another run's metrics.jsonl in the folder: --resume refuses it naming the first line.
     func testMetricsOfAnotherRunAreRefusedOnResume() throws {
-        let mine = try train("mine", stopAfterStep: 2), other = try train("other", stopAfterStep: 2)
-        let (myID, otherID) = (try XCTUnwrap(try configurationID(mine)), try XCTUnwrap(try configurationID(other)))
-        let target = mine.appendingPathComponent("metrics.jsonl")
-        try FileManager.default.removeItem(at: target)
-        try FileManager.default.copyItem(at: other.appendingPathComponent("metrics.jsonl"), to: target)
+        let (_, target, myID, otherID) = try foldersMixing("metrics.jsonl")
         XCTAssertThrowsError(try train("mine", resume: true)) {
             XCTAssertEqual("\($0)", "\(target.path): line 1 was written by run \(otherID), but configuration.json is run \(myID) (the folder mixes two runs; start afresh with --force)")
         }

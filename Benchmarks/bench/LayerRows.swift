@@ -6,10 +6,6 @@ import MCKDEngine
 /// read or write once (statistics passes that re-read are the kernel's own cost).
 enum LayerRows {
     static func run(_ backend: any Backend, quick: Bool, repeats: Int, report: inout BenchReport) throws {
-        // The rows below, by name: nothing is made or filled when `--rows` leaves them all out.
-        let names = ["instance norm fwd", "instance norm bwd", "batch norm fwd", "batch norm bwd", "LeakyReLU fwd", "LeakyReLU bwd",
-                     "KD loss L1 fwd+grad"]
-        guard names.contains(where: report.wants) else { return }
         let activations = quick ? Shape(2, 4, 8, 8, 8) : Shape(8, 8, 64, 64, 64)
         let x = try backend.makeTensor(shape: activations), y = try backend.makeTensor(shape: activations)
         let gradOutput = try backend.makeTensor(shape: activations), gradInput = try backend.makeTensor(shape: activations)

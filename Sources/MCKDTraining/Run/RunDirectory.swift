@@ -49,7 +49,7 @@ public struct RunDirectory {
     /// one hands the checkpoint to `restore` after checking it was written with this
     /// configuration (compared as configurations, so a run from before the `task` key
     /// resumes) and by the run configuration.json names (`RunID`), and returns its step. Either
-    /// way it returns the run's ID (nil: a folder from before run IDs, which keeps none).
+    /// way rank 0 gets the run's ID (nil: a folder from before run IDs, which keeps none; other ranks: nil).
     ///
     /// Under mpirun rank 0 alone writes configuration.json and reads the checkpoint,
     /// whose bytes it sends to every rank (other nodes need not see the folder).
@@ -59,11 +59,11 @@ public struct RunDirectory {
     func start(resume: Bool, replace: Bool = false, communicator: any Communicator = SingleProcess(), say: (String) -> Void,
                restore: (Checkpoint) throws -> Void) throws -> (step: Int?, runID: String?) {
         guard resume else {
+            // Rank 0 alone writes what carries the ID, as on resume.
+            guard communicator.isRoot else { return (nil, nil) }
             let runID = RunID.fresh()
-            if communicator.isRoot {
-                try clearEarlierRun(replace: replace, say: say)
-                try RunConfiguration.json(configuration, runID: runID).write(to: url.appendingPathComponent("configuration.json"), atomically: true, encoding: .utf8)
-            }
+            try clearEarlierRun(replace: replace, say: say)
+            try RunConfiguration.json(configuration, runID: runID).write(to: url.appendingPathComponent("configuration.json"), atomically: true, encoding: .utf8)
             return (nil, runID)
         }
         var bytes: [UInt8] = []

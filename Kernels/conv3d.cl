@@ -311,6 +311,53 @@ __kernel void conv3d_gather_rows(__global const float* dyp, __global const float
     }
 }
 
+// Transposed convolution whose kernel equals its stride, without padding, dilation or
+// output padding (the decoders' k2 s2 upsampling): input position i writes its own
+// KD x KH x KW block of outputs and nothing else, so the op is one matrix product,
+//   y[n, co, block(i) + tap] = bias[co] + sum over ci of x[n, ci, i] * w[ci, co, tap],
+// with w read in its own layout (no packed copy, no padded x): the vector runs over
+// f = co * TAPS + tap, contiguous in w[ci]. A work-item owns RW consecutive positions
+// of the flattened volume (each x value broadcast from memory) x CBLOCK values of f;
+// each result lane goes to its own voxel. The sums run over ci in order, as
+// conv3d_gather adds them. The volume's last tile is moved back to end where the
+// volume ends (its first positions are computed twice, stored once).
+// Needs CO * TAPS a multiple of CBLOCK and at least RW positions.
+// global [ceil(spatial / RW), CO * TAPS / CBLOCK, N], local [1, 1, 1].
+__kernel void conv_transpose3d_blocks(__global const float* x, __global const float* w, __global const float* bias,
+                                      __global float* y, const int CI, const int CO, const int D, const int H, const int W,
+                                      const int hasBias) {
+    const int spatial = D * H * W, F = CO * TAPS;
+    const int tile0 = get_global_id(0) * RW, f0 = get_global_id(1) * CBLOCK, n = get_global_id(2);
+    if (tile0 >= spatial || f0 >= F) return;
+    const int i0 = min(tile0, spatial - RW);
+    VEC acc[RW][COV];
+    zero_tile(acc);
+    __global const float* xi = x + (size_t)n * CI * spatial + i0;
+    for (int ci = 0; ci < CI; ++ci) tap_row(acc, xi + (size_t)ci * spatial, 1, w + (size_t)ci * F + f0);
+    // Each position's output block corner, then each lane's offset from it (co, tap).
+    const int outH = H * KH, outW = W * KW;
+    const size_t outVolume = (size_t)D * KD * outH * outW;
+    size_t corner[RW];
+    #pragma unroll
+    for (int p = 0; p < RW; ++p) {
+        const int i = i0 + p, d = i / (H * W), h = (i / W) % H;
+        corner[p] = ((size_t)n * CO * D * KD + d * KD) * (size_t)outH * outW + (size_t)(h * KH) * outW + (i % W) * KW;
+    }
+    #pragma unroll
+    for (int j = 0; j < COV; ++j) {
+        float lanes[RW * VW];
+        #pragma unroll
+        for (int p = 0; p < RW; ++p) VSTORE(acc[p][j], p, lanes);
+        for (int l = 0; l < VW; ++l) {
+            const int f = f0 + j * VW + l, co = f / TAPS, tap = f % TAPS;
+            const size_t offset = co * outVolume + (size_t)((tap / (KH * KW)) * outH + (tap / KW) % KH) * outW + tap % KW;
+            const float b = hasBias ? bias[co] : 0.0f;
+            for (int p = tile0 - i0; p < RW; ++p)
+                y[corner[p] + offset] = hasBias ? lanes[p * VW + l] + b : lanes[p * VW + l];
+        }
+    }
+}
+
 // 1x1x1 convolutions with stride 1, forward and backward-data: a matrix product over the
 // flattened volume (S positions),
 //   out[n, r, s] = bias[r] + sum over k of w[r, k] * in[n, k, s],

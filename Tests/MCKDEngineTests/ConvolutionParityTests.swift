@@ -43,6 +43,11 @@ final class ConvolutionParityTests: XCTestCase {
         (Conv3DDescriptor(inputChannels: 4, outputChannels: 3, kernel: .init(1, 2, 2), stride: .init(1, 2, 2)), [3, 4, 2, 3, 11]),
         (Conv3DDescriptor(inputChannels: 3, outputChannels: 2, kernel: 3, padding: 1, dilation: 2), [1, 3, 4, 5, 18]),
         (Conv3DDescriptor(inputChannels: 9, outputChannels: 18, kernel: 1), [2, 9, 3, 4, 5]),
+        // conv_transpose3d_blocks: 48 (co, tap) lanes are 3 vectors of 16 (one per work-item),
+        // a (1, 2, 2) kernel's 4 taps per channel, and a volume shorter than a tile (the gather).
+        (Conv3DDescriptor(inputChannels: 6, outputChannels: 6, kernel: 2, stride: 2), [2, 6, 2, 3, 5]),
+        (Conv3DDescriptor(inputChannels: 5, outputChannels: 8, kernel: .init(1, 2, 2), stride: .init(1, 2, 2)), [2, 5, 3, 3, 7]),
+        (Conv3DDescriptor(inputChannels: 3, outputChannels: 2, kernel: 2, stride: 2), [1, 3, 1, 2, 3]),
     ]
 
     func testConvolutionParity() throws {
@@ -86,6 +91,23 @@ final class ConvolutionParityTests: XCTestCase {
         XCTAssertEqual(gpu.rowTile(width: 2, channels: 3).vectors, 1)
         gpu.convolutionTiling = .positionTiles
         XCTAssertEqual(gpu.rowTile(width: 37, channels: 64).positions, 4)
+    }
+
+    /// The transposed forward's block tile (CPU family): whole vectors of (co, tap) lanes,
+    /// two per work-item when they pair up; nil (the gather) for a partial vector or a
+    /// volume shorter than the tile; `.positionTiles` halves the positions.
+    func testBlockTiles() throws {
+        let gpu = try TestDevices.gpu()
+        guard gpu.deviceClass == .cpu else { throw XCTSkip("the tile rule is the CPU family's") }
+        defer { gpu.convolutionTiling = .automatic }
+        let width = gpu.profile.vectorWidth, budget = width >= 16 ? 16 : 8
+        XCTAssertEqual(gpu.blockTile(lanes: 2 * width, positions: 125)?.vectors, 2)
+        XCTAssertEqual(gpu.blockTile(lanes: 2 * width, positions: 125)?.positions, budget / 2)
+        XCTAssertEqual(gpu.blockTile(lanes: 3 * width, positions: 125)?.positions, budget)
+        XCTAssertNil(gpu.blockTile(lanes: 3 * width + width / 2, positions: 125))
+        XCTAssertNil(gpu.blockTile(lanes: width, positions: budget - 1))
+        gpu.convolutionTiling = .positionTiles
+        XCTAssertEqual(gpu.blockTile(lanes: 2 * width, positions: 125)?.positions, budget / 4)
     }
 
     /// Each tiling of the forward, gather and filter kernels, forced, on every shape above.

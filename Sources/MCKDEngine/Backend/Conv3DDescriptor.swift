@@ -57,6 +57,13 @@ public struct Conv3DDescriptor: Equatable, Hashable, Sendable, CustomStringConve
         taps == 1 && stride.values == [1, 1, 1] && padding.values == [0, 0, 0]
     }
 
+    /// As a transposed convolution, each input position writes its own block of
+    /// outputs and no other position's: kernel equal to the stride, no padding,
+    /// dilation or output padding (the decoders' k2 s2 upsampling).
+    public var transposeWritesDisjointBlocks: Bool {
+        kernel == stride && padding == 0 && dilation == 1 && outputPadding == 0
+    }
+
     /// Convolution weight shape [outputChannels, inputChannels, kd, kh, kw].
     public var weightShape: Shape { Shape(outputChannels, inputChannels, kernel.d, kernel.h, kernel.w) }
 

@@ -59,7 +59,10 @@ extension OpenCLBackend {
                                        into output: Tensor) throws {
         try descriptor.checkTransposed(input: input.shape, weight: weight.shape, output: output.shape, op: "convTranspose3dForward")
         try descriptor.check(bias: bias?.shape, op: "convTranspose3dForward")
-        try gather(descriptor.adjoint, gradOutput: input, weight: weight, bias: bias, into: output)
+        switch deviceClass {
+        case .cpu: try transposeForwardCPU(descriptor, input: input, weight: weight, bias: bias, into: output)
+        case .gpu: try gatherGPU(descriptor.adjoint, gradOutput: input, weight: weight, bias: bias, into: output)
+        }
     }
 
     public func convTranspose3dBackwardData(_ descriptor: Conv3DDescriptor, gradOutput: Tensor, weight: Tensor,

@@ -181,6 +181,35 @@ extension OpenCLBackend {
         }
     }
 
+    /// The transposed convolution's forward: `conv_transpose3d_blocks` where each input
+    /// position writes a block of its own (a matrix product on the weight as it is, no
+    /// packed or padded copies), else the adjoint convolution's gather.
+    func transposeForwardCPU(_ c: Conv3DDescriptor, input: Tensor, weight: Tensor, bias: Tensor?, into output: Tensor) throws {
+        let spatial = input.count / (input.shape[0] * input.shape[1])
+        guard c.transposeWritesDisjointBlocks, let tile = blockTile(lanes: c.outputChannels * c.taps, positions: spatial) else {
+            return try gatherCPU(c.adjoint, gradOutput: input, weight: weight, bias: bias, into: output)
+        }
+        let x = input.shape, block = tile.vectors * profile.vectorWidth
+        try launch("conv_transpose3d_blocks", file: "conv3d",
+                   defines: geometryDefines(c) + ["RW=\(tile.positions)", "COV=\(tile.vectors)"],
+                   global: [Self.blocks(spatial, of: tile.positions), c.outputChannels * c.taps / block, x[0]],
+                   local: Self.convolutionLocalSize,
+                   [.tensor(input), .tensor(weight), .tensor(bias ?? weight), .tensor(output), .int(c.inputChannels),
+                    .int(c.outputChannels), .int(x[2]), .int(x[3]), .int(x[4]), .int(bias == nil ? 0 : 1)])
+    }
+
+    /// conv_transpose3d_blocks' tile over `lanes` (co, tap) values and a volume of
+    /// `positions`: two vectors of 8 positions when the vectors pair up, else one of 16
+    /// (half on AVX2; `.positionTiles` halves the positions), or nil when the lanes do
+    /// not fill whole vectors or the volume is shorter than a tile.
+    public func blockTile(lanes: Int, positions: Int) -> (positions: Int, vectors: Int)? {
+        let width = profile.vectorWidth
+        guard lanes % width == 0 else { return nil }
+        let vectors = (lanes / width) % 2 == 0 ? 2 : 1
+        let along = accumulatorBudget / vectors / (convolutionTiling == .positionTiles ? 2 : 1)
+        return along <= positions ? (along, vectors) : nil
+    }
+
     /// The filter-gradient tile (conv3d_filter's COV, CIG, KHG): up to 24 accumulators
     /// (12 on AVX2), spent first on two output-channel vectors, then on kh rows of taps
     /// (whole rows, all kw), then on input channels: at most 8 with one vector, 12 with

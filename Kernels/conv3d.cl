@@ -103,7 +103,8 @@ static inline void transpose_tile(VEC t[VW]) {
 }
 
 // dst[(n * channels + c) * volume + p * step] = acc[p] (+ bias[c]) for the block's
-// channels c < channels and the `positions` positions that exist. A whole tile of RW =
+// channels c < channels and the positions from <= p < positions (those that exist and
+// no other tile stores). A whole tile of RW =
 // VW or VW / 2 consecutive positions (step 1) is transposed in registers and stored as
 // one vector per channel; otherwise each lane goes to its own address (measured on
 // C16@64^3 forward, Kernels/dev: 17.1 ms with per-lane stores, 16.5 transposed).
@@ -118,9 +119,9 @@ static inline void transpose_tile(VEC t[VW]) {
 #endif
 static inline void store_tile(VEC acc[RW][COV], __global float* dst, __global const float* bias, const int hasBias,
                               const int n, const int block, const int channels, const size_t volume,
-                              const int step, const int positions) {
+                              const int step, const int from, const int positions) {
 #if RW == VW || 2 * RW == VW
-    if (step == 1 && positions == RW) {
+    if (step == 1 && from == 0 && positions == RW) {
         #pragma unroll
         for (int j = 0; j < COV; ++j) {
             VEC t[VW];
@@ -149,9 +150,9 @@ static inline void store_tile(VEC acc[RW][COV], __global float* dst, __global co
             __global float* row = dst + (size_t)(n * channels + c) * volume;
             if (hasBias) {
                 const float b = bias[c];
-                for (int p = 0; p < positions; ++p) row[p * step] = lanes[p * VW + l] + b;
+                for (int p = from; p < positions; ++p) row[p * step] = lanes[p * VW + l] + b;
             } else {
-                for (int p = 0; p < positions; ++p) row[p * step] = lanes[p * VW + l];
+                for (int p = from; p < positions; ++p) row[p * step] = lanes[p * VW + l];
             }
         }
     }
@@ -192,9 +193,84 @@ __kernel void conv3d_forward(__global const float* xp, __global const float* pac
             }
     }
     const int outPlane = outH * outW;
-    store_tile(acc, y + od * outPlane + oh * outW + ow0, bias, hasBias, n, cob, CO, (size_t)outD * outPlane, 1,
+    store_tile(acc, y + od * outPlane + oh * outW + ow0, bias, hasBias, n, cob, CO, (size_t)outD * outPlane, 1, 0,
                min(RW, outW - ow0));
 }
+
+// The forward on x itself, no padded copy (RE defined: the W overhang of the row's last
+// output, the taps it reads past inW). Taps in D and H padding are skipped by range as in
+// conv3d_forward; along W, a row's first tile starts at 0 and its last ends at outW
+// (moved back, its first positions computed twice and stored once), and those two
+// skip, at compile time, exactly the (position, kw) taps that fall in the padding: no
+// load outside x, and no multiply by a padding zero. Every other tile reads inside the
+// row (the host checks the geometry allows it).
+#ifdef RE
+// One tap for RW positions of a row, without those in the padding: the first PW columns
+// before the row for the row's first tile (left), the last RE after it for its last (right).
+__attribute__((always_inline)) static inline void tap_row_inside(VEC acc[RW][COV], __global const float* row, const int iw, const int kw,
+                                  __global const float* w, const int left, const int right) {
+    VEC weights[COV];
+    #pragma unroll
+    for (int j = 0; j < COV; ++j) weights[j] = VLOAD(j, w);
+    #pragma unroll
+    for (int p = 0; p < RW; ++p) {
+        if (left && p * SW + kw * DW < PW) continue;
+        if (right && (RW - 1 - p) * SW + (KW - 1 - kw) * DW < RE) continue;
+        const VEC v = (VEC)(row[iw + p * SW]);
+        #pragma unroll
+        for (int j = 0; j < COV; ++j) acc[p][j] = fma(v, weights[j], acc[p][j]);
+    }
+}
+
+// All input channels and the taps [kd0, kd1) x [kh0, kh1) x all kw into the tile at
+// (id0, ih0, iw0) of sample xn (id0, ih0, iw0 negative in the padding before the volume).
+// Inlined into each call, so left and right are constants and the skipped taps vanish.
+__attribute__((always_inline)) static inline void accumulate_inside(VEC acc[RW][COV], __global const float* xn, __global const float* wb, const int CI,
+                                     const size_t volume, const int plane, const int inW, const int id0, const int ih0,
+                                     const int iw0, const int kd0, const int kd1, const int kh0, const int kh1,
+                                     const int left, const int right) {
+    for (int ci = 0; ci < CI; ++ci) {
+        __global const float* xc = xn + (size_t)ci * volume;
+        __global const float* wc = wb + (size_t)ci * TAPS * CBLOCK;
+        for (int kd = kd0; kd < kd1; ++kd)
+            for (int kh = kh0; kh < kh1; ++kh) {
+                __global const float* row = xc + (id0 + kd * DD) * plane + (ih0 + kh * DH) * inW;
+                __global const float* wt = wc + (kd * KH + kh) * KW * CBLOCK;
+                #pragma unroll
+                for (int kw = 0; kw < KW; ++kw) tap_row_inside(acc, row, iw0 + kw * DW, kw, wt + kw * CBLOCK, left, right);
+            }
+    }
+}
+
+// global [ceil(outW / RW), outH, N * outD * coBlocks], local [1, 1, 1].
+__kernel void conv3d_forward_inside(__global const float* x, __global const float* packed, __global const float* bias,
+                                    __global float* y, const int N, const int CI, const int CO,
+                                    const int inD, const int inH, const int inW,
+                                    const int outD, const int outH, const int outW, const int hasBias) {
+    const int coBlocks = (CO + CBLOCK - 1) / CBLOCK;
+    const int tile0 = get_global_id(0) * RW, oh = get_global_id(1), z = get_global_id(2);
+    if (tile0 >= outW || oh >= outH || z >= N * outD * coBlocks) return;
+    const int cob = z % coBlocks, od = (z / coBlocks) % outD, n = z / (coBlocks * outD);
+    const int ow0 = min(tile0, outW - RW);
+    const int id0 = od * SD - PD, ih0 = oh * SH - PH, iw0 = ow0 * SW - PW;
+    const int kd0 = first_tap(id0, 0, DD), kd1 = end_tap(id0, DD, inD, KD);
+    const int kh0 = first_tap(ih0, 0, DH), kh1 = end_tap(ih0, DH, inH, KH);
+    const int plane = inH * inW;
+    const size_t volume = (size_t)inD * plane;
+    __global const float* xn = x + (size_t)n * CI * volume;
+    __global const float* wb = packed + (size_t)cob * CI * TAPS * CBLOCK;
+    VEC acc[RW][COV];
+    zero_tile(acc);
+    const int left = ow0 == 0, right = ow0 + RW == outW;
+    if (left && right) accumulate_inside(acc, xn, wb, CI, volume, plane, inW, id0, ih0, iw0, kd0, kd1, kh0, kh1, 1, 1);
+    else if (left) accumulate_inside(acc, xn, wb, CI, volume, plane, inW, id0, ih0, iw0, kd0, kd1, kh0, kh1, 1, 0);
+    else if (right) accumulate_inside(acc, xn, wb, CI, volume, plane, inW, id0, ih0, iw0, kd0, kd1, kh0, kh1, 0, 1);
+    else accumulate_inside(acc, xn, wb, CI, volume, plane, inW, id0, ih0, iw0, kd0, kd1, kh0, kh1, 0, 0);
+    const int outPlane = outH * outW;
+    store_tile(acc, y + od * outPlane + oh * outW + ow0, bias, hasBias, n, cob, CO, (size_t)outD * outPlane, 1,
+               tile0 - ow0, RW);
+}
+#endif
 
 // Gather (conv backward-data; the transposed conv's forward): for the convolution
 // x [N, CI, in...] -> y [N, CO, out...] with weights w[co, ci, k],
@@ -241,7 +317,7 @@ __kernel void conv3d_gather(__global const float* dyp, __global const float* pac
         }
     }
     const int inPlane = inH * inW;
-    store_tile(acc, dx + id * inPlane + ih * inW + i0, bias, hasBias, n, cib, CI, (size_t)inD * inPlane, SW,
+    store_tile(acc, dx + id * inPlane + ih * inW + i0, bias, hasBias, n, cib, CI, (size_t)inD * inPlane, SW, 0,
                min(RW, (inW - i0 + SW - 1) / SW));
 }
 

@@ -93,6 +93,24 @@ final class ConvolutionParityTests: XCTestCase {
         XCTAssertEqual(gpu.rowTile(width: 37, channels: 64).positions, 4)
     }
 
+    /// When the forward runs on x itself (conv3d_forward_inside) and its RE, the taps the
+    /// row's last output reads past the row, worked by hand: 32 wide, k3 p1, tiles of 8 -> 1;
+    /// 16 -> 8 at stride 2 -> 0 (its last tap lands on column 15); a dilation-8 row of 10
+    /// in tiles of 4: the middle tile (outputs 4..7) reads columns -4..15, outside -> nil; the
+    /// 7-wide stem keeps the padded copy.
+    func testRowOverhang() throws {
+        let gpu = try TestDevices.gpu()
+        guard gpu.deviceClass == .cpu else { throw XCTSkip("the CPU family's forward") }
+        let k3 = Conv3DDescriptor(inputChannels: 1, outputChannels: 1, kernel: 3, padding: 1)
+        XCTAssertEqual(gpu.rowOverhang(k3, inputWidth: 32, outputWidth: 32, positions: 8), 1)
+        XCTAssertEqual(gpu.rowOverhang(Conv3DDescriptor(inputChannels: 1, outputChannels: 1, kernel: 3, stride: 2, padding: 1),
+                                       inputWidth: 16, outputWidth: 8, positions: 8), 0)
+        XCTAssertNil(gpu.rowOverhang(Conv3DDescriptor(inputChannels: 1, outputChannels: 1, kernel: 3, padding: 8, dilation: 8),
+                                     inputWidth: 10, outputWidth: 10, positions: 4))
+        XCTAssertNil(gpu.rowOverhang(Conv3DDescriptor(inputChannels: 1, outputChannels: 1, kernel: 7, stride: .init(1, 2, 2), padding: 3),
+                                     inputWidth: 64, outputWidth: 32, positions: 8))
+    }
+
     /// The transposed forward's block tile (CPU family): whole vectors of (co, tap) lanes,
     /// two per work-item when they pair up; nil (the gather) for a partial vector or a
     /// volume shorter than the tile; `.positionTiles` halves the positions.

@@ -31,11 +31,13 @@ static inline float16 tile_column(const float tile[256], const int k) {
 // with b = r / block, and zero for the rows R <= r < ceil(R / block) * block.
 //   forward: G = 1, R = CO, C = CI * taps: packed[cob][ci][tap][block] over output channels;
 //   gather:  G = CO, R = CI, C = taps: packed[cib][co][tap][block] over input channels.
+// With flip, column col goes to C - 1 - col: the gather's taps mirrored, which is the
+// forward kernel's weight for a stride-1 backward-data run as a forward convolution.
 // A work-item transposes a 16 x 16 tile through private memory: vector reads along a
 // row, vector writes along a block when block is a multiple of 16.
 // global [ceil(C / 16), ceil(ceil(R / block) * block / 16), G], local [1, 1, 1].
 __kernel void pack_weights(__global const float* w, __global float* packed, const int G, const int R, const int C,
-                           const int block) {
+                           const int block, const int flip) {
     const int col0 = get_global_id(0) * 16, r0 = get_global_id(1) * 16, g = get_global_id(2);
     const int Rp = (R + block - 1) / block * block;
     if (col0 >= C || r0 >= Rp || g >= G) return;
@@ -44,7 +46,7 @@ __kernel void pack_weights(__global const float* w, __global float* packed, cons
     load_tile(tile, w + ((size_t)g * R + r0) * C + col0, C, R - r0, cols);
     for (int k = 0; k < cols; ++k) {
         const float16 column = tile_column(tile, k);
-        const int col = col0 + k;
+        const int col = flip ? C - 1 - (col0 + k) : col0 + k;
         if (block % 16 == 0) {   // rows r0 .. r0 + 15 lie in one block, contiguous
             vstore16(column, 0, packed + ((size_t)(r0 / block * G + g) * C + col) * block + r0 % block);
         } else {

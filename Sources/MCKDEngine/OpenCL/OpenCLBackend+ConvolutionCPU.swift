@@ -65,15 +65,17 @@ extension OpenCLBackend {
     }
 
     /// The weight [rows, columns, taps] re-packed into `block`-lane blocks (see
-    /// pack_weights): lanes over rows (forward) or over columns (gather, `swapped`).
-    private func packWeights(_ weight: Tensor, swapped: Bool, block: Int) throws -> Tensor {
+    /// pack_weights): lanes over rows (forward) or over columns (gather, `swapped`),
+    /// the taps in reverse order when `mirrored`.
+    private func packWeights(_ weight: Tensor, swapped: Bool, block: Int, mirrored: Bool = false) throws -> Tensor {
         let rows = weight.shape[0], columns = weight.shape[1], taps = weight.count / (rows * columns)
         // The batched transpose's G matrices of [R, C].
         let (g, r, c) = swapped ? (rows, columns, taps) : (1, rows, columns * taps)
         let padded = Self.blocks(r, of: block) * block
         let packed = try makeTensor(shape: Shape(padded * g * c))
         try launch("pack_weights", file: "conv3d_support", global: [Self.blocks(c, of: 16), Self.blocks(padded, of: 16), g],
-                   local: [1, 1, 1], [.tensor(weight), .tensor(packed), .int(g), .int(r), .int(c), .int(block)])
+                   local: [1, 1, 1], [.tensor(weight), .tensor(packed), .int(g), .int(r), .int(c), .int(block),
+                                      .int(mirrored ? 1 : 0)])
         return packed
     }
 
@@ -118,6 +120,32 @@ extension OpenCLBackend {
                     .int(rows), .int(volume), .int(bias == nil ? 0 : 1)])
     }
 
+    /// conv3d_forward_inside with weights already packed for `tile`.
+    private func forwardInside(_ c: Conv3DDescriptor, input: Tensor, packed: Tensor, bias: Tensor?, into output: Tensor,
+                               tile: (positions: Int, vectors: Int), overhang: Int) throws {
+        let x = input.shape, out = output.shape
+        let coBlocks = Self.blocks(c.outputChannels, of: tile.vectors * profile.vectorWidth)
+        try launch("conv3d_forward_inside", file: "conv3d",
+                   defines: geometryDefines(c) + ["RW=\(tile.positions)", "COV=\(tile.vectors)", "RE=\(overhang)"],
+                   global: [Self.blocks(out[4], of: tile.positions), out[3], out[0] * out[2] * coBlocks],
+                   local: Self.convolutionLocalSize,
+                   [.tensor(input), .tensor(packed), .tensor(bias ?? packed), .tensor(output), .int(x[0]),
+                    .int(c.inputChannels), .int(c.outputChannels), .int(x[2]), .int(x[3]), .int(x[4]),
+                    .int(out[2]), .int(out[3]), .int(out[4]), .int(bias == nil ? 0 : 1)])
+    }
+
+    /// A stride-1 backward-data as the forward convolution it is: dy correlated with the
+    /// weights mirrored and their channel roles swapped, padded by (K - 1) * D - P, on
+    /// conv3d_forward_inside (no padded copy of dy, padding taps skipped), when that
+    /// kernel runs this geometry. Nil: the gather's kernels.
+    private func mirroredForward(_ c: Conv3DDescriptor) -> Conv3DDescriptor? {
+        guard c.stride == 1 else { return nil }
+        let reach = [0, 1, 2].map { (c.kernel.values[$0] - 1) * c.dilation.values[$0] - c.padding.values[$0] }
+        guard reach.allSatisfy({ $0 >= 0 }) else { return nil }
+        return Conv3DDescriptor(inputChannels: c.outputChannels, outputChannels: c.inputChannels, kernel: c.kernel,
+                                padding: VolumeTriple(reach[0], reach[1], reach[2]), dilation: c.dilation)
+    }
+
     /// conv3d_forward_inside's RE (how far the row's last output reads past the row) when
     /// it can run on x itself with tiles of `positions`: a row's first tile and its last
     /// (moved back to end at the row's end) skip their taps in the padding at compile
@@ -146,13 +174,7 @@ extension OpenCLBackend {
         let coBlocks = Self.blocks(c.outputChannels, of: block)
         if let overhang = rowOverhang(c, inputWidth: x[4], outputWidth: out[4], positions: tile.positions) {
             let packed = try packWeights(weight, swapped: false, block: block)
-            return try launch("conv3d_forward_inside", file: "conv3d",
-                              defines: geometryDefines(c) + ["RW=\(tile.positions)", "COV=\(tile.vectors)", "RE=\(overhang)"],
-                              global: [Self.blocks(out[4], of: tile.positions), out[3], out[0] * out[2] * coBlocks],
-                              local: Self.convolutionLocalSize,
-                              [.tensor(input), .tensor(packed), .tensor(bias ?? packed), .tensor(output), .int(x[0]),
-                               .int(c.inputChannels), .int(c.outputChannels), .int(x[2]), .int(x[3]), .int(x[4]),
-                               .int(out[2]), .int(out[3]), .int(out[4]), .int(bias == nil ? 0 : 1)])
+            return try forwardInside(c, input: input, packed: packed, bias: bias, into: output, tile: tile, overhang: overhang)
         }
         // Rows run to the last tile's end: (segments * RW - 1) * SW + (KW - 1) * DW + 1 columns.
         let columns = (Self.blocks(out[4], of: tile.positions) * tile.positions - 1) * c.stride.w + (c.kernel.w - 1) * c.dilation.w + 1
@@ -179,6 +201,12 @@ extension OpenCLBackend {
         let phaseWidth = Self.blocks(x[4], of: c.stride.w), phaseHeight = Self.blocks(x[3], of: c.stride.h)
         let alongRows = c.inputChannels * 4 <= width
         let tile = rowTile(width: phaseWidth, channels: c.inputChannels)
+        if !alongRows, let mirrored = mirroredForward(c),
+           let overhang = rowOverhang(mirrored, inputWidth: dy[4], outputWidth: x[4], positions: tile.positions) {
+            let packed = try packWeights(weight, swapped: true, block: tile.vectors * width, mirrored: true)
+            return try forwardInside(mirrored, input: gradOutput, packed: packed, bias: bias, into: gradInput, tile: tile,
+                                     overhang: overhang)
+        }
         let channels = alongRows ? c.inputChannels : tile.vectors * width                     // CB or CBLOCK
         let rows = alongRows ? max(1, accumulatorBudget / 2 / channels) : 1                    // RH
         let positions = alongRows ? width : tile.positions                                    // along W per work-item

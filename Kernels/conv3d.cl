@@ -1,5 +1,6 @@
 // 3D convolution kernels for CPU-class OpenCL devices (PoCL): explicit wide vectors
-// over channels, register tiles, every input read from a zero-padded copy.
+// over channels, register tiles, inputs read from a zero-padded copy (or, in
+// conv3d_forward_inside and conv_transpose3d_blocks, from the tensor itself).
 //
 // Each kernel is a register tile of independent accumulators, VEC (VW floats, the
 // device profile's vector width: 16 on AVX-512, 8 on AVX2) wide over channels. Per
@@ -13,7 +14,8 @@
 //   KD KH KW   kernel size      SD SH SW   stride
 //   PD PH PW   padding          DD DH DW   dilation
 //   VW         vector width     COV        channel vectors per work-item (CBLOCK = COV * VW channels)
-//   RW         positions along W per work-item (forward, gather)
+//   RW         positions along W per work-item (forward, gather; along the volume: conv_transpose3d_blocks)
+//   RE         taps the row's last output reads past the row (conv3d_forward_inside)
 //   RH CB      rows and input channels per work-item (conv3d_gather_rows)
 //   PV CB      position vectors and rows (channels) per work-item (conv3d_pointwise)
 //   CIG KHG    input channels and kh rows per work-item (filter gradient)

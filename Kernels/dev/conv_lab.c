@@ -67,8 +67,21 @@ int main(int argc, char** argv) {
             packed[(((size_t)(o / block) * CI + i) * taps + t) * block + o % block] = w[((size_t)o * CI + i) * taps + t];
         cl_mem bw = clCreateBuffer(ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, 4 * (size_t)COP * CI * taps, packed, &e); CHECK(e);
         outCount = ys; bout = clCreateBuffer(ctx, CL_MEM_READ_WRITE, 4 * ys, 0, &e); CHECK(e);
-        CHECK(clSetKernelArg(k, 0, 8, &bx)); CHECK(clSetKernelArg(k, 1, 8, &bw)); CHECK(clSetKernelArg(k, 2, 8, &bout));
-        for (int i = 0; i < 9; ++i) CHECK(clSetKernelArg(k, 3 + i, 4, &args[i]));
+        if (getenv("INSIDE")) {  // Kernels/conv3d.cl's conv3d_forward_inside: x itself (pass RE=... too)
+            cl_mem bxu = clCreateBuffer(ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, 4 * xs, x, &e); CHECK(e);
+            int margs[10] = {N, CI, CO, D, H, W, oD, oH, oW, 0};
+            CHECK(clSetKernelArg(k, 0, 8, &bxu)); CHECK(clSetKernelArg(k, 1, 8, &bw)); CHECK(clSetKernelArg(k, 2, 8, &bw));
+            CHECK(clSetKernelArg(k, 3, 8, &bout));
+            for (int i = 0; i < 10; ++i) CHECK(clSetKernelArg(k, 4 + i, 4, &margs[i]));
+        } else if (getenv("MAINLINE")) {  // Kernels/conv3d.cl's conv3d_forward: bias, the unpadded extents, hasBias
+            int margs[13] = {N, CI, CO, Dp, Hp, Wp, D, H, W, oD, oH, oW, 0};
+            CHECK(clSetKernelArg(k, 0, 8, &bx)); CHECK(clSetKernelArg(k, 1, 8, &bw)); CHECK(clSetKernelArg(k, 2, 8, &bw));
+            CHECK(clSetKernelArg(k, 3, 8, &bout));
+            for (int i = 0; i < 13; ++i) CHECK(clSetKernelArg(k, 4 + i, 4, &margs[i]));
+        } else {
+            CHECK(clSetKernelArg(k, 0, 8, &bx)); CHECK(clSetKernelArg(k, 1, 8, &bw)); CHECK(clSetKernelArg(k, 2, 8, &bout));
+            for (int i = 0; i < 9; ++i) CHECK(clSetKernelArg(k, 3 + i, 4, &args[i]));
+        }
         g[0] = (oW + RW - 1) / RW; g[1] = oH; g[2] = (size_t)N * oD * coBlocks;
         ref = calloc(ys, sizeof(double)); terms = CI * taps;
         if (!getenv("NOCHECK")) for (int n = 0; n < N; ++n) for (int o = 0; o < CO; ++o) for (int d = 0; d < oD; ++d) for (int h = 0; h < oH; ++h) for (int qq = 0; qq < oW; ++qq) {

@@ -4,17 +4,23 @@
 /// width and a tile:
 /// - `conv3d_forward`: the direct convolution (any stride, padding, dilation), RW
 ///   outputs along a row x COV vectors of output channels per work-item;
+/// - `conv3d_forward_inside`: the same on the unpadded input, W padding taps skipped at
+///   compile time, wherever the geometry allows it (`rowOverhang`); also stride-1
+///   backward-data, as a forward convolution with mirrored weights;
 /// - `conv3d_gather`: conv backward-data, which is also the transposed conv's forward,
 ///   in the same tiles over input channels, one stride phase at a time;
+/// - `conv_transpose3d_blocks`: the transposed forward when kernel equals stride, a
+///   matrix product on the weight as it is;
 /// - `conv3d_filter`: the filter gradient as outer products (the vector over output
 ///   channels of a channels-last dy, x broadcast), its long sum split into chunks of
 ///   planes, stored as whole vectors that `unpack_filter_chunks` adds in order into
 ///   the weight's layout;
 /// - `conv3d_pointwise`: 1x1x1 convolutions with stride 1 (forward and backward-data),
 ///   a matrix product over the flattened volume with the vector along it.
-/// The first three read their spatial input from a zero-padded copy (`pad_volume`), so
-/// no tap is checked against the volume's edges; all take weights re-packed into channel
-/// blocks (`pack_weights`) so a tap's weights are contiguous.
+/// `conv3d_forward`, `conv3d_gather` and `conv3d_filter` read their spatial input from a
+/// zero-padded copy (`pad_volume`), so no tap is checked against the volume's edges; all
+/// but `conv_transpose3d_blocks` take weights re-packed into channel blocks
+/// (`pack_weights`) so a tap's weights are contiguous.
 ///
 /// None goes through CLBlast's SGEMM: the direct kernels run tens of GFLOP/s faster here
 /// (bench: `sgemm conv` rows).

@@ -106,10 +106,10 @@ static inline void transpose_tile(VEC t[VW]) {
 
 // dst[(n * channels + c) * volume + p * step] = acc[p] (+ bias[c]) for the block's
 // channels c < channels and the positions from <= p < positions (those that exist and
-// no other tile stores). A whole tile of RW =
-// VW or VW / 2 consecutive positions (step 1) is transposed in registers and stored as
-// one vector per channel; otherwise each lane goes to its own address (measured on
-// C16@64^3 forward, Kernels/dev: 17.1 ms with per-lane stores, 16.5 transposed).
+// no other tile stores). A whole tile of RW = VW or VW / 2 consecutive positions (step
+// 1) is transposed in registers and stored as one vector per channel; otherwise each
+// lane goes to its own address (measured on C16@64^3 forward, Kernels/dev: 17.1 ms with
+// per-lane stores, 16.5 transposed).
 #if RW == VW || 2 * RW == VW
 #define ROW_VEC CAT(float, RW)
 #define ROW_STORE CAT(vstore, RW)
@@ -209,7 +209,8 @@ __kernel void conv3d_forward(__global const float* xp, __global const float* pac
 #ifdef RE
 // One tap for RW positions of a row, without those in the padding: the first PW columns
 // before the row for the row's first tile (left), the last RE after it for its last (right).
-__attribute__((always_inline)) static inline void tap_row_inside(VEC acc[RW][COV], __global const float* row, const int iw, const int kw,
+__attribute__((always_inline))
+static inline void tap_row_inside(VEC acc[RW][COV], __global const float* row, const int iw, const int kw,
                                   __global const float* w, const int left, const int right) {
     VEC weights[COV];
     #pragma unroll
@@ -227,7 +228,8 @@ __attribute__((always_inline)) static inline void tap_row_inside(VEC acc[RW][COV
 // All input channels and the taps [kd0, kd1) x [kh0, kh1) x all kw into the tile at
 // (id0, ih0, iw0) of sample xn (id0, ih0, iw0 negative in the padding before the volume).
 // Inlined into each call, so left and right are constants and the skipped taps vanish.
-__attribute__((always_inline)) static inline void accumulate_inside(VEC acc[RW][COV], __global const float* xn, __global const float* wb, const int CI,
+__attribute__((always_inline))
+static inline void accumulate_inside(VEC acc[RW][COV], __global const float* xn, __global const float* wb, const int CI,
                                      const size_t volume, const int plane, const int inW, const int id0, const int ih0,
                                      const int iw0, const int kd0, const int kd1, const int kh0, const int kh1,
                                      const int left, const int right) {

@@ -177,11 +177,11 @@ extension OpenCLBackend {
         }
         let x = input.shape, out = output.shape
         let tile = rowTile(width: out[4], channels: c.outputChannels), block = tile.vectors * profile.vectorWidth
-        let coBlocks = Self.blocks(c.outputChannels, of: block)
         if let overhang = rowOverhang(c, inputWidth: x[4], outputWidth: out[4], positions: tile.positions) {
             let packed = try packWeights(weight, swapped: false, block: block)
             return try forwardInside(c, input: input, packed: packed, bias: bias, into: output, tile: tile, overhang: overhang)
         }
+        let coBlocks = Self.blocks(c.outputChannels, of: block)
         // Rows run to the last tile's end: (segments * RW - 1) * SW + (KW - 1) * DW + 1 columns.
         let columns = (Self.blocks(out[4], of: tile.positions) * tile.positions - 1) * c.stride.w + (c.kernel.w - 1) * c.dilation.w + 1
         let padded = [x[2] + 2 * c.padding.d, x[3] + 2 * c.padding.h, max(x[4] + 2 * c.padding.w, columns)]

@@ -44,12 +44,7 @@ enum StepSection {
     /// with the counters of the last repeats. Returns the steady-state seconds.
     static func timeSteps(_ backend: any Backend, name: String, shape: String, repeats: Int, twin: TwinSpec?,
                           report: inout BenchReport, _ step: () throws -> Void) throws -> Double {
-        func timed() throws -> Double {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try step()
-            try backend.synchronize()
-            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        }
+        func timed() throws -> Double { try backend.elapsed(step) }
         let first = try timed()
         report.add(BenchRow(section: "steps", name: "\(name) first", shape: shape, seconds: first, rate: 1 / first, unit: "step/s"))
         backend.counters.reset()

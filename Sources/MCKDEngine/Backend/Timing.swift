@@ -7,12 +7,15 @@ extension Backend {
         try body()
         try synchronize()
         var best = Double.infinity
-        for _ in 0..<max(1, repeats) {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try body()
-            try synchronize()
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        }
+        for _ in 0..<max(1, repeats) { best = min(best, try elapsed(body)) }
         return best
+    }
+
+    /// One run of `body`, waited for on the device, without a warm-up. Seconds.
+    public func elapsed(_ body: () throws -> Void) throws -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        try synchronize()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 }

@@ -206,15 +206,7 @@ extension OpenCLBackend {
         }
         var best: (tile: GPUConvolutionTile, seconds: Double)?
         for tile in tiles {
-            try perform(tile)
-            try synchronize()
-            var fastest = Double.infinity
-            for _ in 0..<3 {
-                let start = DispatchTime.now().uptimeNanoseconds
-                try perform(tile)
-                try synchronize()
-                fastest = min(fastest, Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
-            }
+            let fastest = try bestTime(repeats: 3) { try perform(tile) }
             if fastest < best?.seconds ?? .infinity { best = (tile, fastest) }
         }
         cache.tiles[key] = best!.tile.name

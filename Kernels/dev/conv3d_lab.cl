@@ -531,3 +531,64 @@ __kernel void gather_xb(__global const float* dyp, __global const float* packed,
         #pragma unroll
         for (int j = 0; j < COV; ++j) VSTORE(acc[p][j], p * COV + j, dst);
 }
+
+// Forward with the vector along W (few input channels, long rows: the stem): a work-item
+// owns one output row (PV vectors of VW positions) for CB output channels. xq: x padded,
+// each row of Wrow = SW * Wq columns split into its SW phases (column c at [c % SW][c / SW]),
+// so a tap's VW strided inputs are one contiguous vload. wt: [cob][ci][tap][CB].
+// Each weight broadcast from memory. global [oH, oD, N * coBlocks].
+#ifndef PV
+#define PV 2
+#endif
+__kernel void fwd_wvec(__global const float* xq, __global const float* wt, __global float* y,
+                       const int N, const int CI, const int CO, const int Dp, const int Hp, const int Wrow,
+                       const int oD, const int oH, const int oW) {
+    const int coBlocks = (CO + CB - 1) / CB;
+    const int oh = get_global_id(0), od = get_global_id(1), z = get_global_id(2);
+    const int cob = z % coBlocks, n = z / coBlocks, Wq = Wrow / SW;
+    VEC acc[PV][CB];
+    #pragma unroll
+    for (int p = 0; p < PV; ++p)
+        #pragma unroll
+        for (int c = 0; c < CB; ++c) acc[p][c] = (VEC)(0.0f);
+    // Taps wholly in the D / H padding skipped (padded coordinates: the volume is [P, extent - P)).
+    const int id0 = od * SD, ih0 = oh * SH;
+    int kd0 = 0, kd1 = 0, kh0 = 0, kh1 = 0;
+    while (kd0 < KD && id0 + kd0 * DD < PD) ++kd0;
+    for (kd1 = KD; kd1 > kd0 && id0 + (kd1 - 1) * DD >= Dp - PD; --kd1) {}
+    while (kh0 < KH && ih0 + kh0 * DH < PH) ++kh0;
+    for (kh1 = KH; kh1 > kh0 && ih0 + (kh1 - 1) * DH >= Hp - PH; --kh1) {}
+    const int plane = Hp * Wrow, volume = Dp * plane;
+    __global const float* xn = xq + (size_t)n * CI * volume + (od * SD) * plane + (oh * SH) * Wrow;
+    __global const float* wb = wt + (size_t)cob * CI * TAPS * CB;
+    for (int ci = 0; ci < CI; ++ci) {
+        __global const float* xc = xn + (size_t)ci * volume;
+        __global const float* wc = wb + (size_t)ci * TAPS * CB;
+        for (int kd = kd0; kd < kd1; ++kd)
+            for (int kh = kh0; kh < kh1; ++kh) {
+                __global const float* row = xc + kd * DD * plane + kh * DH * Wrow;
+                __global const float* wr = wc + (kd * KH + kh) * KW * CB;
+                #pragma unroll
+                for (int kw = 0; kw < KW; ++kw) {
+                    __global const float* src = row + ((kw * DW) % SW) * Wq + (kw * DW) / SW;
+                    VEC v[PV];
+                    #pragma unroll
+                    for (int p = 0; p < PV; ++p) v[p] = VLOAD(p, src);
+                    #pragma unroll
+                    for (int c = 0; c < CB; ++c) {
+                        const VEC w = (VEC)(wr[kw * CB + c]);
+                        #pragma unroll
+                        for (int p = 0; p < PV; ++p) acc[p][c] = fma(v[p], w, acc[p][c]);
+                    }
+                }
+            }
+    }
+    #pragma unroll
+    for (int c = 0; c < CB; ++c) {
+        const int co = cob * CB + c;
+        if (co >= CO) break;
+        __global float* out = y + (((size_t)n * CO + co) * oD + od) * oH * oW + (size_t)oh * oW;
+        #pragma unroll
+        for (int p = 0; p < PV; ++p) VSTORE(acc[p][c], p, out);
+    }
+}

@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
     int K = atoi(argv[10]), S = atoi(argv[11]), P = atoi(argv[12]), DL = atoi(argv[13]);
     int SD = getenv("SD") ? atoi(getenv("SD")) : S;  // stem: SD=1 S=2
     int oD = (D + 2 * P - DL * (K - 1) - 1) / SD + 1, oH = (H + 2 * P - DL * (K - 1) - 1) / S + 1, oW = (W + 2 * P - DL * (K - 1) - 1) / S + 1;
-    int taps = K * K * K, VW = def(argc, argv, "VW", 16), COV = def(argc, argv, "COV", 1), block = VW * COV;
+    int taps = K * K * K, VW = def(argc, argv, "VW", 16), COV = def(argc, argv, "COV", 1);
+    int block = getenv("BLOCK") ? atoi(getenv("BLOCK")) : VW * COV;  // fwd_wvec: BLOCK=CB
     int coBlocks = (CO + block - 1) / block, COP = coBlocks * block;
     int Dp = D + 2 * P, Hp = H + 2 * P, Wp = W + 2 * P;
     size_t xs = (size_t)N * CI * D * H * W, ys = (size_t)N * CO * oD * oH * oW, ws = (size_t)CO * CI * taps;
@@ -78,11 +79,21 @@ int main(int argc, char** argv) {
             CHECK(clSetKernelArg(k, 0, 8, &bx)); CHECK(clSetKernelArg(k, 1, 8, &bw)); CHECK(clSetKernelArg(k, 2, 8, &bw));
             CHECK(clSetKernelArg(k, 3, 8, &bout));
             for (int i = 0; i < 13; ++i) CHECK(clSetKernelArg(k, 4 + i, 4, &margs[i]));
+        } else if (getenv("PHASES")) {  // fwd_wvec: each padded row split into its S phases, a row per work-item
+            int Wq = (Wp + S - 1) / S + 16; size_t qs = (size_t)N * CI * Dp * Hp * S * Wq;
+            float* xq = calloc(qs, 4);
+            for (size_t r = 0; r < (size_t)N * CI * Dp * Hp; ++r) for (int c = 0; c < Wp; ++c)
+                xq[r * S * Wq + (c % S) * Wq + c / S] = xp[r * Wp + c];
+            cl_mem bq = clCreateBuffer(ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, 4 * qs, xq, &e); CHECK(e);
+            int qargs[9] = {N, CI, CO, Dp, Hp, S * Wq, oD, oH, oW};
+            CHECK(clSetKernelArg(k, 0, 8, &bq)); CHECK(clSetKernelArg(k, 1, 8, &bw)); CHECK(clSetKernelArg(k, 2, 8, &bout));
+            for (int i = 0; i < 9; ++i) CHECK(clSetKernelArg(k, 3 + i, 4, &qargs[i]));
         } else {
             CHECK(clSetKernelArg(k, 0, 8, &bx)); CHECK(clSetKernelArg(k, 1, 8, &bw)); CHECK(clSetKernelArg(k, 2, 8, &bout));
             for (int i = 0; i < 9; ++i) CHECK(clSetKernelArg(k, 3 + i, 4, &args[i]));
         }
         g[0] = (oW + RW - 1) / RW; g[1] = oH; g[2] = (size_t)N * oD * coBlocks;
+        if (getenv("PHASES")) { g[0] = oH; g[1] = oD; g[2] = (size_t)N * coBlocks; }
         ref = calloc(ys, sizeof(double)); terms = CI * taps;
         if (!getenv("NOCHECK")) for (int n = 0; n < N; ++n) for (int o = 0; o < CO; ++o) for (int d = 0; d < oD; ++d) for (int h = 0; h < oH; ++h) for (int qq = 0; qq < oW; ++qq) {
             double s = 0;

@@ -17,7 +17,7 @@
 //   RW         positions along W per work-item (forward, gather; along the volume: conv_transpose3d_blocks)
 //   RE         taps the row's last output reads past the row (conv3d_forward_inside)
 //   RH CB      rows and input channels per work-item (conv3d_gather_rows)
-//   PV CB      position vectors and rows (channels) per work-item (conv3d_pointwise)
+//   PV CB      position vectors and channels per work-item (conv3d_pointwise, conv3d_forward_rows)
 //   CIG KHG    input channels and kh rows per work-item (filter gradient)
 // Extents and channel counts are run-time arguments, so one build serves all sizes.
 
@@ -198,6 +198,80 @@ __kernel void conv3d_forward(__global const float* xp, __global const float* pac
     store_tile(acc, y + od * outPlane + oh * outW + ow0, bias, hasBias, n, cob, CO, (size_t)outD * outPlane, 1, 0,
                min(RW, outW - ow0));
 }
+
+// The forward for few input channels (the stem, other image convs), where a vector over
+// output channels would get too few results per loaded input: the vector runs along W
+// instead, over PV * VW consecutive outputs of one row for CB output channels, each
+// weight broadcast from memory, each result row stored whole (no transpose). xp: x
+// padded as for conv3d_forward with each row split into its SW stride phases (Wp =
+// SW * Wq, padded column c at (c % SW) * Wq + c / SW: pad_volume's phases), so a tap's
+// VW inputs, SW apart, are one contiguous load. The same terms in the same order per
+// result as conv3d_forward. packed[cob][ci][tap][CB].
+// global [ceil(outW / (PV * VW)), outH, N * outD * ceil(CO / CB)], local [1, 1, 1].
+#ifdef PV
+__kernel void conv3d_forward_rows(__global const float* xp, __global const float* packed, __global const float* bias,
+                                  __global float* y, const int N, const int CI, const int CO, const int Dp, const int Hp,
+                                  const int Wp, const int inD, const int inH, const int inW,
+                                  const int outD, const int outH, const int outW, const int hasBias) {
+    const int coBlocks = (CO + CB - 1) / CB;
+    const int ow0 = get_global_id(0) * PV * VW, oh = get_global_id(1), z = get_global_id(2);
+    if (ow0 >= outW || oh >= outH || z >= N * outD * coBlocks) return;
+    const int cob = z % coBlocks, od = (z / coBlocks) % outD, n = z / (coBlocks * outD);
+    VEC acc[PV][CB];
+    #pragma unroll
+    for (int p = 0; p < PV; ++p)
+        #pragma unroll
+        for (int c = 0; c < CB; ++c) acc[p][c] = (VEC)(0.0f);
+    const int id0 = od * SD - PD, ih0 = oh * SH - PH;
+    const int kd0 = first_tap(id0, 0, DD), kd1 = end_tap(id0, DD, inD, KD);
+    const int kh0 = first_tap(ih0, 0, DH), kh1 = end_tap(ih0, DH, inH, KH);
+    const int plane = Hp * Wp, volume = Dp * plane, Wq = Wp / SW;
+    __global const float* xn = xp + (size_t)n * CI * volume + (od * SD) * plane + (oh * SH) * Wp + ow0;
+    __global const float* wb = packed + (size_t)cob * CI * TAPS * CB;
+    for (int ci = 0; ci < CI; ++ci) {
+        __global const float* xc = xn + (size_t)ci * volume;
+        __global const float* wc = wb + (size_t)ci * TAPS * CB;
+        for (int kd = kd0; kd < kd1; ++kd)
+            for (int kh = kh0; kh < kh1; ++kh) {
+                __global const float* row = xc + kd * DD * plane + kh * DH * Wp;
+                __global const float* wt = wc + (kd * KH + kh) * KW * CB;
+                #pragma unroll
+                for (int kw = 0; kw < KW; ++kw) {
+                    // Column (ow0 + l) * SW + kw * DW of the padded row: phase (kw * DW) % SW.
+                    __global const float* src = row + ((kw * DW) % SW) * Wq + (kw * DW) / SW;
+                    VEC v[PV];
+                    #pragma unroll
+                    for (int p = 0; p < PV; ++p) v[p] = VLOAD(p, src);
+                    #pragma unroll
+                    for (int c = 0; c < CB; ++c) {
+                        const VEC w = (VEC)(wt[kw * CB + c]);
+                        #pragma unroll
+                        for (int p = 0; p < PV; ++p) acc[p][c] = fma(v[p], w, acc[p][c]);
+                    }
+                }
+            }
+    }
+    const int positions = min(PV * VW, outW - ow0);
+    #pragma unroll
+    for (int c = 0; c < CB; ++c) {
+        const int co = cob * CB + c;
+        if (co >= CO) break;
+        __global float* out = y + ((size_t)(n * CO + co) * outD + od) * outH * outW + (size_t)oh * outW + ow0;
+        const VEC b = (VEC)(hasBias ? bias[co] : 0.0f);
+        #pragma unroll
+        for (int p = 0; p < PV; ++p) {
+            const VEC v = hasBias ? acc[p][c] + b : acc[p][c];
+            if ((p + 1) * VW <= positions) {
+                VSTORE(v, p, out);
+            } else {
+                float lanes[VW];
+                VSTORE(v, 0, lanes);
+                for (int l = 0; l < positions - p * VW; ++l) out[p * VW + l] = lanes[l];
+            }
+        }
+    }
+}
+#endif
 
 // The forward on x itself, no padded copy (RE defined: the W overhang of the row's last
 // output, the taps it reads past inW). Taps in D and H padding are skipped by range as in

@@ -62,14 +62,17 @@ __kernel void pack_weights(__global const float* w, __global float* packed, cons
 
 // xp[r, dp, hp, wp] = x[r, dp - pd, hp - ph, wp - pw] inside x, zero outside (r = n * C + c):
 // the kernels read a padded copy instead of checking every tap against the volume's
-// edges. A work-item fills one padded plane (PoCL pays per work-group, so not per row).
+// edges. With phases > 1 each padded row of Wp = phases * Wq slots is split into its
+// stride phases, padded column c at slot (c % phases) * Wq + c / phases, so that inputs
+// a stride apart lie side by side (conv3d_forward_rows). A work-item fills one padded
+// plane (PoCL pays per work-group, so not per row).
 // global [Dp, rows], local [1, 1].
 __kernel void pad_volume(__global const float* x, __global float* xp, const int rows, const int D, const int H, const int W,
-                         const int Dp, const int Hp, const int Wp, const int pd, const int ph, const int pw) {
+                         const int Dp, const int Hp, const int Wp, const int pd, const int ph, const int pw, const int phases) {
     const int dp = get_global_id(0), r = get_global_id(1);
     if (dp >= Dp || r >= rows) return;
     __global float* dst = xp + ((size_t)r * Dp + dp) * Hp * Wp;
-    const int d = dp - pd;
+    const int d = dp - pd, Wq = Wp / phases;
     for (int hp = 0; hp < Hp; ++hp, dst += Wp) {
         const int h = hp - ph;
         if (d < 0 || d >= D || h < 0 || h >= H) {
@@ -77,10 +80,15 @@ __kernel void pad_volume(__global const float* x, __global float* xp, const int 
             continue;
         }
         __global const float* src = x + (((size_t)r * D + d) * H + h) * W;
-        const int begin = min(pw, Wp), end = min(pw + W, Wp);
-        for (int wp = 0; wp < begin; ++wp) dst[wp] = 0.0f;
-        for (int wp = begin; wp < end; ++wp) dst[wp] = src[wp - pw];
-        for (int wp = end; wp < Wp; ++wp) dst[wp] = 0.0f;
+        for (int q = 0; q < phases; ++q) {
+            // Slots j hold column j * phases + q, which is x's when pw <= it < pw + W.
+            __global float* part = dst + q * Wq;
+            const int begin = min(max(0, pw - q + phases - 1) / phases, Wq);
+            const int end = max(begin, min(max(0, pw + W - q + phases - 1) / phases, Wq));
+            for (int j = 0; j < begin; ++j) part[j] = 0.0f;
+            for (int j = begin; j < end; ++j) part[j] = src[j * phases + q - pw];
+            for (int j = end; j < Wq; ++j) part[j] = 0.0f;
+        }
     }
 }
 

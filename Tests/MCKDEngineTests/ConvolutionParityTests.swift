@@ -33,6 +33,12 @@ final class ConvolutionParityTests: XCTestCase {
         (Conv3DDescriptor(inputChannels: 20, outputChannels: 24, kernel: 1), [1, 20, 2, 4, 8]),
         // Rows of 32 with one channel vector each way: whole square tiles, stored transposed.
         (Conv3DDescriptor(inputChannels: 16, outputChannels: 8, kernel: 3, padding: 1), [2, 16, 3, 4, 32]),
+        // conv3d_forward_rows (few input channels, rows of a vector or more): the stem on rows
+        // of 20 (a whole vector and a partial one) with 17 channels (a partial channel
+        // block); dilation 2 along W; stride 3 (three phases), W past two vectors.
+        (Conv3DDescriptor(inputChannels: 1, outputChannels: 17, kernel: 7, stride: .init(1, 2, 2), padding: 3), [2, 1, 3, 5, 40]),
+        (Conv3DDescriptor(inputChannels: 2, outputChannels: 3, kernel: 3, padding: 2, dilation: 2), [1, 2, 3, 4, 21]),
+        (Conv3DDescriptor(inputChannels: 4, outputChannels: 9, kernel: 3, stride: 3, padding: 1), [1, 4, 3, 3, 110]),
     ]
 
     /// Transposed convolutions; kernel 2 stride 2 is the decoder's upsampling.
@@ -91,6 +97,30 @@ final class ConvolutionParityTests: XCTestCase {
         XCTAssertEqual(gpu.rowTile(width: 2, channels: 3).vectors, 1)
         gpu.convolutionTiling = .positionTiles
         XCTAssertEqual(gpu.rowTile(width: 37, channels: 64).positions, 4)
+    }
+
+    /// When the forward runs with the vector along W (conv3d_forward_rows), worked by hand:
+    /// the stem's rows of 32 take 2 vectors x 8 channels (AVX-512; 2 x 4 on AVX2), rows of
+    /// 64 with 16 channels 4 x 4 (2 x 4), a row narrower than a vector or a quarter vector
+    /// plus one of input channels keep the vector over channels; `.positionTiles`: one vector.
+    func testForwardRowsTiles() throws {
+        let gpu = try TestDevices.gpu()
+        guard gpu.deviceClass == .cpu else { throw XCTSkip("the tile rule is the CPU family's") }
+        defer { gpu.convolutionTiling = .automatic }
+        let width = gpu.profile.vectorWidth, wide = width >= 16
+        let stem = Conv3DDescriptor(inputChannels: 1, outputChannels: 64, kernel: 7, stride: .init(1, 2, 2), padding: 3)
+        let tile = try XCTUnwrap(gpu.forwardRowsTile(stem, outputWidth: 32))
+        XCTAssertEqual(tile.vectors, 2)
+        XCTAssertEqual(tile.channels, wide ? 8 : 4)
+        let image = Conv3DDescriptor(inputChannels: 1, outputChannels: 16, kernel: 3, padding: 1)
+        XCTAssertEqual(gpu.forwardRowsTile(image, outputWidth: 64)?.vectors, wide ? 4 : 2)
+        XCTAssertEqual(gpu.forwardRowsTile(image, outputWidth: 64)?.channels, 4)
+        XCTAssertNil(gpu.forwardRowsTile(image, outputWidth: width - 1))
+        XCTAssertNil(gpu.forwardRowsTile(Conv3DDescriptor(inputChannels: width / 4 + 1, outputChannels: 16, kernel: 3, padding: 1),
+                                         outputWidth: 64))
+        gpu.convolutionTiling = .positionTiles
+        XCTAssertEqual(gpu.forwardRowsTile(stem, outputWidth: 32)?.vectors, 1)
+        XCTAssertEqual(gpu.forwardRowsTile(stem, outputWidth: 32)?.channels, wide ? 16 : 8)
     }
 
     /// When the forward runs on x itself (conv3d_forward_inside) and its RE, the taps the

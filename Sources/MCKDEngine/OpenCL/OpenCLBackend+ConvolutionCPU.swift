@@ -7,6 +7,8 @@
 /// - `conv3d_forward_inside`: the same on the unpadded input, W padding taps skipped at
 ///   compile time, wherever the geometry allows it (`rowOverhang`); also stride-1
 ///   backward-data, as a forward convolution with mirrored weights;
+/// - `conv3d_forward_rows`: the forward for few input channels (the stem), the vector
+///   along W over a padded copy whose rows are split into their stride phases;
 /// - `conv3d_gather`: conv backward-data, which is also the transposed conv's forward,
 ///   in the same tiles over input channels, one stride phase at a time;
 /// - `conv_transpose3d_blocks`: the transposed forward when kernel equals stride, a
@@ -17,10 +19,10 @@
 ///   the weight's layout;
 /// - `conv3d_pointwise`: 1x1x1 convolutions with stride 1 (forward and backward-data),
 ///   a matrix product over the flattened volume with the vector along it.
-/// `conv3d_forward`, `conv3d_gather` and `conv3d_filter` read their spatial input from a
-/// zero-padded copy (`pad_volume`), so no tap is checked against the volume's edges; all
-/// but `conv_transpose3d_blocks` take weights re-packed into channel blocks
-/// (`pack_weights`) so a tap's weights are contiguous.
+/// `conv3d_forward`, `conv3d_forward_rows`, `conv3d_gather` and `conv3d_filter` read
+/// their spatial input from a zero-padded copy (`pad_volume`), so no tap is checked
+/// against the volume's edges; all but `conv_transpose3d_blocks` take weights re-packed
+/// into channel blocks (`pack_weights`) so a tap's weights are contiguous.
 ///
 /// None goes through CLBlast's SGEMM: the direct kernels run tens of GFLOP/s faster here
 /// (bench: `sgemm conv` rows).
@@ -87,13 +89,15 @@ extension OpenCLBackend {
 
     /// x [N, C, D, H, W] zero-padded by `low` before each axis to the extents `padded`
     /// (the kernels read it without bounds checks); x itself when that adds nothing.
-    func paddedCopy(_ x: Tensor, low: VolumeTriple, padded: [Int]) throws -> Tensor {
+    /// With `phases` > 1 each padded row (padded[2] = phases * slots) is split into its
+    /// stride phases: padded column c at (c % phases) * slots + c / phases.
+    func paddedCopy(_ x: Tensor, low: VolumeTriple, padded: [Int], phases: Int = 1) throws -> Tensor {
         let s = x.shape, rows = s[0] * s[1]
-        if low.values == [0, 0, 0] && padded == Array(s.dims[2...]) { return x }
+        if phases == 1 && low.values == [0, 0, 0] && padded == Array(s.dims[2...]) { return x }
         let xp = try makeTensor(shape: Shape([s[0], s[1]] + padded))
         try launch("pad_volume", file: "conv3d_support", global: [padded[0], rows], local: [1, 1],
                    [.tensor(x), .tensor(xp), .int(rows), .int(s[2]), .int(s[3]), .int(s[4]),
-                    .int(padded[0]), .int(padded[1]), .int(padded[2]), .int(low.d), .int(low.h), .int(low.w)])
+                    .int(padded[0]), .int(padded[1]), .int(padded[2]), .int(low.d), .int(low.h), .int(low.w), .int(phases)])
         return xp
     }
 
@@ -170,12 +174,48 @@ extension OpenCLBackend {
         return (outputWidth - 1) * s - p + reach - (inputWidth - 1)
     }
 
+    /// conv3d_forward_rows' tile, PV vectors of positions along a row x CB output
+    /// channels, when the forward runs with the vector along W: at most a quarter vector
+    /// of input channels (a vector over output channels would get too few results per
+    /// loaded input) and rows of at least a vector. Rows take up to a quarter of the
+    /// accumulator budget in vectors, the channels the rest (the stem's 32-wide rows:
+    /// 2 x 8, measured 5.9 ms against 6.4 for 2 x 4; 64-wide rows of 16 channels: 4 x 4).
+    /// `.positionTiles` forces one vector.
+    public func forwardRowsTile(_ c: Conv3DDescriptor, outputWidth: Int) -> (vectors: Int, channels: Int)? {
+        let width = profile.vectorWidth, budget = accumulatorBudget
+        guard c.inputChannels * 4 <= width, outputWidth >= width else { return nil }
+        let vectors = convolutionTiling == .positionTiles ? 1 : min(Self.blocks(outputWidth, of: width), budget / 4)
+        return (vectors, min(c.outputChannels, budget / vectors))
+    }
+
+    /// conv3d_forward_rows: x padded with its rows split into their stride phases.
+    private func forwardRows(_ c: Conv3DDescriptor, input: Tensor, weight: Tensor, bias: Tensor?, into output: Tensor,
+                             tile: (vectors: Int, channels: Int)) throws {
+        let x = input.shape, out = output.shape, stride = c.stride.w
+        let span = tile.vectors * profile.vectorWidth, tiles = Self.blocks(out[4], of: span)
+        // Each phase runs to the last tile's last lane's farthest tap.
+        let slots = tiles * span + (c.kernel.w - 1) * c.dilation.w / stride
+        let padded = [x[2] + 2 * c.padding.d, x[3] + 2 * c.padding.h, stride * slots]
+        let xp = try paddedCopy(input, low: c.padding, padded: padded, phases: stride)
+        let packed = try packWeights(weight, swapped: false, block: tile.channels)
+        try launch("conv3d_forward_rows", file: "conv3d",
+                   defines: geometryDefines(c) + ["PV=\(tile.vectors)", "CB=\(tile.channels)", "COV=1"],
+                   global: [tiles, out[3], out[0] * out[2] * Self.blocks(c.outputChannels, of: tile.channels)],
+                   local: Self.convolutionLocalSize,
+                   [.tensor(xp), .tensor(packed), .tensor(bias ?? packed), .tensor(output), .int(x[0]),
+                    .int(c.inputChannels), .int(c.outputChannels), .int(padded[0]), .int(padded[1]), .int(padded[2]),
+                    .int(x[2]), .int(x[3]), .int(x[4]), .int(out[2]), .int(out[3]), .int(out[4]), .int(bias == nil ? 0 : 1)])
+    }
+
     /// y = conv(x, w) + bias; shapes already checked against `c`.
     func forwardCPU(_ c: Conv3DDescriptor, input: Tensor, weight: Tensor, bias: Tensor?, into output: Tensor) throws {
         if c.isPointwise {
             return try pointwiseCPU(c, source: input, weight: weight, bias: bias, swapped: false, into: output)
         }
         let x = input.shape, out = output.shape
+        if let rows = forwardRowsTile(c, outputWidth: out[4]) {
+            return try forwardRows(c, input: input, weight: weight, bias: bias, into: output, tile: rows)
+        }
         let tile = rowTile(width: out[4], channels: c.outputChannels), block = tile.vectors * profile.vectorWidth
         if let overhang = rowOverhang(c, inputWidth: x[4], outputWidth: out[4], positions: tile.positions) {
             let packed = try packWeights(weight, swapped: false, block: block)

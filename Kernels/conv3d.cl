@@ -205,8 +205,8 @@ __kernel void conv3d_forward(__global const float* xp, __global const float* pac
 // weight broadcast from memory, each result row stored whole (no transpose). xp: x
 // padded as for conv3d_forward with each row split into its SW stride phases (Wp =
 // SW * Wq, padded column c at (c % SW) * Wq + c / SW: pad_volume's phases), so a tap's
-// VW inputs, SW apart, are one contiguous load. The same terms in the same order per
-// result as conv3d_forward. packed[cob][ci][tap][CB].
+// VW inputs, SW apart, are one contiguous load. Each result is conv3d_forward's sum in
+// its order (taps in the W padding add zeros). packed[cob][ci][tap][CB].
 // global [ceil(outW / (PV * VW)), outH, N * outD * ceil(CO / CB)], local [1, 1, 1].
 #ifdef PV
 __kernel void conv3d_forward_rows(__global const float* xp, __global const float* packed, __global const float* bias,

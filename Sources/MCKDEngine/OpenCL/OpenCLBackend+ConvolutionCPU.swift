@@ -179,7 +179,7 @@ extension OpenCLBackend {
     /// of input channels (a vector over output channels would get too few results per
     /// loaded input) and rows of at least a vector. Rows take up to a quarter of the
     /// accumulator budget in vectors, the channels the rest (the stem's 32-wide rows:
-    /// 2 x 8, measured 5.9 ms against 6.4 for 2 x 4; 64-wide rows of 16 channels: 4 x 4).
+    /// 2 x 8, 5.9-6.0 ms against 6.0-6.4 for 2 x 4; 64-wide rows of 16 channels: 4 x 4).
     /// `.positionTiles` forces one vector.
     public func forwardRowsTile(_ c: Conv3DDescriptor, outputWidth: Int) -> (vectors: Int, channels: Int)? {
         let width = profile.vectorWidth, budget = accumulatorBudget

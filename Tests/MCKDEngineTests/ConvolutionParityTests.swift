@@ -101,8 +101,9 @@ final class ConvolutionParityTests: XCTestCase {
 
     /// When the forward runs with the vector along W (conv3d_forward_rows), worked by hand:
     /// the stem's rows of 32 take 2 vectors x 8 channels (AVX-512; 2 x 4 on AVX2), rows of
-    /// 64 with 16 channels 4 x 4 (2 x 4), a row narrower than a vector or a quarter vector
-    /// plus one of input channels keep the vector over channels; `.positionTiles`: one vector.
+    /// 64 with 16 channels 4 x 4 (2 x 4), rows of 5 vectors 1 x 16 (2 or 4 would compute 6
+    /// or 8), a row narrower than a vector or a quarter vector plus one of input channels
+    /// keep the vector over channels; `.positionTiles`: one vector.
     func testForwardRowsTiles() throws {
         let gpu = try TestDevices.gpu()
         guard gpu.deviceClass == .cpu else { throw XCTSkip("the tile rule is the CPU family's") }
@@ -115,6 +116,8 @@ final class ConvolutionParityTests: XCTestCase {
         let image = Conv3DDescriptor(inputChannels: 1, outputChannels: 16, kernel: 3, padding: 1)
         XCTAssertEqual(gpu.forwardRowsTile(image, outputWidth: 64)?.vectors, wide ? 4 : 2)
         XCTAssertEqual(gpu.forwardRowsTile(image, outputWidth: 64)?.channels, 4)
+        XCTAssertEqual(gpu.forwardRowsTile(stem, outputWidth: 5 * width)?.vectors, 1)
+        XCTAssertEqual(gpu.forwardRowsTile(stem, outputWidth: 5 * width)?.channels, wide ? 16 : 8)
         XCTAssertNil(gpu.forwardRowsTile(image, outputWidth: width - 1))
         XCTAssertNil(gpu.forwardRowsTile(Conv3DDescriptor(inputChannels: width / 4 + 1, outputChannels: 16, kernel: 3, padding: 1),
                                          outputWidth: 64))

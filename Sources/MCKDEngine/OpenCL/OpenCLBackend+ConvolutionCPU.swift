@@ -58,12 +58,16 @@ extension OpenCLBackend {
         let longest = convolutionTiling == .positionTiles ? 4 : (channelVectors == 1 ? budget : budget / 2)
         let positions = Self.blocks(width, of: Self.blocks(width, of: longest))
         let most = max(1, min(channelVectors, 8, budget / positions))
-        // The fewest vectors computed in all, then the most per work-item.
-        let vectors = (1...most).min { a, b in
-            let (paddedA, paddedB) = (Self.blocks(channelVectors, of: a) * a, Self.blocks(channelVectors, of: b) * b)
+        return (positions, Self.leastPaddedGroup(of: channelVectors, atMost: most))
+    }
+
+    /// The group size in 1...most that computes the fewest items when `count` items go in
+    /// whole groups (ceil(count / size) * size), the largest such size on a tie.
+    private static func leastPaddedGroup(of count: Int, atMost most: Int) -> Int {
+        (1...most).min { a, b in
+            let (paddedA, paddedB) = (blocks(count, of: a) * a, blocks(count, of: b) * b)
             return paddedA != paddedB ? paddedA < paddedB : a > b
         }!
-        return (positions, vectors)
     }
 
     /// The tiling a pass runs with (`rowTile`'s long segments or forced short ones);
@@ -178,13 +182,16 @@ extension OpenCLBackend {
     /// channels, when the forward runs with the vector along W: at most a quarter vector
     /// of input channels (a vector over output channels would get too few results per
     /// loaded input) and rows of at least a vector. Rows take up to a quarter of the
-    /// accumulator budget in vectors, the channels the rest (the stem's 32-wide rows:
+    /// accumulator budget in vectors, as few vectors in all as the row allows (the stem
+    /// at the reference crop, rows of 80 = 5 vectors: 1 per work-item, not 4 computing 8),
+    /// then the most per work-item; the channels take the rest (the stem's 32-wide rows:
     /// 2 x 8, 5.9-6.0 ms against 6.0-6.4 for 2 x 4; 64-wide rows of 16 channels: 4 x 4).
     /// `.positionTiles` forces one vector.
     public func forwardRowsTile(_ c: Conv3DDescriptor, outputWidth: Int) -> (vectors: Int, channels: Int)? {
         let width = profile.vectorWidth, budget = accumulatorBudget
         guard c.inputChannels * 4 <= width, outputWidth >= width else { return nil }
-        let vectors = convolutionTiling == .positionTiles ? 1 : min(Self.blocks(outputWidth, of: width), budget / 4)
+        let rowVectors = Self.blocks(outputWidth, of: width)
+        let vectors = Self.leastPaddedGroup(of: rowVectors, atMost: convolutionTiling == .positionTiles ? 1 : min(rowVectors, budget / 4))
         return (vectors, min(c.outputChannels, budget / vectors))
     }
 

@@ -79,21 +79,29 @@ int main(int argc, char** argv) {
             CHECK(clSetKernelArg(k, 0, 8, &bx)); CHECK(clSetKernelArg(k, 1, 8, &bw)); CHECK(clSetKernelArg(k, 2, 8, &bw));
             CHECK(clSetKernelArg(k, 3, 8, &bout));
             for (int i = 0; i < 13; ++i) CHECK(clSetKernelArg(k, 4 + i, 4, &margs[i]));
-        } else if (getenv("PHASES")) {  // fwd_wvec: each padded row split into its S phases, a row per work-item
-            int Wq = (Wp + S - 1) / S + 16; size_t qs = (size_t)N * CI * Dp * Hp * S * Wq;
+        } else if (getenv("PHASES") || getenv("ROWS")) {  // fwd_wvec (a row per work-item) or conv3d_forward_rows: rows split into S phases
+            int Wq = (Wp + S - 1) / S + 64; size_t qs = (size_t)N * CI * Dp * Hp * S * Wq;
             float* xq = calloc(qs, 4);
             for (size_t r = 0; r < (size_t)N * CI * Dp * Hp; ++r) for (int c = 0; c < Wp; ++c)
                 xq[r * S * Wq + (c % S) * Wq + c / S] = xp[r * Wp + c];
             cl_mem bq = clCreateBuffer(ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, 4 * qs, xq, &e); CHECK(e);
-            int qargs[9] = {N, CI, CO, Dp, Hp, S * Wq, oD, oH, oW};
-            CHECK(clSetKernelArg(k, 0, 8, &bq)); CHECK(clSetKernelArg(k, 1, 8, &bw)); CHECK(clSetKernelArg(k, 2, 8, &bout));
-            for (int i = 0; i < 9; ++i) CHECK(clSetKernelArg(k, 3 + i, 4, &qargs[i]));
+            if (getenv("ROWS")) {  // Kernels/conv3d.cl's conv3d_forward_rows: its argument list, tiles of PV * VW positions
+                int rargs[13] = {N, CI, CO, Dp, Hp, S * Wq, D, H, W, oD, oH, oW, 0};
+                CHECK(clSetKernelArg(k, 0, 8, &bq)); CHECK(clSetKernelArg(k, 1, 8, &bw)); CHECK(clSetKernelArg(k, 2, 8, &bw));
+                CHECK(clSetKernelArg(k, 3, 8, &bout));
+                for (int i = 0; i < 13; ++i) CHECK(clSetKernelArg(k, 4 + i, 4, &rargs[i]));
+            } else {
+                int qargs[9] = {N, CI, CO, Dp, Hp, S * Wq, oD, oH, oW};
+                CHECK(clSetKernelArg(k, 0, 8, &bq)); CHECK(clSetKernelArg(k, 1, 8, &bw)); CHECK(clSetKernelArg(k, 2, 8, &bout));
+                for (int i = 0; i < 9; ++i) CHECK(clSetKernelArg(k, 3 + i, 4, &qargs[i]));
+            }
         } else {
             CHECK(clSetKernelArg(k, 0, 8, &bx)); CHECK(clSetKernelArg(k, 1, 8, &bw)); CHECK(clSetKernelArg(k, 2, 8, &bout));
             for (int i = 0; i < 9; ++i) CHECK(clSetKernelArg(k, 3 + i, 4, &args[i]));
         }
         g[0] = (oW + RW - 1) / RW; g[1] = oH; g[2] = (size_t)N * oD * coBlocks;
         if (getenv("PHASES")) { g[0] = oH; g[1] = oD; g[2] = (size_t)N * coBlocks; }
+        if (getenv("ROWS")) { int span = def(argc, argv, "PV", 1) * VW; g[0] = (oW + span - 1) / span; }
         ref = calloc(ys, sizeof(double)); terms = CI * taps;
         if (!getenv("NOCHECK")) for (int n = 0; n < N; ++n) for (int o = 0; o < CO; ++o) for (int d = 0; d < oD; ++d) for (int h = 0; h < oH; ++h) for (int qq = 0; qq < oW; ++qq) {
             double s = 0;

@@ -180,8 +180,8 @@ extension OpenCLBackend {
 
     /// conv3d_forward_rows' tile, PV vectors of positions along a row x CB output
     /// channels, when the forward runs with the vector along W: at most a quarter vector
-    /// of input channels (a vector over output channels would get too few results per
-    /// loaded input) and rows of at least a vector. Rows take up to a quarter of the
+    /// of input channels (where it measured faster than the vector over output channels;
+    /// not at 16, Kernels/dev) and rows of at least a vector. Rows take up to a quarter of the
     /// accumulator budget in vectors, as few vectors in all as the row allows (the stem
     /// at the reference crop, rows of 80 = 5 vectors: 1 per work-item, not 4 computing 8),
     /// then the most per work-item; the channels take the rest (the stem's 32-wide rows:

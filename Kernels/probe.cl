@@ -30,7 +30,8 @@ __kernel void fma_peak(__global float* out, const int iterations, const float a,
 // Streams at the device's own width, SPAN floats per work-item (count a multiple of
 // SPAN), the bandwidth yardsticks. copy_peak writes lines it never read, which a CPU
 // first reads for ownership (3 transfers for the 2 counted); add_peak (dst += src)
-// reads both and writes one it already holds, as axpy and the elementwise kernels do.
+// reads both and writes one it already holds, as axpy and the elementwise kernels do;
+// read_peak only reads (a sum, as reductions do), writing one float per span.
 #define SPAN 4096
 __kernel void copy_peak(__global const float* src, __global float* dst, const int count) {
     const size_t begin = (size_t)get_global_id(0) * SPAN;
@@ -42,4 +43,21 @@ __kernel void add_peak(__global const float* src, __global float* dst, const int
     if (begin >= (size_t)count) return;
     for (int k = 0; k < SPAN; k += VW)
         CAT(vstore, VW)(CAT(vload, VW)(0, dst + begin + k) + CAT(vload, VW)(0, src + begin + k), 0, dst + begin + k);
+}
+__kernel void read_peak(__global const float* src, __global float* dst, const int count) {
+    const size_t begin = (size_t)get_global_id(0) * SPAN;
+    if (begin >= (size_t)count) return;
+    // Four accumulators, so the adds' latency does not pace the loads.
+    VEC a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+    for (int k = 0; k < SPAN; k += 4 * VW) {
+        a0 += CAT(vload, VW)(0, src + begin + k);
+        a1 += CAT(vload, VW)(0, src + begin + k + VW);
+        a2 += CAT(vload, VW)(0, src + begin + k + 2 * VW);
+        a3 += CAT(vload, VW)(0, src + begin + k + 3 * VW);
+    }
+    float lanes[VW];
+    CAT(vstore, VW)((a0 + a1) + (a2 + a3), 0, lanes);
+    float total = 0.0f;
+    for (int l = 0; l < VW; ++l) total += lanes[l];
+    dst[get_global_id(0)] = total;
 }

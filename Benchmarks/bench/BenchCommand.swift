@@ -63,12 +63,17 @@ struct BenchCommand: ParsableCommand {
         for (name, section) in sections where chosen == nil || chosen!.contains(name) {
             try section(backend, quick, &report)
         }
-        if let device = backend as? OpenCLBackend, report.limits != nil, chosen != ["device"] {
-            // The limits again after the rows: on a machine shared with other work the
-            // first probe may have run in a slow moment, and no row may exceed its limit.
-            report.raiseLimits(to: try device.measureLimits(quick: quick))
+        // The limits again after the rows: on a machine shared with other work the first
+        // probe may have run in a slow moment, and no row may exceed its limit.
+        let probed = report.limits != nil && chosen != ["device"] ? backend as? OpenCLBackend : nil
+        if let probed {
+            let limits = try probed.measureLimits(quick: quick)
+            report.raiseLimits(fmaGFLOPS: limits.fmaGFLOPS, streamGBps: limits.streamGBps)
         }
-        if let twinScript { try TorchComparison.run(report: &report, quick: quick, script: twinScript, on: peerDevice) }
+        if let twinScript {
+            try TorchComparison.run(report: &report, quick: quick, script: twinScript, on: peerDevice,
+                                    bandwidthProbe: probed.map { device in { try device.measureStreamBandwidth(quick: quick) } })
+        }
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -60,19 +60,21 @@ struct BenchReport: Codable {
               + String(format: " %10.3f ms %9.1f ", row.seconds * 1e3, row.rate) + padded(row.unit, 7) + " " + fraction)
     }
 
-    /// Takes the higher of the recorded and the `measured` limits and recomputes every
-    /// row's fraction of its limit.
-    mutating func raiseLimits(to measured: DeviceLimits) {
-        guard let old = limits else { return }
-        var raised = old
-        raised.fmaGFLOPS = max(old.fmaGFLOPS, measured.fmaGFLOPS)
-        raised.streamGBps = max(old.streamGBps, measured.streamGBps)
+    /// Takes the higher of the recorded and each newly measured limit (nil: not measured
+    /// again) and recomputes every row's fractions of its limit, ours and PyTorch's.
+    mutating func raiseLimits(fmaGFLOPS: Double? = nil, streamGBps: Double?) {
+        guard var raised = limits else { return }
+        raised.fmaGFLOPS = max(raised.fmaGFLOPS, fmaGFLOPS ?? 0)
+        raised.streamGBps = max(raised.streamGBps, streamGBps ?? 0)
         limits = raised
         for index in rows.indices where rows[index].fractionOfLimit != nil {
-            rows[index].fractionOfLimit = rows[index].rate / (rows[index].unit == "GB/s" ? raised.streamGBps : raised.fmaGFLOPS)
+            let limit = rows[index].unit == "GB/s" ? raised.streamGBps : raised.fmaGFLOPS
+            rows[index].fractionOfLimit = rows[index].rate / limit
+            rows[index].torchFractionOfLimit = rows[index].torchRate.map { $0 / limit }
         }
-        print(String(format: "device limits measured again: FMA peak %.1f GFLOP/s, stream bandwidth %.1f GB/s "
-                     + "(the higher of the two probes is each row's limit)", measured.fmaGFLOPS, measured.streamGBps))
+        let measured = [fmaGFLOPS.map { String(format: "FMA peak %.1f GFLOP/s", $0) },
+                        streamGBps.map { String(format: "stream bandwidth %.1f GB/s", $0) }].compactMap { $0 }
+        print("device limits measured again: \(measured.joined(separator: ", ")) (the highest probe is each row's limit)")
     }
 
     /// Whether `--rows` asks for the row with this name (no filter: every row).

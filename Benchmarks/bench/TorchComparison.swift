@@ -49,10 +49,17 @@ enum TorchComparison {
         throw BenchError("the PyTorch twin \(twinName) was not found beside \(executable.path) nor in a Benchmarks/peers folder above it or the working directory: pass --twin PATH")
     }
 
-    static func run(report: inout BenchReport, quick: Bool, script: URL, on device: PeerDevice) throws {
+    /// Runs the twin and prints each row beside ours. `bandwidthProbe`, run as soon as
+    /// the twin exits, probes the device's bandwidth again: the twin's memory rows run
+    /// last, so it measures the same minute as they do (a shared host's bandwidth moves
+    /// with its other tenants, docs/performance.md).
+    static func run(report: inout BenchReport, quick: Bool, script: URL, on device: PeerDevice,
+                    bandwidthProbe: (() throws -> Double)?) throws {
         print("PyTorch twin on \(device)")
-        // The twin times each row as often as the bench timed ours (best of that many).
-        let twins = report.rows.compactMap { row in row.twin.map { (row.name, $0, row.repeats ?? (quick ? 1 : KernelSection.repeats)) } }
+        // The twin times each row as often as the bench timed ours (best of that many),
+        // its memory rows last: the bench probes the bandwidth again right after them.
+        let ordered = report.rows.filter { $0.unit != "GB/s" } + report.rows.filter { $0.unit == "GB/s" }
+        let twins = ordered.compactMap { row in row.twin.map { (row.name, $0, row.repeats ?? (quick ? 1 : KernelSection.repeats)) } }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mckd-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -86,6 +93,7 @@ enum TorchComparison {
               let seconds = times[device == .cpu ? "seconds" : "cuda_seconds"] as? [String: Double] else {
             throw BenchError("the PyTorch twin wrote no \(device) timings to \(resultURL.path)")
         }
+        if let bandwidthProbe { report.raiseLimits(streamGBps: try bandwidthProbe()) }
         let tf32 = times["cuda_tf32_seconds"] as? [String: Double]
         print("  PyTorch \(times["version"] ?? "?") on \(times["device"] ?? "?")"
               + (device == .cpu ? ", \(times["threads"] ?? "?") threads" : ""))

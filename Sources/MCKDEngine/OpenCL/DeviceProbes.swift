@@ -11,7 +11,10 @@ public struct DeviceLimits: Codable, Sendable {
 extension OpenCLBackend {
     /// Measures FMA throughput and streaming bandwidth. Takes a few seconds; run it warm
     /// (the first call also compiles the probe kernels).
-    ///
+    public func measureLimits(quick: Bool = false) throws -> DeviceLimits {
+        DeviceLimits(fmaGFLOPS: try measureFMAPeak(quick: quick), streamGBps: try measureStreamBandwidth(quick: quick))
+    }
+
     /// The FMA probe runs independent chains of the profile's vector width (CPU family)
     /// or of 4 floats (GPU family), 8, 12 and 16 of them, best of 20 launches at each of
     /// two lengths (alternated): the rate is the extra work of the long launch over its
@@ -19,7 +22,7 @@ extension OpenCLBackend {
     /// cancels and the figure is the arithmetic units' own. It is the yardstick every compute row is
     /// a fraction of, and every row (ours or PyTorch's) pays some launch or dispatch
     /// cost, so none can pass it: one that did would mean the probe was wrong.
-    public func measureLimits(quick: Bool = false) throws -> DeviceLimits {
+    public func measureFMAPeak(quick: Bool = false) throws -> Double {
         // Explicit-vector kernels want tiny work-groups on CPU devices (engine.md).
         let onCPU = deviceClass == .cpu
         let width = onCPU ? profile.vectorWidth : 4
@@ -53,10 +56,15 @@ extension OpenCLBackend {
             let marginal = longSeconds > shortSeconds ? flopsPerIteration * Double(long - short) / (longSeconds - shortSeconds) : plain
             fmaGFLOPS = max(fmaGFLOPS, (marginal <= 1.25 * plain ? max(plain, marginal) : plain) / 1e9)
         }
+        return fmaGFLOPS
+    }
 
-        // Bandwidth, bytes the kernel must move per second: the engine's copy, and on CPU
-        // devices copy_peak and add_peak at the vector width (4096 floats per work-item);
-        // the fastest counts. Best of 10.
+    /// Bandwidth, bytes a kernel must move per second: the engine's copy, and on CPU
+    /// devices copy_peak, add_peak and read_peak at the vector width (4096 floats per
+    /// work-item); the fastest counts. Best of 10 each. A read-only stream can outrun
+    /// one that also writes, and the sum rows only read, so the read probe is among them.
+    public func measureStreamBandwidth(quick: Bool = false) throws -> Double {
+        let onCPU = deviceClass == .cpu
         let elements = quick ? 1 << 20 : 16 << 20
         let source = try makeTensor(shape: Shape(elements)), destination = try makeTensor(shape: Shape(elements))
         try fill(source, with: 1)
@@ -64,15 +72,14 @@ extension OpenCLBackend {
         let floatBytes = Double(elements * 4)
         var streamGBps = 2 * floatBytes / (try bestTime(repeats: quick ? 2 : 10) { try copy(source, to: destination) }) / 1e9
         if onCPU {
-            for (kernel, transfers) in [("copy_peak", 2.0), ("add_peak", 3.0)] {
+            for (kernel, transfers) in [("copy_peak", 2.0), ("add_peak", 3.0), ("read_peak", 1.0)] {
                 let seconds = try bestTime(repeats: quick ? 2 : 10) {
-                    try launch(kernel, file: "probe", defines: ["VW=\(width)", "CHAINS=1"], global: [elements / 4096], local: [1],
+                    try launch(kernel, file: "probe", defines: ["VW=\(profile.vectorWidth)", "CHAINS=1"], global: [elements / 4096], local: [1],
                                [.tensor(source), .tensor(destination), .int(elements)])
                 }
                 streamGBps = max(streamGBps, transfers * floatBytes / seconds / 1e9)
             }
         }
-        return DeviceLimits(fmaGFLOPS: fmaGFLOPS, streamGBps: streamGBps)
+        return streamGBps
     }
-
 }

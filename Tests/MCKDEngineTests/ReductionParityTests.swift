@@ -47,6 +47,14 @@ final class ReductionParityTests: XCTestCase {
         try check([1_000_003, 2], seed: 7)
     }
 
+    /// Rows along the last axis in contiguous spans (CPU devices' reduce_spans): one span
+    /// with no tail (the mean's factor in the one pass), and rows of two whole spans and a
+    /// third of one float16 group and a scalar tail.
+    func testLastAxisInSpans() throws {
+        try check([5, 1024], seed: 10)
+        try check([3, 2 * 4096 + 70], seed: 11)
+    }
+
     func testReduceAllOverMoreThanAMillionElements() throws {
         let gpu = try TestDevices.gpu()
         for count in [1, 4099, 1_048_583] {

@@ -31,7 +31,7 @@ __kernel void fma_peak(__global float* out, const int iterations, const float a,
 // SPAN), the bandwidth yardsticks. copy_peak writes lines it never read, which a CPU
 // first reads for ownership (3 transfers for the 2 counted); add_peak (dst += src)
 // reads both and writes one it already holds, as axpy and the elementwise kernels do;
-// read_peak only reads (a sum, as reductions do), writing one float per span.
+// read_peak only reads (a sum, as reductions do), writing one float per work-item.
 #define SPAN 4096
 __kernel void copy_peak(__global const float* src, __global float* dst, const int count) {
     const size_t begin = (size_t)get_global_id(0) * SPAN;
@@ -44,16 +44,19 @@ __kernel void add_peak(__global const float* src, __global float* dst, const int
     for (int k = 0; k < SPAN; k += VW)
         CAT(vstore, VW)(CAT(vload, VW)(0, dst + begin + k) + CAT(vload, VW)(0, src + begin + k), 0, dst + begin + k);
 }
+// Four streams a quarter of the buffer apart (work-item g reads span g of each quarter;
+// global count / SPAN / 4): a core's reads wait on memory, and four streams keep more of
+// them in flight than one (7-13% faster than four accumulators on one stream, measured
+// side by side on the 2-core EPYC).
 __kernel void read_peak(__global const float* src, __global float* dst, const int count) {
-    const size_t begin = (size_t)get_global_id(0) * SPAN;
-    if (begin >= (size_t)count) return;
-    // Four accumulators, so the adds' latency does not pace the loads.
+    const size_t begin = (size_t)get_global_id(0) * SPAN, quarter = (size_t)count / 4;
+    if (begin >= quarter) return;
     VEC a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
-    for (int k = 0; k < SPAN; k += 4 * VW) {
+    for (int k = 0; k < SPAN; k += VW) {
         a0 += CAT(vload, VW)(0, src + begin + k);
-        a1 += CAT(vload, VW)(0, src + begin + k + VW);
-        a2 += CAT(vload, VW)(0, src + begin + k + 2 * VW);
-        a3 += CAT(vload, VW)(0, src + begin + k + 3 * VW);
+        a1 += CAT(vload, VW)(0, src + quarter + begin + k);
+        a2 += CAT(vload, VW)(0, src + 2 * quarter + begin + k);
+        a3 += CAT(vload, VW)(0, src + 3 * quarter + begin + k);
     }
     float lanes[VW];
     CAT(vstore, VW)((a0 + a1) + (a2 + a3), 0, lanes);

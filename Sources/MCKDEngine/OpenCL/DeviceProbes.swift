@@ -16,10 +16,10 @@ extension OpenCLBackend {
     }
 
     /// The FMA probe runs independent chains of the profile's vector width (CPU family)
-    /// or of 4 floats (GPU family), 8, 12 and 16 of them, best of 20 launches at each of
-    /// two lengths (alternated): the rate is the extra work of the long launch over its
-    /// extra time, so the fixed cost of a launch (a few percent of the long one on PoCL)
-    /// cancels and the figure is the arithmetic units' own. It is the yardstick every compute row is
+    /// or of 4 floats (GPU family), 8, 12 and 16 of them, at two launch lengths: the
+    /// rate is the extra work of the long launch over its extra time (`marginalRate`),
+    /// so the fixed cost of a launch (a few percent of the long one on PoCL) cancels and
+    /// the figure is the arithmetic units' own. It is the yardstick every compute row is
     /// a fraction of, and every row (ours or PyTorch's) pays some launch or dispatch
     /// cost, so none can pass it: one that did would mean the probe was wrong.
     public func measureFMAPeak(quick: Bool = false) throws -> Double {
@@ -32,54 +32,73 @@ extension OpenCLBackend {
         let sink = try makeTensor(shape: Shape(workItems))
         var fmaGFLOPS = 0.0
         for chains in [8, 12, 16] {
-            func time(_ iterations: Int) throws -> Double {
-                try elapsed {
-                    try launch("fma_peak", file: "probe", defines: ["VW=\(width)", "CHAINS=\(chains)"], global: [workItems],
-                               local: [local], [.tensor(sink), .int(iterations), .float(0.999), .float(0.001)])
-                }
-            }
-            // The two lengths alternate, so a slow spell of a shared host slows both: timed
-            // one after the other, a short launch's best once landed in one and read 350
-            // GFLOP/s against a plain 236. One warm-up (the kernel's build) for both.
-            _ = try time(short)
-            var shortSeconds = Double.infinity, longSeconds = Double.infinity
-            for _ in 0..<(quick ? 2 : 20) {
-                shortSeconds = min(shortSeconds, try time(short))
-                longSeconds = min(longSeconds, try time(long))
+            func run(_ iterations: Int) throws {
+                try launch("fma_peak", file: "probe", defines: ["VW=\(width)", "CHAINS=\(chains)"], global: [workItems],
+                           local: [local], [.tensor(sink), .int(iterations), .float(0.999), .float(0.001)])
             }
             let flopsPerIteration = Double(workItems * chains * width * 2)
-            // The long launch's plain rate stands where timer noise leaves no sane difference:
-            // none, or a marginal rate over 1.25 times the plain one (a launch's fixed cost,
-            // 23 us to enqueue and finish an empty kernel on PoCL, is a few percent of the
-            // long launch, so the two rates differ by about that).
-            let plain = flopsPerIteration * Double(long) / longSeconds
-            let marginal = longSeconds > shortSeconds ? flopsPerIteration * Double(long - short) / (longSeconds - shortSeconds) : plain
-            fmaGFLOPS = max(fmaGFLOPS, (marginal <= 1.25 * plain ? max(plain, marginal) : plain) / 1e9)
+            fmaGFLOPS = max(fmaGFLOPS, try marginalRate(repeats: quick ? 2 : 20, work: (flopsPerIteration * Double(short), flopsPerIteration * Double(long)),
+                                                        short: { try run(short) }, long: { try run(long) }) / 1e9)
         }
         return fmaGFLOPS
     }
 
     /// Bandwidth, bytes a kernel must move per second: the engine's copy, and on CPU
     /// devices copy_peak, add_peak and read_peak at the vector width (4096 floats per
-    /// work-item); the fastest counts. Best of 10 each. A read-only stream can outrun
-    /// one that also writes, and the sum rows only read, so the read probe is among them.
+    /// work-item) over 16M and 64M floats, each the marginal rate of the two (as the
+    /// FMA probe's: a launch's fixed cost and the waking of PoCL's threads cancel; a
+    /// 64 MB row pays them, and PyTorch's sum had read 5-8% faster than one launch of
+    /// `read_peak` in the same process). The fastest counts. A read-only stream can
+    /// outrun one that also writes, and the sum rows only read, so the read probe is
+    /// among them.
     public func measureStreamBandwidth(quick: Bool = false) throws -> Double {
-        let onCPU = deviceClass == .cpu
-        let elements = quick ? 1 << 20 : 16 << 20
-        let source = try makeTensor(shape: Shape(elements)), destination = try makeTensor(shape: Shape(elements))
-        try fill(source, with: 1)
-        try fill(destination, with: 0)
-        let floatBytes = Double(elements * 4)
-        var streamGBps = 2 * floatBytes / (try bestTime(repeats: quick ? 2 : 10) { try copy(source, to: destination) }) / 1e9
-        if onCPU {
-            for (kernel, transfers) in [("copy_peak", 2.0), ("add_peak", 3.0), ("read_peak", 1.0)] {
-                let seconds = try bestTime(repeats: quick ? 2 : 10) {
-                    try launch(kernel, file: "probe", defines: ["VW=\(profile.vectorWidth)", "CHAINS=1"], global: [elements / 4096], local: [1],
+        let short = quick ? 1 << 20 : 16 << 20, long = 4 * short
+        var streamGBps = 0.0
+        do {
+            let source = try makeTensor(shape: Shape(short)), destination = try makeTensor(shape: Shape(short))
+            try fill(source, with: 1)
+            streamGBps = 2 * Double(short * 4) / (try bestTime(repeats: quick ? 2 : 10) { try copy(source, to: destination) }) / 1e9
+        }
+        if deviceClass == .cpu {
+            let source = try makeTensor(shape: Shape(long)), destination = try makeTensor(shape: Shape(long))
+            try fill(source, with: 1)
+            try fill(destination, with: 0)
+            // Work-items: one per span of 4096 floats; read_peak's each read one in each quarter.
+            for (kernel, transfers, spansPerItem) in [("copy_peak", 2.0, 1), ("add_peak", 3.0, 1), ("read_peak", 1.0, 4)] {
+                func run(_ elements: Int) throws {
+                    try launch(kernel, file: "probe", defines: ["VW=\(profile.vectorWidth)", "CHAINS=1"],
+                               global: [elements / 4096 / spansPerItem], local: [1],
                                [.tensor(source), .tensor(destination), .int(elements)])
                 }
-                streamGBps = max(streamGBps, transfers * floatBytes / seconds / 1e9)
+                let bytes = (transfers * Double(short * 4), transfers * Double(long * 4))
+                streamGBps = max(streamGBps, try marginalRate(repeats: quick ? 2 : 10, work: bytes,
+                                                              short: { try run(short) }, long: { try run(long) }) / 1e9)
             }
         }
+        // The probe's buffers (512 MB) go back to the device, not to the pool's spares.
+        pool.releaseFreeBuffers()
         return streamGBps
+    }
+
+    /// Work per second of the long launch's extra work over its extra time, the two
+    /// lengths timed alternately, best of `repeats` each after one warm-up of each (so
+    /// a slow spell of a shared host slows both: timed one length after the other, a
+    /// short launch's best once landed in one and the FMA probe read 350 GFLOP/s against
+    /// a plain 236). Where timer noise leaves no sane difference (none, or a marginal
+    /// rate over 1.25 times the plain one: a launch's fixed cost, 23 us to enqueue and
+    /// finish an empty kernel on PoCL, is a few percent of the long launch), the long
+    /// launch's plain rate stands.
+    private func marginalRate(repeats: Int, work: (short: Double, long: Double),
+                              short: () throws -> Void, long: () throws -> Void) throws -> Double {
+        _ = try elapsed(short)
+        _ = try elapsed(long)
+        var shortSeconds = Double.infinity, longSeconds = Double.infinity
+        for _ in 0..<repeats {
+            shortSeconds = min(shortSeconds, try elapsed(short))
+            longSeconds = min(longSeconds, try elapsed(long))
+        }
+        let plain = work.long / longSeconds
+        let marginal = longSeconds > shortSeconds ? (work.long - work.short) / (longSeconds - shortSeconds) : plain
+        return marginal <= 1.25 * plain ? max(plain, marginal) : plain
     }
 }

@@ -44,7 +44,7 @@ extension OpenCLBackend {
     /// Each row's contiguous spans summed in float16 lanes (reduce_spans), then, for rows
     /// of more than one span, the spans' sums in order.
     private func reduceSpans(_ x: Tensor, rows: Int, extent: Int, factor: Float, into out: Tensor) throws {
-        let chunks = max(1, (extent + Self.reductionSpan - 1) / Self.reductionSpan)
+        let chunks = (extent + Self.reductionSpan - 1) / Self.reductionSpan
         let partial = chunks == 1 ? out : try makeTensor(shape: Shape(rows * chunks))
         // Explicit-vector kernels run one work-item per group on CPU devices (engine.md).
         try launch("reduce_spans", file: "reduce", global: [rows * chunks], local: [1],

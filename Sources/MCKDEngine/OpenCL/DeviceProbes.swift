@@ -45,38 +45,35 @@ extension OpenCLBackend {
 
     /// Bandwidth, bytes a kernel must move per second: the engine's copy, and on CPU
     /// devices copy_peak, add_peak and read_peak at the vector width (4096 floats per
-    /// work-item) over 16M and 64M floats, each the marginal rate of the two (as the
-    /// FMA probe's: a launch's fixed cost and the waking of PoCL's threads cancel; a
-    /// 64 MB row pays them, and PyTorch's sum had read 5-8% faster than one launch of
-    /// `read_peak` in the same process). The fastest counts. A read-only stream can
-    /// outrun one that also writes, and the sum rows only read, so the read probe is
-    /// among them.
+    /// work-item); the fastest counts. The peaks run over 16M floats (the memory rows'
+    /// size: a 64 MB stream partly hits a 32 MB L3 and read 20-40% faster than a 256 MB
+    /// one on the 2-core EPYC), once and four times queued behind one wait, the rate
+    /// being the marginal one (`marginalRate`): the fixed cost of a launch and its wait
+    /// cancel, which a single launch of `read_peak` paid against PyTorch's sum (5-8% slower
+    /// side by side in one process). A read-only stream can outrun one that also
+    /// writes, and the sum rows only read, so the read probe is among them.
     public func measureStreamBandwidth(quick: Bool = false) throws -> Double {
-        let short = quick ? 1 << 20 : 16 << 20, long = 4 * short
-        var streamGBps = 0.0
-        do {
-            let source = try makeTensor(shape: Shape(short)), destination = try makeTensor(shape: Shape(short))
-            try fill(source, with: 1)
-            streamGBps = 2 * Double(short * 4) / (try bestTime(repeats: quick ? 2 : 10) { try copy(source, to: destination) }) / 1e9
-        }
+        let elements = quick ? 1 << 20 : 16 << 20
+        let source = try makeTensor(shape: Shape(elements)), destination = try makeTensor(shape: Shape(elements))
+        try fill(source, with: 1)
+        try fill(destination, with: 0)
+        let floatBytes = Double(elements * 4)
+        var streamGBps = 2 * floatBytes / (try bestTime(repeats: quick ? 2 : 10) { try copy(source, to: destination) }) / 1e9
         if deviceClass == .cpu {
-            let source = try makeTensor(shape: Shape(long)), destination = try makeTensor(shape: Shape(long))
-            try fill(source, with: 1)
-            try fill(destination, with: 0)
             // Work-items: one per span of 4096 floats; read_peak's each read one in each quarter.
             for (kernel, transfers, spansPerItem) in [("copy_peak", 2.0, 1), ("add_peak", 3.0, 1), ("read_peak", 1.0, 4)] {
-                func run(_ elements: Int) throws {
-                    try launch(kernel, file: "probe", defines: ["VW=\(profile.vectorWidth)", "CHAINS=1"],
-                               global: [elements / 4096 / spansPerItem], local: [1],
-                               [.tensor(source), .tensor(destination), .int(elements)])
+                func run(_ launches: Int) throws {
+                    for _ in 0..<launches {
+                        try launch(kernel, file: "probe", defines: ["VW=\(profile.vectorWidth)", "CHAINS=1"],
+                                   global: [elements / 4096 / spansPerItem], local: [1],
+                                   [.tensor(source), .tensor(destination), .int(elements)])
+                    }
                 }
-                let bytes = (transfers * Double(short * 4), transfers * Double(long * 4))
-                streamGBps = max(streamGBps, try marginalRate(repeats: quick ? 2 : 10, work: bytes,
-                                                              short: { try run(short) }, long: { try run(long) }) / 1e9)
+                let bytes = transfers * floatBytes
+                streamGBps = max(streamGBps, try marginalRate(repeats: quick ? 2 : 10, work: (bytes, 4 * bytes),
+                                                              short: { try run(1) }, long: { try run(4) }) / 1e9)
             }
         }
-        // The probe's buffers (512 MB) go back to the device, not to the pool's spares.
-        pool.releaseFreeBuffers()
         return streamGBps
     }
 

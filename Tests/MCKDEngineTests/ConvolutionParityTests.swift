@@ -39,6 +39,14 @@ final class ConvolutionParityTests: XCTestCase {
         (Conv3DDescriptor(inputChannels: 1, outputChannels: 17, kernel: 7, stride: .init(1, 2, 2), padding: 3), [2, 1, 3, 5, 40]),
         (Conv3DDescriptor(inputChannels: 2, outputChannels: 3, kernel: 3, padding: 2, dilation: 2), [1, 2, 3, 4, 21]),
         (Conv3DDescriptor(inputChannels: 4, outputChannels: 9, kernel: 3, stride: 3, padding: 1), [1, 4, 3, 3, 110]),
+        // conv3d_forward_winograd (the stem's W geometry, automatic tiling): two input
+        // channels, 13 output channels (a partial block), rows of 80 (the reference crop's:
+        // at VW 16 groups of 32 outputs, the first and last reading the row's padding, the
+        // middle one not, the last partial); W padding 2 with stride 2 along D and
+        // dilation 2 along H, rows of 31.
+        (Conv3DDescriptor(inputChannels: 2, outputChannels: 13, kernel: 7, stride: .init(1, 2, 2), padding: 3), [2, 2, 3, 5, 160]),
+        (Conv3DDescriptor(inputChannels: 1, outputChannels: 5, kernel: .init(3, 3, 7), stride: .init(2, 1, 2),
+                          padding: .init(1, 2, 2), dilation: .init(1, 2, 1)), [1, 1, 5, 6, 64]),
     ]
 
     /// Transposed convolutions; kernel 2 stride 2 is the decoder's upsampling.
@@ -124,6 +132,34 @@ final class ConvolutionParityTests: XCTestCase {
         gpu.convolutionTiling = .positionTiles
         XCTAssertEqual(gpu.forwardRowsTile(stem, outputWidth: 32)?.vectors, 1)
         XCTAssertEqual(gpu.forwardRowsTile(stem, outputWidth: 32)?.channels, wide ? 16 : 8)
+    }
+
+    /// When the forward runs by minimal filtering (conv3d_forward_winograd), worked by
+    /// hand: the stem's W geometry (kernel 7, stride 2, dilation 1) with at most a quarter
+    /// vector of input channels and rows of a vector or more, 4 output channels per
+    /// work-item (2 on AVX2), fewer when there are fewer; not another W kernel, stride or
+    /// dilation, nor with a tiling forced.
+    func testWinogradChoice() throws {
+        let gpu = try TestDevices.gpu()
+        guard gpu.deviceClass == .cpu else { throw XCTSkip("the choice is the CPU family's") }
+        defer { gpu.convolutionTiling = .automatic }
+        let width = gpu.profile.vectorWidth
+        func stem(inputs: Int = 1, outputs: Int = 64, kernel: Int = 7, stride: Int = 2, dilation: Int = 1) -> Conv3DDescriptor {
+            Conv3DDescriptor(inputChannels: inputs, outputChannels: outputs, kernel: .init(7, 7, kernel),
+                             stride: .init(1, 2, stride), padding: 3, dilation: .init(1, 1, dilation))
+        }
+        XCTAssertEqual(gpu.winogradChannels(stem(), outputWidth: 32), width >= 16 ? 4 : 2)
+        XCTAssertEqual(gpu.winogradChannels(stem(outputs: 1), outputWidth: 32), 1)
+        XCTAssertEqual(gpu.winogradChannels(stem(inputs: width / 4), outputWidth: width), width >= 16 ? 4 : 2)
+        XCTAssertNil(gpu.winogradChannels(stem(inputs: width / 4 + 1), outputWidth: 32))
+        XCTAssertNil(gpu.winogradChannels(stem(), outputWidth: width - 1))
+        XCTAssertNil(gpu.winogradChannels(stem(kernel: 5), outputWidth: 32))
+        XCTAssertNil(gpu.winogradChannels(stem(stride: 1), outputWidth: 32))
+        XCTAssertNil(gpu.winogradChannels(stem(dilation: 2), outputWidth: 32))
+        for tiling in [ConvolutionTiling.rowSegments, .positionTiles] {
+            gpu.convolutionTiling = tiling
+            XCTAssertNil(gpu.winogradChannels(stem(), outputWidth: 32), "\(tiling)")
+        }
     }
 
     /// When the forward runs on x itself (conv3d_forward_inside) and its RE, the taps the

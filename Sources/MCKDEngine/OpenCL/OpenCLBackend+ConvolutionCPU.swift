@@ -7,8 +7,9 @@
 /// - `conv3d_forward_inside`: the same on the unpadded input, W padding taps skipped at
 ///   compile time, wherever the geometry allows it (`rowOverhang`); also stride-1
 ///   backward-data, as a forward convolution with mirrored weights;
-/// - `conv3d_forward_rows`: the forward for few input channels (the stem), the vector
-///   along W over a padded copy whose rows are split into their stride phases;
+/// - `conv3d_forward_rows`: the forward for few input channels, the vector along W over
+///   a padded copy whose rows are split into their stride phases (the stem's W geometry
+///   runs `conv3d_forward_winograd` instead, OpenCLBackend+ConvolutionWinograd.swift);
 /// - `conv3d_gather`: conv backward-data, which is also the transposed conv's forward,
 ///   in the same tiles over input channels, one stride phase at a time;
 /// - `conv_transpose3d_blocks`: the transposed forward when kernel equals stride, a
@@ -43,7 +44,7 @@ extension OpenCLBackend {
     /// Vector registers a tile's accumulators may take, the rest holding operands:
     /// 16 of AVX-512's 32 for the forward and gather tiles (24 spilled there), 24 for
     /// the filter gradient's; half on AVX2 (16 registers).
-    private var accumulatorBudget: Int { profile.vectorWidth >= 16 ? 16 : 8 }
+    var accumulatorBudget: Int { profile.vectorWidth >= 16 ? 16 : 8 }
 
     /// The forward / gather tile for rows of `width` results and `channels` channels in
     /// the vector: RW positions along the row and COV channel vectors. Long rows take
@@ -220,6 +221,9 @@ extension OpenCLBackend {
             return try pointwiseCPU(c, source: input, weight: weight, bias: bias, swapped: false, into: output)
         }
         let x = input.shape, out = output.shape
+        if let channels = winogradChannels(c, outputWidth: out[4]) {
+            return try forwardWinograd(c, input: input, weight: weight, bias: bias, into: output, channels: channels)
+        }
         if let rows = forwardRowsTile(c, outputWidth: out[4]) {
             return try forwardRows(c, input: input, weight: weight, bias: bias, into: output, tile: rows)
         }

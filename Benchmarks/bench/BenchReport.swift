@@ -20,6 +20,9 @@ struct BenchRow: Codable {
     var speedupOverTorch: Double?
     /// On CUDA, PyTorch's time with TF32 allowed (`torchSeconds` has it off).
     var torchTF32Seconds: Double?
+    /// The twin's floating-point operations when they differ from ours (our kernel
+    /// does fewer multiplies: the stem's minimal filtering); each side's rate counts its own.
+    var twinFlops: Double?
     /// PyTorch's rate on the row and that rate as a fraction of the same device limit.
     var torchRate: Double?
     var torchFractionOfLimit: Double?
@@ -85,12 +88,12 @@ struct BenchReport: Codable {
     /// A compute row: `flops` floating-point operations in `seconds`, timed only when
     /// `--rows` asks for it.
     mutating func addCompute(_ section: String, _ name: String, shape: String, flops: Double,
-                             seconds time: @autoclosure () throws -> Double, twin: TwinSpec? = nil) throws {
+                             seconds time: @autoclosure () throws -> Double, twin: TwinSpec? = nil, twinFlops: Double? = nil) throws {
         guard wants(name) else { return }
         let seconds = try time()
         let rate = flops / seconds / 1e9
         add(BenchRow(section: section, name: name, shape: shape, seconds: seconds, rate: rate, unit: "GFLOP/s",
-                     fractionOfLimit: limits.map { rate / $0.fmaGFLOPS }, twin: twin))
+                     fractionOfLimit: limits.map { rate / $0.fmaGFLOPS }, twin: twin, twinFlops: twinFlops))
     }
 
     /// A memory row: `bytes` read plus written in `seconds`, timed only when `--rows`

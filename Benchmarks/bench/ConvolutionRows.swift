@@ -78,10 +78,15 @@ enum ConvolutionRows {
                    ("bwd-filter", "backward_filter", {
                        try backend.conv3dBackwardFilter(d, input: x, gradOutput: y, into: dw, gradBias: nil)
                    })]
+            // A forward by minimal filtering does fewer multiplies than the twin's direct one:
+            // each side's rate counts its own (the time ratio is the comparison).
+            let minimalFiltering = item.transposed ? nil : try (backend as? OpenCLBackend)?.winogradFlops(d, input: item.input)
             for (pass, twinPass, body) in passes {
-                try report.addCompute("kernels", "\(prefix) \(pass) \(item.label)", shape: "\(d)", flops: flops,
+                let fewer = pass == "fwd" ? minimalFiltering : nil
+                try report.addCompute("kernels", "\(prefix) \(pass) \(item.label)", shape: "\(d)", flops: fewer ?? flops,
                                   seconds: try backend.bestTime(repeats: repeats, body),
-                                  twin: .convolution("\(twinPrefix)_\(twinPass)", d, input: item.input))
+                                  twin: .convolution("\(twinPrefix)_\(twinPass)", d, input: item.input),
+                                  twinFlops: fewer.map { _ in flops })
             }
             if let device = backend as? OpenCLBackend, device.deviceClass == .cpu {
                 // Each pass again with the tiling its shape did not choose (CPU family only). A transposed

@@ -104,11 +104,11 @@ enum TorchComparison {
         for index in report.rows.indices {
             guard report.rows[index].twin != nil, let torch = seconds[report.rows[index].name] else { continue }
             let row = report.rows[index], ours = row.seconds
-            let torchRate = row.rate * ours / torch
+            let torchRate = row.twinFlops.map { $0 / torch / 1e9 } ?? row.rate * ours / torch
             report.rows[index].torchSeconds = torch
             report.rows[index].speedupOverTorch = torch / ours
             report.rows[index].torchRate = torchRate
-            report.rows[index].torchFractionOfLimit = row.fractionOfLimit.map { $0 * ours / torch }
+            report.rows[index].torchFractionOfLimit = row.fractionOfLimit.map { $0 * torchRate / row.rate }
             func rate(_ value: Double, _ fraction: Double?) -> String {
                 String(format: "%8.1f %@", value, fraction.map { String(format: "(%3.0f%%)", 100 * $0) } ?? "      ")
             }

@@ -142,18 +142,20 @@ public struct Conv3DDescriptor: Equatable, Hashable, Sendable, CustomStringConve
     /// layers this is less than `flops(output:)` (the ASPP's dilation-4 3^3 at 5^3: 10%),
     /// and it is the count a rate must use to be compared with the FMA peak.
     public func usefulFlops(input: Shape) -> Double {
-        var tapsInside = 1.0
-        for axis in 0..<3 {
-            let (k, s, p, d) = (kernel.values[axis], stride.values[axis], padding.values[axis], dilation.values[axis])
-            let extent = input[2 + axis], outputs = (extent + 2 * p - d * (k - 1) - 1) / s + 1
-            // Per axis the in-range taps of each output position; the volume's count is their product.
-            var inside = 0
-            for o in 0..<max(0, outputs) {
-                for tap in 0..<k where (0..<extent).contains(o * s - p + tap * d) { inside += 1 }
-            }
-            tapsInside *= Double(inside)
+        let inside = (0..<3).reduce(1.0) { $0 * Double(tapsInside(axis: $1, extent: input[2 + $1])) }
+        return 2 * Double(input[0]) * Double(inputChannels) * Double(outputChannels) * inside
+    }
+
+    /// Along one axis (0: D, 1: H, 2: W) of an input `extent` long, the taps that land
+    /// inside it, summed over the output positions; a volume's count is the product.
+    public func tapsInside(axis: Int, extent: Int) -> Int {
+        let (k, s, p, d) = (kernel.values[axis], stride.values[axis], padding.values[axis], dilation.values[axis])
+        let outputs = (extent + 2 * p - d * (k - 1) - 1) / s + 1
+        var inside = 0
+        for o in 0..<max(0, outputs) {
+            for tap in 0..<k where (0..<extent).contains(o * s - p + tap * d) { inside += 1 }
         }
-        return 2 * Double(input[0]) * Double(inputChannels) * Double(outputChannels) * tapsInside
+        return inside
     }
 
     /// Throws unless (input, weight, output) fit this convolution.

@@ -23,7 +23,7 @@
 // conv3d_forward_rows: taps wholly in the padding are skipped), 10 vector FMAs per
 // channel of its block of CB.
 //
-// Defines: KD KH SD SH PD PH DD DH (D and H geometry), PW (W padding), VW, CB.
+// Defines: KD KH SD SH PD PH DD DH (D and H geometry), PW (W padding), VW (16), CB.
 
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
@@ -104,16 +104,13 @@ __kernel void winograd_weights(__global const float* w, __global float* wt, cons
 }
 
 // Outputs x0, x0 + 1 of each lane, interleaved into the row's 2 VW consecutive results.
-#if VW == 16
+// 16 lanes only: with AVX2's register budget (2 channels per work-item, each FMA with its
+// own broadcast weight) this form measured slower than conv3d_forward_rows.
+#if VW != 16
+#error "conv3d_forward_winograd is built for 16-lane vectors"
+#endif
 #define INTERLEAVE_LOW (uint16)(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23)
 #define INTERLEAVE_HIGH (uint16)(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31)
-#elif VW == 8
-#define INTERLEAVE_LOW (uint8)(0, 8, 1, 9, 2, 10, 3, 11)
-#define INTERLEAVE_HIGH (uint8)(4, 12, 5, 13, 6, 14, 7, 15)
-#elif VW == 4
-#define INTERLEAVE_LOW (uint4)(0, 4, 1, 5)
-#define INTERLEAVE_HIGH (uint4)(2, 6, 3, 7)
-#endif
 
 // A work-item: one group of 2 VW outputs of one output row x CB output channels.
 // global [groups, outH, N * outD * coBlocks], local [1, 1, 1].

@@ -1,7 +1,7 @@
 // Times Kernels/conv3d_winograd.cl on the paper model's stem (or another D H W CO),
 // checks it against a direct convolution in double, and prints each launch's best time.
 //   cc -O2 Kernels/dev/winograd_lab.c -o /tmp/winograd_lab -lOpenCL -lm
-//   /tmp/winograd_lab Kernels/conv3d_winograd.cl CB [D H W CO CI]   (REPEATS=n, VW=n)
+//   /tmp/winograd_lab Kernels/conv3d_winograd.cl CB [D H W CO CI]   (REPEATS=n)
 #define CL_TARGET_OPENCL_VERSION 120
 #include <CL/cl.h>
 #include <math.h>
@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
     if (argc < 3) { puts("usage: winograd_lab KERNELS.cl CB [D H W CO CI]"); return 1; }
     const int CB = atoi(argv[2]), D = arg(argc, argv, 3, 32), H = arg(argc, argv, 4, 64), W = arg(argc, argv, 5, 64);
     const int CO = arg(argc, argv, 6, 64), CI = arg(argc, argv, 7, 1), N = 1, K = 7, SD = 1, SH = 2, SW = 2, P = 3;
-    const int VW = getenv("VW") ? atoi(getenv("VW")) : 16, R = getenv("REPEATS") ? atoi(getenv("REPEATS")) : 20;
+    const int VW = 16, R = getenv("REPEATS") ? atoi(getenv("REPEATS")) : 20;
     const int oD = (D + 2 * P - K) / SD + 1, oH = (H + 2 * P - K) / SH + 1, oW = (W + 2 * P - K) / SW + 1;
     const int groups = (oW + 2 * VW - 1) / (2 * VW), cobs = (CO + CB - 1) / CB, rows = N * CI * D * H;
     const size_t nx = (size_t)rows * W, nw = (size_t)CO * CI * K * K * K, ny = (size_t)N * CO * oD * oH * oW;

@@ -3,15 +3,17 @@
 /// multiplies per pair of neighbouring outputs instead of 14.
 extension OpenCLBackend {
     /// Output channels per work-item of `conv3d_forward_winograd` when it runs the
-    /// forward of `c`: a kernel 7 wide, stride 2 and dilation 1 along W, few input
-    /// channels (at most a quarter vector, as `forwardRowsTile`: measured on the stem's
-    /// one) and rows of at least a vector. Each channel keeps 4 accumulators for its
-    /// 2 VW outputs; 4 channels (16 accumulators, AVX-512) measured fastest on the stem
-    /// (Kernels/dev/README.md), 2 on AVX2. Only with `.automatic` tiling: the forced
-    /// tilings run the direct kernels on the same shapes (the parity tests use both).
+    /// forward of `c`: 16-lane vectors (AVX-512), a kernel 7 wide, stride 2 and dilation
+    /// 1 along W, few input channels (at most a quarter vector, as `forwardRowsTile`:
+    /// measured on the stem's one) and rows of at least a vector. Each channel keeps 4
+    /// accumulators for its 32 outputs; 4 channels (16 accumulators) measured fastest on
+    /// the stem. With AVX2's budget, 2 channels (8), it ran at 7.6 ms against
+    /// `conv3d_forward_rows`' 6.9 (Kernels/dev/README.md), so narrower vectors keep that.
+    /// Only with `.automatic` tiling: the forced tilings run the direct kernels on the
+    /// same shapes (the parity tests use both).
     public func winogradChannels(_ c: Conv3DDescriptor, outputWidth: Int) -> Int? {
         let width = profile.vectorWidth
-        guard convolutionTiling == .automatic, c.kernel.w == 7, c.stride.w == 2, c.dilation.w == 1,
+        guard width == 16, convolutionTiling == .automatic, c.kernel.w == 7, c.stride.w == 2, c.dilation.w == 1,
               c.inputChannels * 4 <= width, outputWidth >= width else { return nil }
         return min(c.outputChannels, accumulatorBudget / 4)
     }

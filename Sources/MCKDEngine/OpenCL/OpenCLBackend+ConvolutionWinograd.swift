@@ -46,9 +46,9 @@ extension OpenCLBackend {
         let transformed = try makeTensor(shape: Shape(planes * x[3] * groups * 10 * width))
         try launch("winograd_input", file: "conv3d_winograd", defines: defines, global: [planes], local: [1],
                    [.tensor(input), .tensor(transformed), .int(planes), .int(x[3]), .int(x[4]), .int(groups)])
-        let pairs = coBlocks * channels * c.inputChannels
-        let weights = try makeTensor(shape: Shape(pairs * c.kernel.d * c.kernel.h * 10))
-        try launch("winograd_weights", file: "conv3d_winograd", defines: defines, global: [pairs], local: [1],
+        let channelPairs = coBlocks * channels * c.inputChannels   // (co, ci), co padded to whole blocks
+        let weights = try makeTensor(shape: Shape(channelPairs * c.kernel.d * c.kernel.h * 10))
+        try launch("winograd_weights", file: "conv3d_winograd", defines: defines, global: [channelPairs], local: [1],
                    [.tensor(weight), .tensor(weights), .int(c.inputChannels), .int(c.outputChannels), .int(coBlocks)])
         try launch("conv3d_forward_winograd", file: "conv3d_winograd", defines: defines,
                    global: [groups, out[3], out[0] * out[2] * coBlocks], local: [1, 1, 1],

@@ -32,10 +32,13 @@ __kernel void reduce_finish(__global const float* partial, __global float* out,
     out[gid] = sum * factor;
 }
 
+// The 16 lanes pairwise: lane i + lane i + 8, then + 4, + 2, + 1. Written per component:
+// Oclgrind's uninitialised-value check flags sums of .lo / .hi halves of a float16 (a
+// standalone program reproduces it), not these.
 static inline float lane_sum16(const float16 v) {
-    const float8 h = v.lo + v.hi;
-    const float4 q = h.lo + h.hi;
-    return (q.x + q.y) + (q.z + q.w);
+    const float q0 = (v.s0 + v.s8) + (v.s4 + v.sc), q1 = (v.s1 + v.s9) + (v.s5 + v.sd);
+    const float q2 = (v.s2 + v.sa) + (v.s6 + v.se), q3 = (v.s3 + v.sb) + (v.s7 + v.sf);
+    return (q0 + q1) + (q2 + q3);
 }
 
 // Pass 1 for CPU devices when inner is 1: work-item (o, c) sums span c of row o, 64

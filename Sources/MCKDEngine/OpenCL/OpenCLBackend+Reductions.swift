@@ -17,41 +17,30 @@ extension OpenCLBackend {
     /// per work-group, and a span this long makes that cost small beside its reads.
     static let reductionSpan = 4096
 
+    /// Pass 1 sums chunks of the axis into partials (into `out` itself, the factor
+    /// applied, when the axis is one chunk); pass 2 sums each output's chunks in order.
     private func reduce(_ op: ReductionOp, _ x: Tensor, outer: Int, extent: Int, inner: Int, into out: Tensor) throws {
         let factor: Float = op == .mean ? 1 / Float(extent) : 1
-        // Rows shorter than a chunk stay with reduce_partial: one work-group of 256 rows
-        // costs PoCL less than a work-group per short row.
-        if deviceClass == .cpu && inner == 1 && extent >= Self.reductionChunk {
-            try reduceSpans(x, rows: outer, extent: extent, factor: factor, into: out)
-            return
-        }
         let local = Self.elementwiseLocalSize
-        if extent <= 4 * Self.reductionChunk {
-            try launch("reduce_partial", file: "reduce", global: [outer * inner], local: [local],
-                       [.tensor(x), .tensor(out), .int(outer), .int(extent), .int(inner),
-                        .int(extent), .int(1), .float(factor)])
-            return
+        // CPU devices sum rows along the last axis in float16 spans; rows shorter than a
+        // chunk stay with reduce_partial (one work-group of 256 rows costs PoCL less than
+        // a work-group per short row), which takes an axis of up to 4 chunks in one pass.
+        let spans = deviceClass == .cpu && inner == 1 && extent >= Self.reductionChunk
+        let chunk = spans ? Self.reductionSpan : extent <= 4 * Self.reductionChunk ? max(1, extent) : Self.reductionChunk
+        let chunks = (extent + chunk - 1) / chunk
+        let partial = chunks == 1 ? out : try makeTensor(shape: Shape(outer * chunks * inner))
+        let firstFactor: Float = chunks == 1 ? factor : 1
+        if spans {
+            // Explicit-vector kernels run one work-item per group on CPU devices (engine.md).
+            try launch("reduce_spans", file: "reduce", global: [outer * chunks], local: [1],
+                       [.tensor(x), .tensor(partial), .int(outer), .int(extent), .int(chunk), .int(chunks), .float(firstFactor)])
+        } else {
+            try launch("reduce_partial", file: "reduce", global: [outer * chunks * inner], local: [local],
+                       [.tensor(x), .tensor(partial), .int(outer), .int(extent), .int(inner),
+                        .int(chunk), .int(chunks), .float(firstFactor)])
         }
-        let chunks = (extent + Self.reductionChunk - 1) / Self.reductionChunk
-        let partial = try makeTensor(shape: Shape(outer * chunks * inner))
-        try launch("reduce_partial", file: "reduce", global: [outer * chunks * inner], local: [local],
-                   [.tensor(x), .tensor(partial), .int(outer), .int(extent), .int(inner),
-                    .int(Self.reductionChunk), .int(chunks), .float(1)])
+        guard chunks > 1 else { return }
         try launch("reduce_finish", file: "reduce", global: [outer * inner], local: [local],
                    [.tensor(partial), .tensor(out), .int(outer), .int(chunks), .int(inner), .float(factor)])
-    }
-
-    /// Each row's contiguous spans summed in float16 lanes (reduce_spans), then, for rows
-    /// of more than one span, the spans' sums in order.
-    private func reduceSpans(_ x: Tensor, rows: Int, extent: Int, factor: Float, into out: Tensor) throws {
-        let chunks = (extent + Self.reductionSpan - 1) / Self.reductionSpan
-        let partial = chunks == 1 ? out : try makeTensor(shape: Shape(rows * chunks))
-        // Explicit-vector kernels run one work-item per group on CPU devices (engine.md).
-        try launch("reduce_spans", file: "reduce", global: [rows * chunks], local: [1],
-                   [.tensor(x), .tensor(partial), .int(rows), .int(extent), .int(Self.reductionSpan), .int(chunks),
-                    .float(chunks == 1 ? factor : 1)])
-        guard chunks > 1 else { return }
-        try launch("reduce_finish", file: "reduce", global: [rows], local: [Self.elementwiseLocalSize],
-                   [.tensor(partial), .tensor(out), .int(rows), .int(chunks), .int(1), .float(factor)])
     }
 }

@@ -31,7 +31,7 @@ extension OpenCLBackend {
     /// Work-items of the explicit-vector kernels: one per group (PoCL's fastest for them).
     private static let convolutionLocalSize = [1, 1, 1]
 
-    private func geometryDefines(_ c: Conv3DDescriptor) -> [String] {
+    func geometryDefines(_ c: Conv3DDescriptor) -> [String] {
         ["KD=\(c.kernel.d)", "KH=\(c.kernel.h)", "KW=\(c.kernel.w)",
          "SD=\(c.stride.d)", "SH=\(c.stride.h)", "SW=\(c.stride.w)",
          "PD=\(c.padding.d)", "PH=\(c.padding.h)", "PW=\(c.padding.w)",

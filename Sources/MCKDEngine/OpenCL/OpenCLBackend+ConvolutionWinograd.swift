@@ -40,9 +40,7 @@ extension OpenCLBackend {
         let x = input.shape, out = output.shape, width = profile.vectorWidth
         let groups = (out[4] + 2 * width - 1) / (2 * width), planes = x[0] * x[1] * x[2]
         let coBlocks = (c.outputChannels + channels - 1) / channels
-        let defines = ["KD=\(c.kernel.d)", "KH=\(c.kernel.h)", "SD=\(c.stride.d)", "SH=\(c.stride.h)",
-                       "PD=\(c.padding.d)", "PH=\(c.padding.h)", "DD=\(c.dilation.d)", "DH=\(c.dilation.h)",
-                       "PW=\(c.padding.w)", "VW=\(width)", "CB=\(channels)"]
+        let defines = geometryDefines(c) + ["CB=\(channels)"]
         let transformed = try makeTensor(shape: Shape(planes * x[3] * groups * 10 * width))
         try launch("winograd_input", file: "conv3d_winograd", defines: defines, global: [planes], local: [1],
                    [.tensor(input), .tensor(transformed), .int(planes), .int(x[3]), .int(x[4]), .int(groups)])

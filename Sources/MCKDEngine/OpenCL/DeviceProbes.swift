@@ -44,12 +44,13 @@ extension OpenCLBackend {
     }
 
     /// Bandwidth, bytes a kernel must move per second: the engine's copy, and on CPU
-    /// devices copy_peak, add_peak and read_peak at the vector width (4096 floats per
-    /// work-item); the fastest counts. The peaks run over 16M floats (the memory rows'
-    /// size: a 64 MB stream partly hits a 32 MB L3 and read 20-40% faster than a 256 MB
-    /// one on the 2-core EPYC), once and four times queued behind one wait, the rate
-    /// being the marginal one (`marginalRate`): the fixed cost of a launch and its wait
-    /// cancel, which a single launch of `read_peak` paid against PyTorch's sum (5-8% slower
+    /// devices copy_peak, add_peak (4096 floats per work-item) and read_peak (a
+    /// contiguous chunk per work-item, 8 work-items per compute unit) at the vector
+    /// width; the fastest counts. The peaks run over 16M floats (the memory rows' size:
+    /// a 64 MB stream partly hits a 32 MB L3 and read 20-40% faster than a 256 MB one on
+    /// the 2-core EPYC), once and four times queued behind one wait, the rate being the
+    /// marginal one (`marginalRate`): the fixed cost of a launch and its wait cancel,
+    /// which a single launch of a read probe paid against PyTorch's sum (5-8% slower
     /// side by side in one process). A read-only stream can outrun one that also
     /// writes, and the sum rows only read, so the read probe is among them.
     public func measureStreamBandwidth(quick: Bool = false) throws -> Double {
@@ -60,12 +61,15 @@ extension OpenCLBackend {
         let floatBytes = Double(elements * 4)
         var streamGBps = 2 * floatBytes / (try bestTime(repeats: quick ? 2 : 10) { try copy(source, to: destination) }) / 1e9
         if deviceClass == .cpu {
-            // Work-items: one per span of 4096 floats; read_peak's each read one in each quarter.
-            for (kernel, transfers, spansPerItem) in [("copy_peak", 2.0, 1), ("add_peak", 3.0, 1), ("read_peak", 1.0, 4)] {
+            // A power of two, so that each read chunk is a whole number of 4-vector steps.
+            var readers = 1
+            while readers < 8 * device.computeUnits { readers *= 2 }
+            for (kernel, transfers, workItems) in [("copy_peak", 2.0, elements / 4096), ("add_peak", 3.0, elements / 4096),
+                                                   ("read_peak", 1.0, readers)] {
                 func run(_ launches: Int) throws {
                     for _ in 0..<launches {
                         try launch(kernel, file: "probe", defines: ["VW=\(profile.vectorWidth)", "CHAINS=1"],
-                                   global: [elements / 4096 / spansPerItem], local: [1],
+                                   global: [workItems], local: [1],
                                    [.tensor(source), .tensor(destination), .int(elements)])
                     }
                 }
@@ -73,8 +77,20 @@ extension OpenCLBackend {
                 streamGBps = max(streamGBps, try marginalRate(repeats: quick ? 2 : 10, work: (bytes, 4 * bytes),
                                                               short: { try run(1) }, long: { try run(4) }) / 1e9)
             }
+            try checkReadProbe(sums: destination, readers: readers, elements: elements)
         }
         return streamGBps
+    }
+
+    /// A probe credited with bytes it did not read would overstate the bandwidth: each of
+    /// read_peak's sums over its chunk of ones must be the chunk's length (exact in
+    /// float: a power of two).
+    private func checkReadProbe(sums: Tensor, readers: Int, elements: Int) throws {
+        let partial = try download(sums).prefix(readers)
+        guard partial.allSatisfy({ $0 == Float(elements / readers) }) else {
+            throw EngineError.invalidArgument("read_peak summed \(partial.reduce(0, +)) of \(elements) ones on \(device.name): "
+                                              + "the stream probe did not read the bytes it counts")
+        }
     }
 
     /// Work per second of the long launch's extra work over its extra time, the two

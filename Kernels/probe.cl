@@ -46,8 +46,8 @@ __kernel void add_peak(__global const float* src, __global float* dst, const int
 }
 // One contiguous chunk per work-item (count / global size floats, a multiple of 4 * VW),
 // four accumulators: each core streams long runs its prefetchers follow. Side by side
-// on the 2-core EPYC (16 work-items) it read 45-94 GB/s where four streams a quarter
-// of the buffer apart, a span of 4096 each per work-item, read 33-42 (Kernels/dev).
+// on the 2-core EPYC (16 work-items) it read 45-52 GB/s where four streams a quarter
+// of the buffer apart, a span of 4096 each per work-item, read 35-39 (Kernels/dev).
 __kernel void read_peak(__global const float* src, __global float* dst, const int count) {
     const size_t chunk = (size_t)count / get_global_size(0), begin = get_global_id(0) * chunk;
     VEC a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;

@@ -64,20 +64,22 @@ extension OpenCLBackend {
             // A power of two, so that each read chunk is a whole number of 4-vector steps.
             var readers = 1
             while readers < 8 * device.computeUnits { readers *= 2 }
-            for (kernel, transfers, workItems) in [("copy_peak", 2.0, elements / 4096), ("add_peak", 3.0, elements / 4096),
-                                                   ("read_peak", 1.0, readers)] {
+            let sums = try makeTensor(shape: Shape(readers))
+            for (kernel, transfers, workItems, output) in [("copy_peak", 2.0, elements / 4096, destination),
+                                                           ("add_peak", 3.0, elements / 4096, destination),
+                                                           ("read_peak", 1.0, readers, sums)] {
                 func run(_ launches: Int) throws {
                     for _ in 0..<launches {
                         try launch(kernel, file: "probe", defines: ["VW=\(profile.vectorWidth)", "CHAINS=1"],
                                    global: [workItems], local: [1],
-                                   [.tensor(source), .tensor(destination), .int(elements)])
+                                   [.tensor(source), .tensor(output), .int(elements)])
                     }
                 }
                 let bytes = transfers * floatBytes
                 streamGBps = max(streamGBps, try marginalRate(repeats: quick ? 2 : 10, work: (bytes, 4 * bytes),
                                                               short: { try run(1) }, long: { try run(4) }) / 1e9)
             }
-            try checkReadProbe(sums: destination, readers: readers, elements: elements)
+            try checkReadProbe(sums: sums, elements: elements)
         }
         return streamGBps
     }
@@ -85,9 +87,9 @@ extension OpenCLBackend {
     /// A probe credited with bytes it did not read would overstate the bandwidth: each of
     /// read_peak's sums over its chunk of ones must be the chunk's length (exact in
     /// float: a power of two).
-    private func checkReadProbe(sums: Tensor, readers: Int, elements: Int) throws {
-        let partial = try download(sums).prefix(readers)
-        guard partial.allSatisfy({ $0 == Float(elements / readers) }) else {
+    private func checkReadProbe(sums: Tensor, elements: Int) throws {
+        let partial = try download(sums)
+        guard partial.allSatisfy({ $0 == Float(elements / sums.count) }) else {
             throw EngineError.invalidArgument("read_peak summed \(partial.reduce(0, +)) of \(elements) ones on \(device.name): "
                                               + "the stream probe did not read the bytes it counts")
         }

@@ -27,27 +27,23 @@ __kernel void fma_peak(__global float* out, const int iterations, const float a,
     out[get_global_id(0)] = total;
 }
 
-// Streams at the device's own width, SPAN floats per work-item (count a multiple of
-// SPAN), the bandwidth yardsticks. copy_peak writes lines it never read, which a CPU
-// first reads for ownership (3 transfers for the 2 counted); add_peak (dst += src)
-// reads both and writes one it already holds, as axpy and the elementwise kernels do;
-// read_peak only reads (a sum, as reductions do), writing one float per work-item.
-#define SPAN 4096
+// Streams at the device's own width, the bandwidth yardsticks: work-item g moves the
+// contiguous chunk g of count / global size floats (a multiple of 4 * VW), so the host
+// picks the layout by the global size (a span of 4096 floats per work-item, or a few long
+// chunks per core, each faster in some minutes of the shared 2-core EPYC, Kernels/dev).
+// copy_peak writes lines it never read, which a CPU first reads for ownership (3
+// transfers for the 2 counted); add_peak (dst += src) reads both and writes one it
+// already holds, as axpy and the elementwise kernels do; read_peak only reads (a sum, as
+// reductions do, into four accumulators), writing one float per work-item.
 __kernel void copy_peak(__global const float* src, __global float* dst, const int count) {
-    const size_t begin = (size_t)get_global_id(0) * SPAN;
-    if (begin >= (size_t)count) return;
-    for (int k = 0; k < SPAN; k += VW) CAT(vstore, VW)(CAT(vload, VW)(0, src + begin + k), 0, dst + begin + k);
+    const size_t chunk = (size_t)count / get_global_size(0), begin = get_global_id(0) * chunk;
+    for (size_t k = begin; k < begin + chunk; k += VW) CAT(vstore, VW)(CAT(vload, VW)(0, src + k), 0, dst + k);
 }
 __kernel void add_peak(__global const float* src, __global float* dst, const int count) {
-    const size_t begin = (size_t)get_global_id(0) * SPAN;
-    if (begin >= (size_t)count) return;
-    for (int k = 0; k < SPAN; k += VW)
-        CAT(vstore, VW)(CAT(vload, VW)(0, dst + begin + k) + CAT(vload, VW)(0, src + begin + k), 0, dst + begin + k);
+    const size_t chunk = (size_t)count / get_global_size(0), begin = get_global_id(0) * chunk;
+    for (size_t k = begin; k < begin + chunk; k += VW)
+        CAT(vstore, VW)(CAT(vload, VW)(0, dst + k) + CAT(vload, VW)(0, src + k), 0, dst + k);
 }
-// One contiguous chunk per work-item (count / global size floats, a multiple of 4 * VW),
-// four accumulators: each core streams long runs its prefetchers follow. Side by side
-// on the 2-core EPYC (16 work-items) it read 45-52 GB/s where four streams a quarter
-// of the buffer apart, a span of 4096 each per work-item, read 35-39 (Kernels/dev).
 __kernel void read_peak(__global const float* src, __global float* dst, const int count) {
     const size_t chunk = (size_t)count / get_global_size(0), begin = get_global_id(0) * chunk;
     VEC a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;

@@ -44,15 +44,16 @@ extension OpenCLBackend {
     }
 
     /// Bandwidth, bytes a kernel must move per second: the engine's copy, and on CPU
-    /// devices copy_peak, add_peak (4096 floats per work-item) and read_peak (a
-    /// contiguous chunk per work-item, 8 work-items per compute unit) at the vector
-    /// width; the fastest counts. The peaks run over 16M floats (the memory rows' size:
-    /// a 64 MB stream partly hits a 32 MB L3 and read 20-40% faster than a 256 MB one on
-    /// the 2-core EPYC), once and four times queued behind one wait, the rate being the
-    /// marginal one (`marginalRate`): the fixed cost of a launch and its wait cancel,
-    /// which a single launch of a read probe paid against PyTorch's sum (5-8% slower
-    /// side by side in one process). A read-only stream can outrun one that also
-    /// writes, and the sum rows only read, so the read probe is among them.
+    /// devices copy_peak, add_peak and read_peak at the vector width, each in two
+    /// layouts (a span of 4096 floats per work-item; one contiguous chunk per work-item,
+    /// 8 per compute unit: each was the faster in some minutes of the shared 2-core EPYC);
+    /// the fastest counts. The peaks run over 16M floats (the memory rows' size: a 64 MB
+    /// stream partly hits a 32 MB L3 and read 20-40% faster than a 256 MB one there), once
+    /// and four times queued behind one wait, the rate being the marginal one
+    /// (`marginalRate`): the fixed cost of a launch and its wait cancel, which a single
+    /// launch of a read probe paid against PyTorch's sum (5-8% slower side by side in one
+    /// process). A read-only stream can outrun one that also writes, and the sum rows
+    /// only read, so the read probe is among them.
     public func measureStreamBandwidth(quick: Bool = false) throws -> Double {
         let elements = quick ? 1 << 20 : 16 << 20
         let source = try makeTensor(shape: Shape(elements)), destination = try makeTensor(shape: Shape(elements))
@@ -60,38 +61,38 @@ extension OpenCLBackend {
         try fill(destination, with: 0)
         let floatBytes = Double(elements * 4)
         var streamGBps = 2 * floatBytes / (try bestTime(repeats: quick ? 2 : 10) { try copy(source, to: destination) }) / 1e9
-        if deviceClass == .cpu {
-            // A power of two, so that each read chunk is a whole number of 4-vector steps.
-            var readers = 1
-            while readers < 8 * device.computeUnits { readers *= 2 }
-            let sums = try makeTensor(shape: Shape(readers))
-            for (kernel, transfers, workItems, output) in [("copy_peak", 2.0, elements / 4096, destination),
-                                                           ("add_peak", 3.0, elements / 4096, destination),
-                                                           ("read_peak", 1.0, readers, sums)] {
+        guard deviceClass == .cpu else { return streamGBps }
+        // Powers of two, so that every chunk is a whole number of 4-vector steps.
+        var chunks = 1
+        while chunks < 8 * device.computeUnits { chunks *= 2 }
+        for workItems in [elements / 4096, chunks] {
+            let sums = try makeTensor(shape: Shape(workItems))
+            for (kernel, transfers) in [("copy_peak", 2.0), ("add_peak", 3.0), ("read_peak", 1.0)] {
+                let output = kernel == "read_peak" ? sums : destination
                 func run(_ launches: Int) throws {
                     for _ in 0..<launches {
                         try launch(kernel, file: "probe", defines: ["VW=\(profile.vectorWidth)", "CHAINS=1"],
-                                   global: [workItems], local: [1],
-                                   [.tensor(source), .tensor(output), .int(elements)])
+                                   global: [workItems], local: [1], [.tensor(source), .tensor(output), .int(elements)])
                     }
                 }
                 let bytes = transfers * floatBytes
                 streamGBps = max(streamGBps, try marginalRate(repeats: quick ? 2 : 10, work: (bytes, 4 * bytes),
                                                               short: { try run(1) }, long: { try run(4) }) / 1e9)
             }
-            try checkReadProbe(sums: sums, elements: elements)
+            try checkStreamProbe("read_peak", download(sums).allSatisfy { $0 == Float(elements / workItems) })
         }
+        let written = try download(destination)
+        try checkStreamProbe("copy_peak and add_peak", written.allSatisfy { $0 == written[0] } && written[0] > 1)
         return streamGBps
     }
 
-    /// A probe credited with bytes it did not read would overstate the bandwidth: each of
-    /// read_peak's sums over its chunk of ones must be the chunk's length (exact in
-    /// float: a power of two).
-    private func checkReadProbe(sums: Tensor, elements: Int) throws {
-        let partial = try download(sums)
-        guard partial.allSatisfy({ $0 == Float(elements / sums.count) }) else {
-            throw EngineError.invalidArgument("read_peak summed \(partial.reduce(0, +)) of \(elements) ones on \(device.name): "
-                                              + "the stream probe did not read the bytes it counts")
+    /// A probe credited with bytes it did not move would overstate the bandwidth. Over a
+    /// source of ones, each of read_peak's sums must be its chunk's length (exact in
+    /// float: a power of two), and the destination, copied to once and added to since,
+    /// must hold one value above 1 everywhere.
+    private func checkStreamProbe(_ kernels: String, _ movedEveryFloat: Bool) throws {
+        guard movedEveryFloat else {
+            throw EngineError.invalidArgument("\(kernels) on \(device.name) did not move every float it is credited with")
         }
     }
 

@@ -62,9 +62,10 @@ extension OpenCLBackend {
         let floatBytes = Double(elements * 4)
         var streamGBps = 2 * floatBytes / (try bestTime(repeats: quick ? 2 : 10) { try copy(source, to: destination) }) / 1e9
         guard deviceClass == .cpu else { return streamGBps }
-        // Powers of two, so that every chunk is a whole number of 4-vector steps.
+        // Powers of two, so that every chunk is a whole number of 4-vector steps (and no
+        // shorter than a span).
         var chunks = 1
-        while chunks < 8 * device.computeUnits { chunks *= 2 }
+        while chunks < 8 * device.computeUnits && chunks < elements / 4096 { chunks *= 2 }
         for workItems in [elements / 4096, chunks] {
             let sums = try makeTensor(shape: Shape(workItems))
             for (kernel, transfers) in [("copy_peak", 2.0), ("add_peak", 3.0), ("read_peak", 1.0)] {
@@ -88,8 +89,8 @@ extension OpenCLBackend {
 
     /// A probe credited with bytes it did not move would overstate the bandwidth. Over a
     /// source of ones, each of read_peak's sums must be its chunk's length (exact in
-    /// float: a power of two), and the destination, copied to once and added to since,
-    /// must hold one value above 1 everywhere.
+    /// float: a power of two), and the destination, copied to and then added to, must
+    /// hold one value above 1 everywhere.
     private func checkStreamProbe(_ kernels: String, _ movedEveryFloat: Bool) throws {
         guard movedEveryFloat else {
             throw EngineError.invalidArgument("\(kernels) on \(device.name) did not move every float it is credited with")

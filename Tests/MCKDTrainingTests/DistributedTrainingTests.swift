@@ -58,8 +58,17 @@ final class DistributedTrainingTests: XCTestCase {
     }
 
     func twoRanks(_ arguments: [String], started: ((Process) -> Void)? = nil) throws -> Result {
-        try launch(try mpirun(), ["-np", "2", "--oversubscribe", "--bind-to", "none", mckdPath] + arguments,
-                   environment: Self.mpiEnvironment, started: started)
+        let result = try launch(try mpirun(), ["-np", "2", "--oversubscribe", "--bind-to", "none", mckdPath] + arguments,
+                                environment: Self.mpiEnvironment, started: started)
+        return Result(status: result.status, output: Self.withoutLauncherNotices(result.output))
+    }
+
+    /// The output without Open MPI's own notices (blocks framed by lines of dashes). mpirun
+    /// writes them itself while it relays the ranks' output in pieces, so one can land in
+    /// the middle of a rank's line ("--batch 6 m", a notice, "ust be divisible", in one CI
+    /// run); without them the ranks' lines read whole.
+    static func withoutLauncherNotices(_ output: String) -> String {
+        output.replacingOccurrences(of: #"-{20,}\n[\s\S]*?-{20,}\n"#, with: "", options: .regularExpression)
     }
 
     func folder(_ name: String) throws -> URL {
@@ -196,6 +205,15 @@ final class DistributedTrainingTests: XCTestCase {
         let resumed = try mckd(arguments + ["--resume", "--out", run.path])
         XCTAssertEqual(resumed.status, 1, resumed.output)
         XCTAssertTrue(resumed.output.contains("another configuration"), resumed.output)
+    }
+
+    /// The interleaving one CI run recorded: a notice inside the rank's error line.
+    func testLauncherNoticesInsideARankLineAreRemoved() {
+        let dashes = String(repeating: "-", count: 74)
+        let recorded = "Error: --batch 6 m\(dashes)\nPrimary job  terminated normally, but 1 process returned\n\(dashes)\n"
+            + "ust be divisible by 4\nUsage: mckd train <options>\n\(dashes)\nmpirun detected that one or more processes exited\n"
+            + "\(dashes)\n"
+        XCTAssertEqual(Self.withoutLauncherNotices(recorded), "Error: --batch 6 must be divisible by 4\nUsage: mckd train <options>\n")
     }
 
     func testIndivisibleBatchIsAClearError() throws {

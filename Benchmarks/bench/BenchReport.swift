@@ -71,13 +71,19 @@ struct BenchReport: Codable {
         raised.streamGBps = max(raised.streamGBps, streamGBps ?? 0)
         limits = raised
         for index in rows.indices where rows[index].fractionOfLimit != nil {
-            let limit = rows[index].unit == "GB/s" ? raised.streamGBps : raised.fmaGFLOPS
+            guard let limit = limit(forUnit: rows[index].unit) else { continue }
             rows[index].fractionOfLimit = rows[index].rate / limit
             rows[index].torchFractionOfLimit = rows[index].torchRate.map { $0 / limit }
         }
         let measured = [fmaGFLOPS.map { String(format: "FMA peak %.1f GFLOP/s", $0) },
                         streamGBps.map { String(format: "stream bandwidth %.1f GB/s", $0) }].compactMap { $0 }
         print("device limits measured again: \(measured.joined(separator: ", ")) (the highest probe is each row's limit)")
+    }
+
+    /// The device limit a rate in `unit` is a fraction of: the stream bandwidth for GB/s,
+    /// the FMA peak otherwise (nil before the device was probed).
+    func limit(forUnit unit: String) -> Double? {
+        limits.map { unit == "GB/s" ? $0.streamGBps : $0.fmaGFLOPS }
     }
 
     /// Whether `--rows` asks for the row with this name (no filter: every row).
@@ -93,7 +99,7 @@ struct BenchReport: Codable {
         let seconds = try time()
         let rate = flops / seconds / 1e9
         add(BenchRow(section: section, name: name, shape: shape, seconds: seconds, rate: rate, unit: "GFLOP/s",
-                     fractionOfLimit: limits.map { rate / $0.fmaGFLOPS }, twin: twin, twinFlops: twinFlops))
+                     fractionOfLimit: limit(forUnit: "GFLOP/s").map { rate / $0 }, twin: twin, twinFlops: twinFlops))
     }
 
     /// A memory row: `bytes` read plus written in `seconds`, timed only when `--rows`
@@ -104,6 +110,6 @@ struct BenchReport: Codable {
         let seconds = try time()
         let rate = bytes / seconds / 1e9
         add(BenchRow(section: section, name: name, shape: shape, seconds: seconds, rate: rate, unit: "GB/s",
-                     fractionOfLimit: limits.map { rate / $0.streamGBps }, twin: twin))
+                     fractionOfLimit: limit(forUnit: "GB/s").map { rate / $0 }, twin: twin))
     }
 }

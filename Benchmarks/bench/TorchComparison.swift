@@ -108,7 +108,7 @@ enum TorchComparison {
             report.rows[index].torchSeconds = torch
             report.rows[index].speedupOverTorch = torch / ours
             report.rows[index].torchRate = torchRate
-            report.rows[index].torchFractionOfLimit = row.fractionOfLimit.map { $0 * torchRate / row.rate }
+            if row.fractionOfLimit != nil { report.rows[index].torchFractionOfLimit = report.limit(forUnit: row.unit).map { torchRate / $0 } }
             func rate(_ value: Double, _ fraction: Double?) -> String {
                 String(format: "%8.1f %@", value, fraction.map { String(format: "(%3.0f%%)", 100 * $0) } ?? "      ")
             }
